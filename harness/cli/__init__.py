@@ -1,0 +1,70 @@
+"""The ``harness`` command line: thin wrappers over the public API.
+
+Each command lives in its own module; this one builds the group and turns every
+``HarnessError`` into a clean message and exit status 2 (1 is for failed checks).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from harness import __version__
+from harness.cli.common import Context
+from harness.errors import HarnessError, SpecError
+
+
+class _Group(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except SpecError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(2)
+        except HarnessError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="harness")
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Project config (default: the nearest harness.yaml upward from here).",
+)
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path | None) -> None:
+    """Spec-driven, cross-model evaluation of LLMs.
+
+    Describe an evaluation in YAML (a spec: prompt, cases, schema, expectations),
+    check it with `harness validate`, run it on many models with `harness run`.
+    """
+    ctx.obj = Context(config_path=config_path)
+
+
+def _register() -> None:
+    from harness.cli import validate
+
+    cli.add_command(validate.validate)
+    for name in ("run", "cassettes", "compare", "report", "merge"):
+        try:
+            module = __import__(f"harness.cli.{name}", fromlist=["command"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"harness.cli.{name}":
+                raise
+            continue
+        cli.add_command(module.command)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="harness")

@@ -1,0 +1,23 @@
+"""What every command shares: the project config, loaded once, lazily."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from harness.config import ProjectConfig, load_config
+
+
+@dataclass(slots=True)
+class Context:
+    """Per-invocation state passed to commands through click's context object."""
+
+    config_path: Path | None = None
+    _config: ProjectConfig | None = field(default=None, repr=False)
+
+    @property
+    def config(self) -> ProjectConfig:
+        """The project config; raises SpecError if harness.yaml is invalid."""
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config

@@ -1,0 +1,42 @@
+"""``harness validate``: check specs without running anything."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from harness.cli.common import Context
+from harness.errors import SpecError
+from harness.spec.load import load_specs
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-q", "--quiet", is_flag=True, help="Print problems only.")
+@click.pass_obj
+def validate(ctx: Context, paths: tuple[Path, ...], quiet: bool) -> None:
+    """Check spec files (default: specs/) and report every problem as path:line:col.
+
+    Checks YAML syntax, the spec format, JSON Schemas, template variables against
+    every case, duplicate names and case ids, cases files, model ids and imports.
+    Exits 1 when any problem is found.
+    """
+    try:
+        config = ctx.config
+    except SpecError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem))
+        sys.exit(1)
+    targets = list(paths) or [config.root / (config.defaults.specs or "specs")]
+    specs, problems = load_specs(targets, config)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        files = len({p.path for p in problems})
+        click.echo(f"{len(problems)} problem(s) in {files} file(s)", err=True)
+        sys.exit(1)
+    if not quiet:
+        cases = sum(len(s.cases) for s in specs)
+        click.echo(f"ok: {len(specs)} spec(s), {cases} case(s)")

@@ -1,0 +1,202 @@
+"""The project config, ``harness.yaml``: providers, model settings and run defaults.
+
+Found upward from the working directory, or given with ``--config``. Keys only ever
+come from the environment: the file names the variable (``api_key_env``), never the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from harness.drivers.base import ModelPrice, ProviderSettings, Timeouts
+from harness.errors import SpecError, SpecProblem
+from harness.spec.problems import validate_file_model
+from harness.spec.yaml_loader import load_yaml
+
+CONFIG_NAME = "harness.yaml"
+ProviderType = Literal["openai", "anthropic", "gemini", "ollama", "llamacpp"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TimeoutFile(_Strict):
+    """Timeouts in seconds."""
+
+    connect: float = Field(default=10.0, gt=0)
+    read: float = Field(default=120.0, gt=0)
+    total: float = Field(default=600.0, gt=0)
+
+
+class ProviderFile(_Strict):
+    """A provider entry: usable as ``<name>:<model>`` in specs."""
+
+    type: ProviderType
+    base_url: str | None = None
+    api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    headers: dict[str, str] = Field(default_factory=dict)
+    concurrency: int | None = Field(default=None, ge=1)
+    requests_per_minute: float | None = Field(default=None, gt=0)
+    tokens_per_minute: float | None = Field(default=None, gt=0)
+    timeout: TimeoutFile | float | None = None
+    max_retries: int = Field(default=4, ge=0, le=20)
+    api_version: str | None = None
+    model_path: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class PriceFile(_Strict):
+    """USD per million tokens."""
+
+    input_per_mtok: float = Field(ge=0)
+    output_per_mtok: float = Field(ge=0)
+    cached_input_per_mtok: float | None = Field(default=None, ge=0)
+
+
+class ModelFile(_Strict):
+    """Settings for one ``provider:model``."""
+
+    price: PriceFile | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class DefaultsFile(_Strict):
+    """Run defaults; command-line flags override them."""
+
+    models: list[str] = Field(default_factory=list)
+    concurrency: int = Field(default=16, ge=1)
+    record_mode: Literal["none", "once", "new_episodes", "all", "off"] | None = None
+    judge: str | None = None
+    store: str | None = None
+    reports: str | None = None
+    cassettes: str | None = None
+    specs: str | None = None
+
+
+class ConfigFile(_Strict):
+    """The whole ``harness.yaml``."""
+
+    providers: dict[str, ProviderFile] = Field(default_factory=dict)
+    models: dict[str, ModelFile] = Field(default_factory=dict)
+    defaults: DefaultsFile = Field(default_factory=DefaultsFile)
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectConfig:
+    """The loaded project config with paths resolved against its folder."""
+
+    root: Path
+    path: Path | None
+    providers: dict[str, ProviderSettings] = field(default_factory=dict)
+    prices: dict[str, ModelPrice] = field(default_factory=dict)
+    model_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    defaults: DefaultsFile = field(default_factory=DefaultsFile)
+
+    @property
+    def store_path(self) -> Path:
+        """The SQLite results store (default ``reports/harness.db``)."""
+        return self.root / (self.defaults.store or "reports/harness.db")
+
+    @property
+    def reports_dir(self) -> Path:
+        """Where run folders go (default ``reports/``)."""
+        return self.root / (self.defaults.reports or "reports")
+
+    @property
+    def cassettes_dir(self) -> Path:
+        """Where cassettes go (default ``cassettes/``)."""
+        return self.root / (self.defaults.cassettes or "cassettes")
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """The nearest ``harness.yaml`` in ``start`` or a parent folder."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def load_config(path: Path | None = None, *, start: Path | None = None) -> ProjectConfig:
+    """Load ``harness.yaml`` (given, or found upward); no file gives the defaults.
+
+    Raises:
+        SpecError: the file is invalid; every problem names its line and key.
+    """
+    path = path or find_config(start)
+    if path is None:
+        return ProjectConfig(root=(start or Path.cwd()).resolve(), path=None)
+    shown = _shown(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecError([SpecProblem(shown, 1, 1, f"cannot read config: {exc}")]) from None
+    loaded = load_yaml(text)
+    problems = [SpecProblem(shown, p.line, p.col, m) for p, m in loaded.problems]
+    if loaded.data is None and not problems:
+        loaded.data = {}
+    if problems:
+        raise SpecError(problems)
+    if not isinstance(loaded.data, dict):
+        raise SpecError([SpecProblem(shown, 1, 1, "harness.yaml must be a mapping of keys")])
+    parsed, problems = validate_file_model(ConfigFile, loaded, shown)
+    if parsed is None:
+        raise SpecError(problems)
+    return _build(parsed, path)
+
+
+def _shown(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
+    providers: dict[str, ProviderSettings] = {}
+    for name, p in parsed.providers.items():
+        if isinstance(p.timeout, TimeoutFile):
+            timeouts = Timeouts(p.timeout.connect, p.timeout.read, p.timeout.total)
+        elif isinstance(p.timeout, float | int):
+            timeouts = Timeouts(read=float(p.timeout), total=max(float(p.timeout), 600.0))
+        else:
+            timeouts = Timeouts()
+        options = dict(p.options)
+        if p.model_path:
+            options["model_path"] = p.model_path
+        providers[name] = ProviderSettings(
+            name=name,
+            type=p.type,
+            base_url=p.base_url,
+            api_key_env=p.api_key_env,
+            headers=dict(p.headers),
+            concurrency=p.concurrency,
+            requests_per_minute=p.requests_per_minute,
+            tokens_per_minute=p.tokens_per_minute,
+            timeouts=timeouts,
+            max_retries=p.max_retries,
+            api_version=p.api_version,
+            options=options,
+        )
+    prices = {
+        model_id: ModelPrice(
+            m.price.input_per_mtok, m.price.output_per_mtok, m.price.cached_input_per_mtok
+        )
+        for model_id, m in parsed.models.items()
+        if m.price is not None
+    }
+    params = {model_id: dict(m.params) for model_id, m in parsed.models.items() if m.params}
+    return ProjectConfig(
+        root=path.resolve().parent,
+        path=path,
+        providers=providers,
+        prices=prices,
+        model_params=params,
+        defaults=parsed.defaults,
+    )

@@ -1,0 +1,229 @@
+"""The normalized vocabulary every driver speaks: messages, requests, responses, stream events.
+
+A driver turns a provider-neutral :class:`Request` into one HTTP call of its wire
+format and the answer back into a :class:`Response`. Nothing here knows about
+specs, cases or assertions.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import httpx
+
+Role = Literal["system", "user", "assistant", "tool"]
+StructuredMode = Literal[
+    "json_schema", "json_object", "tool", "response_schema", "format", "prompt"
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TextPart:
+    """A piece of text inside a message."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ImagePart:
+    """An image inside a message: a URL, or inline base64 ``data`` with its media type."""
+
+    url: str | None = None
+    data: str | None = None
+    media_type: str = "image/png"
+
+
+Part = TextPart | ImagePart
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """A tool call the model asked for; ``arguments`` is parsed JSON (``{}`` if unparseable)."""
+
+    name: str
+    arguments: Mapping[str, Any]
+    id: str = ""
+    raw_arguments: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """One chat message. ``content`` is plain text or a tuple of parts."""
+
+    role: Role
+    content: str | tuple[Part, ...] = ""
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    name: str | None = None
+
+    @property
+    def text(self) -> str:
+        """The message's text with image parts left out."""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(p.text for p in self.content if isinstance(p, TextPart))
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    """A function the model may call: name, description and JSON Schema parameters."""
+
+    name: str
+    description: str = ""
+    parameters: Mapping[str, Any] = field(default_factory=lambda: {"type": "object"})
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A provider-neutral model call.
+
+    ``model`` is the provider's own model name (the part after ``provider:``).
+    ``params`` holds sampling options (temperature, max_tokens, top_p, stop, seed, ...);
+    a driver maps the ones its wire format knows and passes ``extra_body`` through.
+    """
+
+    model: str
+    messages: tuple[Message, ...]
+    params: Mapping[str, Any] = field(default_factory=dict)
+    schema: Mapping[str, Any] | None = None
+    schema_name: str = "output"
+    tools: tuple[Tool, ...] = ()
+    stream: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """Token counts. ``input_tokens`` is the total input, cached tokens included."""
+
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
+
+    @property
+    def total_tokens(self) -> int | None:
+        """Input plus output, or None when either is unknown."""
+        if self.input_tokens is None or self.output_tokens is None:
+            return None
+        return self.input_tokens + self.output_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    """A model's answer, normalized.
+
+    ``parsed`` is the JSON value when a schema was asked for and the text parsed;
+    ``structured_mode`` records which structured-output mode the call finally used.
+    ``cost_usd`` is None when the price is unknown, never a made-up zero.
+    """
+
+    text: str
+    provider: str = ""
+    model: str = ""
+    parsed: Any = None
+    tool_calls: tuple[ToolCall, ...] = ()
+    finish_reason: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = None
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    request_id: str | None = None
+    raw: Any = None
+    structured_mode: StructuredMode | None = None
+    retries: int = 0
+    timings_recorded: bool = False
+
+
+StreamEventKind = Literal["text", "tool_call", "usage", "finish", "response"]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamEvent:
+    """One event of a streamed answer. The last event has kind ``response`` and the full Response."""
+
+    kind: StreamEventKind
+    text: str = ""
+    tool_call: ToolCall | None = None
+    usage: Usage | None = None
+    finish_reason: str | None = None
+    response: Response | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds allowed to connect, between bytes (read) and for the whole call (total)."""
+
+    connect: float = 10.0
+    read: float = 120.0
+    total: float = 600.0
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSettings:
+    """What a driver needs to know about its provider; built from harness.yaml and presets.
+
+    ``name`` is the prefix users write (``bench`` in ``bench:fake-model``); ``type`` is
+    the wire format (``openai``, ``anthropic``, ``gemini``, ``ollama``, ``llamacpp``).
+    """
+
+    name: str
+    type: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    concurrency: int | None = None
+    requests_per_minute: float | None = None
+    tokens_per_minute: float | None = None
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    max_retries: int = 4
+    api_version: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelPrice:
+    """USD per million tokens; ``cached_input_per_mtok`` applies to cache-read tokens."""
+
+    input_per_mtok: float
+    output_per_mtok: float
+    cached_input_per_mtok: float | None = None
+
+
+class Driver(abc.ABC):
+    """One wire format. Holds one pooled ``httpx.AsyncClient`` for its provider.
+
+    ``transport`` lets the caller wrap the HTTP transport (cassettes do); drivers
+    build their client on it and never patch anything process-wide.
+    """
+
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        prices: Mapping[str, ModelPrice] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.transport = transport
+        self.prices: Mapping[str, ModelPrice] = prices or {}
+
+    @abc.abstractmethod
+    async def complete(self, request: Request) -> Response:
+        """Send the request and return the whole answer (streaming internally if asked)."""
+
+    @abc.abstractmethod
+    def stream(self, request: Request) -> AsyncIterator[StreamEvent]:
+        """Send the request with streaming on and yield events; the last is ``response``."""
+
+    @abc.abstractmethod
+    async def aclose(self) -> None:
+        """Close the pooled client."""
+
+    async def __aenter__(self) -> Driver:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

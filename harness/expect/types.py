@@ -1,0 +1,54 @@
+"""What assertions produce: verdicts per assertion and per case, and the parsed output."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from harness.drivers.base import Request, Response
+
+JudgeCall = Callable[[str, Request], Awaitable[Response]]
+"""How model-graded assertions call a model: ``await judge("openai:gpt-4o-mini", request)``.
+The runner supplies it, so judge calls share the driver pool, limits and cassettes."""
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """A model's answer prepared for assertions.
+
+    ``parsed`` is the JSON value extracted from the text (None if none could be);
+    ``repaired`` says whether near-JSON had to be repaired to get it.
+    """
+
+    text: str
+    parsed: Any = None
+    parse_error: str | None = None
+    repaired: bool = False
+    response: Response | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """One assertion's result: pass/fail, a score in [0, 1], and a reason a person can act on.
+
+    ``error`` is set when the assertion could not be evaluated at all (e.g. the judge's
+    answer was unparseable); such a verdict never passes.
+    """
+
+    assertion: str
+    passed: bool
+    score: float
+    reason: str
+    weight: float = 1.0
+    field: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseVerdict:
+    """A case's result on one model: every assertion's verdict and the weighted score."""
+
+    passed: bool
+    score: float
+    verdicts: tuple[Verdict, ...]

@@ -1,0 +1,488 @@
+"""Load and validate spec files: every problem of a file, with its line, in one pass."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import jsonschema
+from pydantic import BaseModel
+
+from harness.config import ProjectConfig
+from harness.drivers.registry import known_providers
+from harness.errors import ConfigError, SpecError, SpecProblem
+from harness.expect.registry import check_assertion, split_negation
+from harness.spec.cases_file import read_cases_file
+from harness.spec.imports import ImportRefError, import_ref
+from harness.spec.models import AssertionFile, CaseFile, SpecFile
+from harness.spec.problems import dotted, validate_file_model
+from harness.spec.templating import render, template_variables
+from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
+from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(slots=True)
+class _Collector:
+    """Problems of one spec file (and its cases files), in the order found."""
+
+    path: str
+    loaded: LoadedYAML
+    problems: list[SpecProblem] = field(default_factory=list)
+
+    def at(self, where: PathKey, message: str, *, key: bool = False) -> None:
+        pos = self.loaded.pos(where, key=key)
+        self.problems.append(SpecProblem(self.path, pos.line, pos.col, message, dotted(where)))
+
+
+def shown_path(path: Path) -> str:
+    """A path as printed in messages: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def looks_like_spec(data: Any) -> bool:
+    """True for YAML that is meant as a spec (has a prompt, or cases with vars)."""
+    return isinstance(data, dict) and ("prompt" in data or ("cases" in data and "name" in data))
+
+
+def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
+    """Load one spec file, its cases files and its imports, and validate all of it.
+
+    Raises:
+        SpecError: with every problem found, each as ``path:line:col: where: message``.
+    """
+    shown = shown_path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SpecError([SpecProblem(shown, 1, 1, f"cannot read spec: {exc.strerror}")]) from None
+    if not raw.strip():
+        raise SpecError(
+            [SpecProblem(shown, 1, 1, "file is empty: a spec needs at least 'prompt' and 'cases'")]
+        )
+    if b"\x00" in raw:
+        raise SpecError([SpecProblem(shown, 1, 1, "file is binary, not a YAML spec")])
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise SpecError(
+            [SpecProblem(shown, 1, 1, f"file is not UTF-8 text ({exc.reason})")]
+        ) from None
+    loaded = load_yaml(text)
+    c = _Collector(shown, loaded)
+    for pos, message in loaded.problems:
+        c.problems.append(SpecProblem(shown, pos.line, pos.col, message))
+    if c.problems:
+        raise SpecError(c.problems)
+    if not isinstance(loaded.data, dict):
+        kind = type(loaded.data).__name__ if loaded.data is not None else "empty"
+        raise SpecError([SpecProblem(shown, 1, 1, f"a spec must be a mapping of keys, got {kind}")])
+
+    parsed, problems = validate_file_model(SpecFile, loaded, shown)
+    c.problems.extend(problems)
+    _check_assertions(c, loaded.data.get("expect"), ("expect",))
+    cases_data = loaded.data.get("cases")
+    if isinstance(cases_data, list):
+        for i, case in enumerate(cases_data):
+            if isinstance(case, dict):
+                _check_assertions(c, case.get("expect"), ("cases", i, "expect"))
+    if parsed is None:
+        raise SpecError(_sorted(c.problems))
+    spec = _build(parsed, path, raw, c, config)
+    if c.problems:
+        raise SpecError(_sorted(c.problems))
+    assert spec is not None
+    return spec
+
+
+def _sorted(problems: list[SpecProblem]) -> list[SpecProblem]:
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.path, p.line, p.col))
+
+
+def _check_assertions(c: _Collector, items: Any, where: PathKey) -> None:
+    if not isinstance(items, list):
+        return
+    for j, item in enumerate(items):
+        if isinstance(item, dict):
+            for key, message in check_assertion(item):
+                target = (*where, j, key) if key else (*where, j)
+                c.at(target, message, key=key is not None and key != "type" and key != "value")
+
+
+def _assertion(a: AssertionFile, inherited_normalize: tuple[str, ...]) -> Assertion:
+    base, negate = split_negation(a.type)
+    extra = dict(a.model_extra or {})
+    normalize = tuple(a.normalize) if a.normalize is not None else inherited_normalize
+    return Assertion(
+        type=base,
+        value=a.value,
+        field=a.field,
+        weight=a.weight,
+        threshold=a.threshold,
+        negate=negate,
+        normalize=normalize,
+        options=extra,
+    )
+
+
+def _build(
+    parsed: SpecFile, path: Path, raw: bytes, c: _Collector, config: ProjectConfig | None
+) -> Spec | None:
+    base_dir = path.parent
+    digest = hashlib.sha256(raw)
+    normalize = tuple(parsed.normalize or ())
+    spec_expect = tuple(_assertion(a, normalize) for a in parsed.expect)
+
+    # prompt templates
+    if parsed.prompt.messages is not None:
+        messages = tuple((m.role, m.content) for m in parsed.prompt.messages)
+        sources: list[tuple[PathKey, str]] = [
+            (("prompt", "messages", i, "content"), m.content)
+            for i, m in enumerate(parsed.prompt.messages)
+        ]
+    else:
+        pairs = [("system", parsed.prompt.system), ("user", parsed.prompt.user)]
+        messages = tuple((role, text) for role, text in pairs if text is not None)
+        sources = [(("prompt", role), text) for role, text in pairs if text is not None]
+    needed: dict[str, PathKey] = {}
+    templates_ok = True
+    for where, source in sources:
+        try:
+            for name in template_variables(source):
+                needed.setdefault(name, where)
+        except jinja2.TemplateSyntaxError as exc:
+            templates_ok = False
+            c.at(where, f"template syntax error on template line {exc.lineno}: {exc.message}")
+
+    # schema
+    schema: Mapping[str, Any] | None = None
+    schema_source: str | None = None
+    if parsed.schema_ is not None:
+        schema, schema_source = _schema(parsed.schema_, base_dir, c)
+
+    # models
+    if parsed.models:
+        names = set(known_providers(config))
+        for i, model_id in enumerate(parsed.models):
+            provider, sep, model = model_id.partition(":")
+            if not sep or not provider or not model:
+                c.at(
+                    ("models", i),
+                    f"model id {model_id!r} must be 'provider:model', e.g. 'openai:gpt-4o-mini'",
+                )
+            elif provider not in names:
+                c.at(
+                    ("models", i),
+                    f"unknown provider {provider!r} in {model_id!r}: declare it under 'providers:' "
+                    f"in harness.yaml, or use one of {', '.join(sorted(names))}",
+                )
+    if parsed.judge is not None and ":" not in parsed.judge:
+        c.at(("judge",), f"judge model {parsed.judge!r} must be 'provider:model'")
+
+    # cases: inline, then from files
+    cases: list[Case] = []
+    for i, case_file in enumerate(parsed.cases):
+        pos = c.loaded.pos(("cases", i))
+        cases.append(_case(case_file, i, spec_expect, normalize, parsed, c.path, pos.line))
+        digest.update(b"\x00")
+    files = (
+        [parsed.cases_file] if isinstance(parsed.cases_file, str) else list(parsed.cases_file or [])
+    )
+    for k, name in enumerate(files):
+        where: PathKey = (
+            ("cases_file",) if isinstance(parsed.cases_file, str) else ("cases_file", k)
+        )
+        cases.extend(_file_cases(base_dir / name, where, spec_expect, normalize, parsed, c, digest))
+    if not cases and not c.problems:
+        c.at(
+            ("cases",) if "cases" in c.loaded.data else (),
+            "spec has no cases: add 'cases:' or 'cases_file:'",
+        )
+
+    # duplicate ids
+    seen: dict[str, Case] = {}
+    for case in cases:
+        if case.id in seen:
+            first = seen[case.id]
+            c.problems.append(
+                SpecProblem(
+                    case.source,
+                    case.line,
+                    1,
+                    f"duplicate case id {case.id!r} (first at {first.source}:{first.line}): case ids must be unique",
+                    "id",
+                )
+            )
+        else:
+            seen[case.id] = case
+
+    # template variables against every case
+    if templates_ok:
+        spec_vars = dict(parsed.vars)
+        for case in cases:
+            variables = {**spec_vars, **case.vars}
+            missing = sorted(set(needed) - set(variables))
+            if missing:
+                names_ = ", ".join(repr(m) for m in missing)
+                uses = dotted(needed[missing[0]])
+                c.problems.append(
+                    SpecProblem(
+                        case.source,
+                        case.line,
+                        1,
+                        f"case {case.id!r} does not define template variable {names_} (used in {uses}): add it to the case's vars or the spec's vars",
+                        "vars",
+                    )
+                )
+                continue
+            for where, source in sources:
+                try:
+                    render(source, variables)
+                except jinja2.UndefinedError as exc:
+                    c.problems.append(
+                        SpecProblem(
+                            case.source,
+                            case.line,
+                            1,
+                            f"case {case.id!r}: rendering {dotted(where)} failed: {exc.message}",
+                            "vars",
+                        )
+                    )
+                except Exception as exc:  # a template error that only shows when rendered
+                    c.problems.append(
+                        SpecProblem(
+                            case.source,
+                            case.line,
+                            1,
+                            f"case {case.id!r}: rendering {dotted(where)} failed: {type(exc).__name__}: {exc}",
+                            "vars",
+                        )
+                    )
+
+    # python assertions import at validate time
+    _check_python_imports(cases, spec_expect, base_dir, c)
+
+    if c.problems:
+        return None
+    return Spec(
+        name=parsed.name or path.stem,
+        path=c.path,
+        prompt=PromptTemplate(messages),
+        cases=tuple(cases),
+        description=parsed.description,
+        models=tuple(parsed.models),
+        params={k: v for k, v in parsed.params.model_dump().items() if v is not None},
+        schema=schema,
+        schema_source=schema_source,
+        tools=tuple(ToolDef(t.name, t.description, t.parameters) for t in parsed.tools),
+        tags=tuple(parsed.tags),
+        threshold=parsed.threshold,
+        max_cost=parsed.max_cost,
+        judge=parsed.judge,
+        content_hash=digest.hexdigest()[:16],
+    )
+
+
+def _case(
+    case_file: CaseFile,
+    index: int,
+    spec_expect: tuple[Assertion, ...],
+    normalize: tuple[str, ...],
+    parsed: SpecFile,
+    source: str,
+    line: int,
+    default_id: str | None = None,
+) -> Case:
+    case_id = str(case_file.id) if case_file.id is not None else (default_id or f"case-{index + 1}")
+    skip = (
+        case_file.skip
+        if isinstance(case_file.skip, str)
+        else ("skipped in spec" if case_file.skip else None)
+    )
+    return Case(
+        id=case_id,
+        vars=dict(case_file.vars),
+        expect=spec_expect + tuple(_assertion(a, normalize) for a in case_file.expect),
+        description=case_file.description,
+        tags=tuple(dict.fromkeys((*parsed.tags, *case_file.tags))),
+        threshold=case_file.threshold if case_file.threshold is not None else parsed.threshold,
+        repeat=case_file.repeat or parsed.repeat,
+        skip=skip,
+        source=source,
+        line=line,
+    )
+
+
+def _file_cases(
+    file: Path,
+    where: PathKey,
+    spec_expect: tuple[Assertion, ...],
+    normalize: tuple[str, ...],
+    parsed: SpecFile,
+    c: _Collector,
+    digest: Any,
+) -> list[Case]:
+    if not file.is_file():
+        c.at(
+            where,
+            f"cases file {shown_path(file)} not found (paths are relative to the spec's folder)",
+        )
+        return []
+    shown = shown_path(file)
+    raw_cases, file_problems = read_cases_file(file)
+    for p in file_problems:
+        c.problems.append(SpecProblem(shown, p.line, p.col, p.message))
+    digest.update(file.read_bytes())
+    out: list[Case] = []
+    for n, raw in enumerate(raw_cases, start=1):
+        row = LoadedYAML(raw.data, values={(): Pos(raw.line, 1)})
+        case_file, problems = validate_file_model(CaseFile, row, shown)
+        for p in problems:
+            c.problems.append(SpecProblem(shown, raw.line, 1, p.message, p.where))
+        expect = raw.data.get("expect")
+        if isinstance(expect, list):
+            for j, item in enumerate(expect):
+                if isinstance(item, dict):
+                    for key, message in check_assertion(item):
+                        target = f"expect.{j}.{key}" if key else f"expect.{j}"
+                        c.problems.append(SpecProblem(shown, raw.line, 1, message, target))
+        if case_file is not None:
+            out.append(
+                _case(
+                    case_file,
+                    n - 1,
+                    spec_expect,
+                    normalize,
+                    parsed,
+                    shown,
+                    raw.line,
+                    f"{file.stem}-{n}",
+                )
+            )
+    return out
+
+
+def _schema(
+    value: dict[str, Any], base_dir: Path, c: _Collector
+) -> tuple[Mapping[str, Any] | None, str | None]:
+    if set(value) == {"model"} and isinstance(value["model"], str):
+        ref = value["model"]
+        try:
+            obj = import_ref(ref, base_dir=base_dir)
+        except ImportRefError as exc:
+            c.at(("schema", "model"), str(exc))
+            return None, ref
+        if not (isinstance(obj, type) and issubclass(obj, BaseModel)):
+            c.at(("schema", "model"), f"{ref!r} is not a pydantic model class")
+            return None, ref
+        return obj.model_json_schema(), ref
+    validator = jsonschema.validators.validator_for(value, default=jsonschema.Draft202012Validator)
+    for error in validator(validator.META_SCHEMA).iter_errors(value):
+        where: PathKey = ("schema", *error.absolute_path)
+        c.at(where, f"invalid JSON Schema: {error.message}")
+    return value, None
+
+
+def _check_python_imports(
+    cases: Iterable[Case], spec_expect: tuple[Assertion, ...], base_dir: Path, c: _Collector
+) -> None:
+    checked: set[str] = set()
+    for case in cases:
+        for a in case.expect:
+            if a.type != "python" or not isinstance(a.value, str) or a.value in checked:
+                continue
+            checked.add(a.value)
+            try:
+                obj = import_ref(a.value, base_dir=base_dir)
+            except ImportRefError as exc:
+                where = ("expect",) if a in spec_expect else ()
+                pos = c.loaded.pos(where) if where else Pos(case.line, 1)
+                src = c.path if where else case.source
+                c.problems.append(
+                    SpecProblem(src, pos.line, pos.col, f"python assertion: {exc}", "expect")
+                )
+                continue
+            if not callable(obj):
+                c.problems.append(
+                    SpecProblem(
+                        case.source,
+                        case.line,
+                        1,
+                        f"python assertion {a.value!r} is not callable",
+                        "expect",
+                    )
+                )
+
+
+def iter_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem]]:
+    """Spec files below the given files or folders (folders: every *.yaml/*.yml that looks like a spec)."""
+    files: list[Path] = []
+    problems: list[SpecProblem] = []
+    for p in paths:
+        if p.is_dir():
+            for f in sorted(p.rglob("*")):
+                if f.suffix in SPEC_SUFFIXES and f.is_file() and _is_spec_candidate(f):
+                    files.append(f)
+        elif p.is_file():
+            files.append(p)
+        else:
+            problems.append(SpecProblem(shown_path(p), 1, 1, "no such file or folder"))
+    return files, problems
+
+
+def _is_spec_candidate(path: Path) -> bool:
+    if path.name == "harness.yaml":
+        return False
+    try:
+        head = path.read_bytes()[:65536]
+    except OSError:
+        return True
+    # a folder scan skips YAML that plainly is not a spec (CI configs, data); named files are always checked
+    loaded = load_yaml(head.decode("utf-8", "replace")) if b"\x00" not in head else None
+    if loaded is None or loaded.problems or loaded.data is None:
+        return True
+    return (
+        looks_like_spec(loaded.data) or not isinstance(loaded.data, dict) or "prompt" in str(head)
+    )
+
+
+def load_specs(
+    paths: Iterable[Path], config: ProjectConfig | None = None
+) -> tuple[list[Spec], list[SpecProblem]]:
+    """Load every spec below ``paths``; returns the good specs and all problems found.
+
+    Also checks that spec names are unique across files.
+    """
+    files, problems = iter_spec_files(paths)
+    specs: list[Spec] = []
+    for f in files:
+        try:
+            specs.append(load_spec(f, config))
+        except SpecError as exc:
+            problems.extend(exc.problems)
+        except ConfigError as exc:
+            problems.append(SpecProblem(shown_path(f), 1, 1, str(exc)))
+    by_name: dict[str, Spec] = {}
+    for spec in specs:
+        if spec.name in by_name:
+            problems.append(
+                SpecProblem(
+                    spec.path,
+                    1,
+                    1,
+                    f"duplicate spec name {spec.name!r} (also {by_name[spec.name].path}): give each spec a unique 'name'",
+                    "name",
+                )
+            )
+        else:
+            by_name[spec.name] = spec
+    return specs, problems

@@ -1,0 +1,125 @@
+"""File models: exactly what users may write in a spec, validated strictly.
+
+These pydantic models mirror the YAML (``extra="forbid"`` everywhere, so a typo is
+an error with a suggestion); runtime code works with the frozen dataclasses in
+:mod:`harness.spec.types` instead.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+NormalizeStep = Literal["strip", "lower", "collapse-whitespace", "remove-punctuation"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class MessageFile(_Strict):
+    """One message of a multi-turn prompt."""
+
+    role: Literal["system", "user", "assistant"]
+    content: str
+
+
+class PromptFile(_Strict):
+    """``system`` + ``user`` templates, or a list of ``messages``."""
+
+    system: str | None = None
+    user: str | None = None
+    messages: list[MessageFile] | None = None
+
+    @model_validator(mode="after")
+    def _one_form(self) -> PromptFile:
+        if self.messages is not None and (self.system is not None or self.user is not None):
+            raise ValueError("use either 'messages' or 'system'/'user', not both")
+        if self.messages is None and self.user is None:
+            raise ValueError("needs 'user' (and optionally 'system') or 'messages'")
+        if self.messages is not None and not self.messages:
+            raise ValueError("'messages' must hold at least one message")
+        return self
+
+
+class ParamsFile(_Strict):
+    """Sampling parameters, provider-neutral. ``extra_body`` is passed to the provider as is."""
+
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    max_tokens: int | None = Field(default=None, gt=0)
+    top_p: float | None = Field(default=None, ge=0, le=1)
+    top_k: int | None = Field(default=None, gt=0)
+    stop: list[str] | str | None = None
+    seed: int | None = None
+    presence_penalty: float | None = None
+    frequency_penalty: float | None = None
+    stream: bool | None = None
+    extra_body: dict[str, Any] | None = None
+
+
+class ToolFile(_Strict):
+    """A tool the model may call."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+class AssertionFile(BaseModel):
+    """An expectation. Common keys are typed here; type-specific keys are checked
+    against the assertion type's own parameters by :mod:`harness.expect.registry`."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    value: Any = None
+    field: str | None = None
+    weight: float = Field(default=1.0, ge=0)
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    normalize: list[NormalizeStep] | None = None
+
+
+class CaseFile(_Strict):
+    """One case: template variables and the expectations for them."""
+
+    id: str | int | None = None
+    description: str | None = None
+    vars: dict[str, Any] = Field(default_factory=dict)
+    expect: list[AssertionFile] = Field(default_factory=list)
+    tags: list[str] = Field(default_factory=list)
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    repeat: int | None = Field(default=None, ge=1)
+    skip: bool | str = False
+
+
+class SpecFile(_Strict):
+    """A spec file: a prompt, cases, an output schema and expectations."""
+
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    description: str | None = None
+    models: list[str] = Field(default_factory=list)
+    params: ParamsFile = Field(default_factory=ParamsFile)
+    prompt: PromptFile
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
+    tools: list[ToolFile] = Field(default_factory=list)
+    vars: dict[str, Any] = Field(default_factory=dict)
+    expect: list[AssertionFile] = Field(default_factory=list)
+    cases: list[CaseFile] = Field(default_factory=list)
+    cases_file: str | list[str] | None = None
+    tags: list[str] = Field(default_factory=list)
+    threshold: float | None = Field(default=None, ge=0, le=1)
+    repeat: int = Field(default=1, ge=1)
+    max_cost: float | None = Field(default=None, gt=0)
+    normalize: list[NormalizeStep] | None = None
+    judge: str | None = None
+
+    @field_validator("models", mode="before")
+    @classmethod
+    def _one_model(cls, v: Any) -> Any:
+        return [v] if isinstance(v, str) else v
+
+    @field_validator("prompt", mode="before")
+    @classmethod
+    def _prompt_shorthand(cls, v: Any) -> Any:
+        return {"user": v} if isinstance(v, str) else v

@@ -1,0 +1,84 @@
+"""Runtime spec objects: plain frozen dataclasses built from validated spec files."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    """One expectation, ready to evaluate.
+
+    ``type`` is without the ``not-`` prefix; ``negate`` says whether it had one.
+    ``options`` holds the type-specific keys (tolerance, min, max, rubric, ...).
+    """
+
+    type: str
+    value: Any = None
+    field: str | None = None
+    weight: float = 1.0
+    threshold: float | None = None
+    negate: bool = False
+    normalize: tuple[str, ...] = ()
+    options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        """The type as the user wrote it, e.g. ``not-contains``."""
+        return f"not-{self.type}" if self.negate else self.type
+
+
+@dataclass(frozen=True, slots=True)
+class PromptTemplate:
+    """A prompt's message templates as (role, Jinja2 source) pairs, in order."""
+
+    messages: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolDef:
+    """A tool declared by a spec."""
+
+    name: str
+    description: str
+    parameters: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """One case of a spec: its variables and its expectations (spec-level ones included)."""
+
+    id: str
+    vars: Mapping[str, Any]
+    expect: tuple[Assertion, ...]
+    description: str | None = None
+    tags: tuple[str, ...] = ()
+    threshold: float | None = None
+    repeat: int = 1
+    skip: str | None = None
+    source: str = ""
+    line: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A loaded, validated spec."""
+
+    name: str
+    path: str
+    prompt: PromptTemplate
+    cases: tuple[Case, ...]
+    description: str | None = None
+    models: tuple[str, ...] = ()
+    params: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    schema: Mapping[str, Any] | None = None
+    schema_source: str | None = None
+    tools: tuple[ToolDef, ...] = ()
+    tags: tuple[str, ...] = ()
+    threshold: float | None = None
+    max_cost: float | None = None
+    judge: str | None = None
+    content_hash: str = ""

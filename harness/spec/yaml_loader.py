@@ -1,0 +1,131 @@
+"""A safe YAML loader that remembers where every key and value came from.
+
+``load_yaml`` returns plain Python data plus two maps from a data path
+(``("cases", 1, "vars")``) to a 1-based (line, col): one for values, one for keys.
+Duplicate keys, Python object tags, binary and empty files are reported as
+problems with their position instead of exceptions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+PathKey = tuple[str | int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Pos:
+    """A 1-based line and column in a source file."""
+
+    line: int
+    col: int
+
+
+@dataclass(slots=True)
+class LoadedYAML:
+    """YAML data with the source position of every value and every mapping key."""
+
+    data: Any
+    values: dict[PathKey, Pos] = field(default_factory=dict)
+    keys: dict[PathKey, Pos] = field(default_factory=dict)
+    problems: list[tuple[Pos, str]] = field(default_factory=list)
+
+    def pos(self, path: PathKey, *, key: bool = False) -> Pos:
+        """The position of ``path``, or of its nearest known ancestor."""
+        table = self.keys if key else self.values
+        p = tuple(path)
+        while p:
+            if p in table:
+                return table[p]
+            if p in self.values:
+                return self.values[p]
+            p = p[:-1]
+        return self.values.get((), Pos(1, 1))
+
+
+def _mark(node: yaml.Node) -> Pos:
+    return Pos(node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+class _Builder:
+    def __init__(self, loader: yaml.SafeLoader, out: LoadedYAML) -> None:
+        self.loader = loader
+        self.out = out
+
+    def build(self, node: yaml.Node, path: PathKey) -> Any:
+        self.out.values[path] = _mark(node)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except yaml.constructor.ConstructorError as exc:
+            tag = node.tag
+            self.out.problems.append(
+                (_mark(node), f"unsupported YAML tag {tag!r}: specs allow plain data only")
+            )
+            return None
+
+    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
+        try:
+            self.loader.flatten_mapping(node)  # resolves '<<' merge keys
+        except yaml.constructor.ConstructorError as exc:
+            mark = exc.problem_mark or node.start_mark
+            self.out.problems.append((Pos(mark.line + 1, mark.column + 1), str(exc.problem)))
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.out.problems.append((_mark(key_node), "mapping keys must be plain scalars"))
+                continue
+            key = self.loader.construct_object(key_node)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                self.out.problems.append((_mark(key_node), f"unsupported key {key!r}"))
+                continue
+            if isinstance(key, bool | float) or key is None:
+                key = key_node.value  # 'on:'/'yes:' keys stay the text the user wrote
+            if key in result:
+                first = self.out.keys.get((*path, key))
+                where = f" (first defined at line {first.line})" if first else ""
+                self.out.problems.append(
+                    (_mark(key_node), f"duplicate key {key!r}{where}: keep only one")
+                )
+                continue
+            self.out.keys[(*path, key)] = _mark(key_node)
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+
+def load_yaml(text: str) -> LoadedYAML:
+    """Parse one YAML document safely, keeping positions. Never raises on bad input.
+
+    Syntax errors become a single problem at the position the parser reports.
+    """
+    out = LoadedYAML(data=None)
+    if "\x00" in text:
+        out.problems.append((Pos(1, 1), "file is binary, not YAML text"))
+        return out
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        out.problems.append((pos, f"YAML syntax error: {problem}"))
+        return out
+    except yaml.YAMLError as exc:
+        out.problems.append((Pos(1, 1), f"YAML error: {exc}"))
+        return out
+    finally:
+        loader.dispose()
+    if node is None:
+        out.problems.append(
+            (Pos(1, 1), "file is empty: a spec needs at least 'prompt' and 'cases'")
+        )
+        return out
+    out.data = _Builder(loader, out).build(node, ())
+    return out

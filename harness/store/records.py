@@ -1,0 +1,51 @@
+"""The flat result record written to the store: plain types only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# status of a result
+PASSED = "passed"
+FAILED = "failed"
+ERROR = "error"
+SKIPPED = "skipped"
+
+
+@dataclass(slots=True)
+class ResultRecord:
+    """One finished item. ``verdicts`` is a list of dicts (assertion, passed, score, reason,
+    weight, field, error); ``parsed_output`` any JSON value."""
+
+    run_id: str
+    item_id: str
+    spec: str
+    case_id: str
+    model: str
+    attempt: int
+    status: str
+    score: float | None = None
+    prompt: str = ""
+    output: str | None = None
+    parsed_output: Any = None
+    repaired: bool = False
+    verdicts: list[dict[str, Any]] = field(default_factory=list)
+    latency_ms: float | None = None
+    ttft_ms: float | None = None
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+    cached_tokens: int | None = None
+    reasoning_tokens: int | None = None
+    cost_usd: float | None = None
+    finish_reason: str | None = None
+    structured_mode: str | None = None
+    retries: int = 0
+    error_type: str | None = None
+    error: str | None = None
+    cassette: str | None = None
+    timings_recorded: bool = False
+    tags: list[str] = field(default_factory=list)
+    case_vars: dict[str, Any] = field(default_factory=dict)
+    expected: list[dict[str, Any]] = field(default_factory=list)
+    started_at: float | None = None
+    finished_at: float | None = None
