@@ -49,3 +49,22 @@ class ResultRecord:
     expected: list[dict[str, Any]] = field(default_factory=list)
     started_at: float | None = None
     finished_at: float | None = None
+
+
+@dataclass(slots=True)
+class RunInfo:
+    """One run's metadata. ``record_mode`` and ``timings`` ('live' or 'recorded') tell
+    readers whether latencies were measured now or replayed from cassettes."""
+
+    run_id: str
+    started_at: float
+    finished_at: float | None = None
+    git_commit: str | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    spec_hashes: dict[str, str] = field(default_factory=dict)
+    models: list[str] = field(default_factory=list)
+    params: dict[str, Any] = field(default_factory=dict)
+    record_mode: str | None = None
+    timings: str = "live"
+    status: str = "running"
+    source: str = "cli"
