@@ -289,6 +289,7 @@ def _build(
         max_cost=parsed.max_cost,
         judge=parsed.judge,
         content_hash=digest.hexdigest()[:16],
+        vars=dict(parsed.vars),
     )
 
 

@@ -82,3 +82,4 @@ class Spec:
     max_cost: float | None = None
     judge: str | None = None
     content_hash: str = ""
+    vars: Mapping[str, Any] = dataclasses.field(default_factory=dict)
