@@ -1,0 +1,98 @@
+"""Retries with capped, jittered exponential backoff (tenacity), honouring ``retry_after``.
+
+Only errors whose ``retryable`` flag is set are retried: rate limits, server errors,
+timeouts, dropped connections and unparseable answers. Authentication and bad-request
+errors never are.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_random_exponential,
+)
+
+from harness.errors import ProviderError
+
+T = TypeVar("T")
+
+BASE_DELAY = 0.5
+"""Seconds; the first backoff is up to this long, doubling each attempt."""
+MAX_DELAY = 30.0
+"""Seconds; no computed backoff waits longer."""
+MAX_RETRY_AFTER = 120.0
+"""Seconds; a server's ``Retry-After`` is honoured up to this long."""
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """Whether a failed call should be tried again."""
+    return isinstance(exc, ProviderError) and exc.retryable
+
+
+def backoff(
+    base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY
+) -> Callable[[RetryCallState], float]:
+    """A tenacity wait: jittered exponential, or the server's ``retry_after`` when larger."""
+    jittered = wait_random_exponential(multiplier=base_delay, max=max_delay)
+
+    def wait(state: RetryCallState) -> float:
+        delay = float(jittered(state))
+        exc = state.outcome.exception() if state.outcome else None
+        hint = getattr(exc, "retry_after", None)
+        if isinstance(hint, int | float):
+            delay = max(delay, min(float(hint), MAX_RETRY_AFTER))
+        return delay
+
+    return wait
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    *,
+    max_retries: int,
+    on_retry: Callable[[ProviderError, int], None] | None = None,
+    base_delay: float = BASE_DELAY,
+    max_delay: float = MAX_DELAY,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> tuple[T, int]:
+    """Run ``call`` until it succeeds or a non-retryable error; return (result, retries).
+
+    Args:
+        call: makes one attempt.
+        max_retries: attempts after the first (0 = no retries).
+        on_retry: called with the error and the retry number (1-based) before waiting.
+        base_delay: first backoff ceiling in seconds (tests use tiny values).
+        max_delay: cap of the computed backoff.
+        sleep: how to wait (tests pass a recorder).
+
+    Raises:
+        ProviderError: the last error once retries are spent, or a non-retryable one.
+    """
+    retries = 0
+
+    def before_sleep(state: RetryCallState) -> None:
+        nonlocal retries
+        retries += 1
+        exc = state.outcome.exception() if state.outcome else None
+        if on_retry is not None and isinstance(exc, ProviderError):
+            on_retry(exc, retries)
+
+    retrying = AsyncRetrying(
+        stop=stop_after_attempt(max_retries + 1),
+        wait=backoff(base_delay, max_delay),
+        retry=retry_if_exception(is_retryable),
+        before_sleep=before_sleep,
+        sleep=sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            result = await call()
+    return result, retries

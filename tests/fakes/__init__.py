@@ -1,0 +1,1 @@
+"""Fake provider servers on loopback, one module per wire format."""

@@ -1,0 +1,200 @@
+"""A fake OpenAI Chat Completions server (also the Azure path), plain and streamed.
+
+Answers are deterministic: ``echo: <last user text>``; a JSON value satisfying the
+requested schema (``response_format`` json_schema, json_object with ``schema``, or
+a schema in prompt instructions); or a call of the first tool when tools are given
+and the last message is the user's. Server ``options``:
+
+- ``reject_json_schema``: answer 400 to ``response_format.type == json_schema``
+  (as llama.cpp's server does); ``reject_json_object``: the same for json_object.
+- ``no_stream_usage``: never send the usage chunk when streaming (llama.cpp).
+- ``cached_tokens`` / ``reasoning_tokens``: numbers to report in usage details.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fakes.schema_values import schema_from_prompt, value_for
+from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+
+CREATED = 1_700_000_000
+
+
+def setup(server: FakeServer) -> None:
+    """Register the Chat Completions routes (OpenAI and Azure paths)."""
+    for path in (
+        "/v1/chat/completions",
+        "/chat/completions",
+        "/openai/deployments/{deployment}/chat/completions",
+    ):
+        server.route("POST", path, chat)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return ""
+
+
+def _bad_request(message: str, param: str = "response_format") -> Reply:
+    error = {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+    return Reply(json={"error": error}, status=400)
+
+
+def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The assistant message, finish reason and usage numbers for a request body."""
+    messages = body.get("messages", [])
+    fmt = body.get("response_format") or {}
+    last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
+    prompt_text = " ".join(_text_of(m.get("content")) for m in messages)
+    schema = None
+    if fmt.get("type") == "json_schema":
+        schema = fmt["json_schema"].get("schema", {})
+    elif fmt.get("type") == "json_object":
+        schema = fmt.get("schema", {})
+    else:
+        schema = schema_from_prompt(_text_of(last_user.get("content")))
+        if schema is None and messages:
+            schema = schema_from_prompt(_text_of(messages[0].get("content")))
+    tool_calls: list[dict[str, Any]] = []
+    tools = body.get("tools") or []
+    if tools and body.get("tool_choice") != "none" and messages[-1].get("role") == "user":
+        fn = tools[0]["function"]
+        args = json.dumps(value_for(fn.get("parameters")))
+        tool_calls.append(
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {"name": fn["name"], "arguments": args},
+            }
+        )
+        text = ""
+        finish = "tool_calls"
+    elif schema is not None:
+        text = json.dumps(value_for(schema))
+        finish = "stop"
+    else:
+        text = "echo: " + _text_of(last_user.get("content"))
+        finish = "stop"
+    limit = body.get("max_completion_tokens") or body.get("max_tokens")
+    words = text.split(" ")
+    if limit is not None and len(words) > limit and not tool_calls:
+        text, finish = " ".join(words[:limit]), "length"
+    prompt_tokens = len(prompt_text.split())
+    completion_tokens = len(text.split()) + len(tool_calls) * 5
+    return {
+        "text": text,
+        "tool_calls": tool_calls,
+        "finish": finish,
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "cached": int(options.get("cached_tokens", 0)),
+        "reasoning": int(options.get("reasoning_tokens", 0)),
+    }
+
+
+def _usage(a: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "prompt_tokens": a["prompt_tokens"],
+        "completion_tokens": a["completion_tokens"],
+        "total_tokens": a["prompt_tokens"] + a["completion_tokens"],
+        "prompt_tokens_details": {"cached_tokens": a["cached"], "audio_tokens": 0},
+        "completion_tokens_details": {
+            "reasoning_tokens": a["reasoning"],
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+    }
+
+
+async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
+    """POST /v1/chat/completions."""
+    body = request.json
+    if not isinstance(body, dict) or "messages" not in body or "model" not in body:
+        return _bad_request("'messages' and 'model' are required", param="messages")
+    fmt = (body.get("response_format") or {}).get("type")
+    if fmt == "json_schema" and server.options.get("reject_json_schema"):
+        return _bad_request("response_format type json_schema is not supported")
+    if fmt == "json_object" and server.options.get("reject_json_object"):
+        return _bad_request("response_format type json_object is not supported")
+    a = answer(body, server.options)
+    cid = f"chatcmpl-{server.next_id()}"
+    model = body["model"]
+    if body.get("stream"):
+        include_usage = (body.get("stream_options") or {}).get("include_usage")
+        if server.options.get("no_stream_usage"):
+            include_usage = False
+        return Reply(
+            chunks=_stream(cid, model, a, bool(include_usage)), content_type="text/event-stream"
+        )
+    message: dict[str, Any] = {"role": "assistant", "content": a["text"] or None, "refusal": None}
+    if a["tool_calls"]:
+        message["tool_calls"] = a["tool_calls"]
+    return Reply(
+        json={
+            "id": cid,
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": model,
+            "choices": [
+                {"index": 0, "message": message, "finish_reason": a["finish"], "logprobs": None}
+            ],
+            "usage": _usage(a),
+            "system_fingerprint": "fp_fake",
+        }
+    )
+
+
+def _stream(cid: str, model: str, a: dict[str, Any], include_usage: bool) -> list[bytes]:
+    base = {
+        "id": cid,
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": model,
+        "system_fingerprint": "fp_fake",
+    }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        }
+        if include_usage:
+            out["usage"] = None
+        return out
+
+    events: list[dict[str, Any]] = [chunk({"role": "assistant", "content": "", "refusal": None})]
+    words = a["text"].split(" ") if a["text"] else []
+    for i, word in enumerate(words):
+        events.append(chunk({"content": word if i == 0 else " " + word}))
+    for n, call in enumerate(a["tool_calls"]):
+        fn = call["function"]
+        events.append(
+            chunk(
+                {
+                    "tool_calls": [
+                        {
+                            "index": n,
+                            "id": call["id"],
+                            "type": "function",
+                            "function": {"name": fn["name"], "arguments": ""},
+                        }
+                    ]
+                }
+            )
+        )
+        args = fn["arguments"]
+        half = len(args) // 2
+        for piece in (args[:half], args[half:]):
+            events.append(chunk({"tool_calls": [{"index": n, "function": {"arguments": piece}}]}))
+    events.append(chunk({}, a["finish"]))
+    if include_usage:
+        events.append({**base, "choices": [], "usage": _usage(a)})
+    out = [f"data: {json.dumps(e)}\n\n".encode() for e in events]
+    out.append(b"data: [DONE]\n\n")
+    return out
