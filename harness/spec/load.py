@@ -48,9 +48,12 @@ def shown_path(path: Path) -> str:
         return str(path)
 
 
+SPEC_MARKERS = frozenset({"prompt", "cases", "cases_file", "expect", "models", "params", "schema"})
+
+
 def looks_like_spec(data: Any) -> bool:
-    """True for YAML that is meant as a spec (has a prompt, or cases with vars)."""
-    return isinstance(data, dict) and ("prompt" in data or ("cases" in data and "name" in data))
+    """True for YAML meant as a spec: a mapping with any of the spec's main keys."""
+    return isinstance(data, dict) and bool(SPEC_MARKERS & set(data))
 
 
 def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
@@ -88,12 +91,12 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
 
     parsed, problems = validate_file_model(SpecFile, loaded, shown)
     c.problems.extend(problems)
-    _check_assertions(c, loaded.data.get("expect"), ("expect",))
+    _check_assertions(c, loaded.data.get("expect"), ("expect",), path.parent)
     cases_data = loaded.data.get("cases")
     if isinstance(cases_data, list):
         for i, case in enumerate(cases_data):
             if isinstance(case, dict):
-                _check_assertions(c, case.get("expect"), ("cases", i, "expect"))
+                _check_assertions(c, case.get("expect"), ("cases", i, "expect"), path.parent)
     if parsed is None:
         raise SpecError(_sorted(c.problems))
     spec = _build(parsed, path, raw, c, config)
@@ -108,14 +111,18 @@ def _sorted(problems: list[SpecProblem]) -> list[SpecProblem]:
     return sorted(unique, key=lambda p: (p.path, p.line, p.col))
 
 
-def _check_assertions(c: _Collector, items: Any, where: PathKey) -> None:
+def _check_assertions(c: _Collector, items: Any, where: PathKey, base_dir: Path) -> None:
     if not isinstance(items, list):
         return
     for j, item in enumerate(items):
         if isinstance(item, dict):
-            for key, message in check_assertion(item):
+            problems = check_assertion(item)
+            for key, message in problems:
                 target = (*where, j, key) if key else (*where, j)
                 c.at(target, message, key=key is not None and key != "type" and key != "value")
+            imported = None if problems else _python_import_problem(item, base_dir)
+            if imported:
+                c.at((*where, j, "value"), imported)
 
 
 def _assertion(a: AssertionFile, inherited_normalize: tuple[str, ...]) -> Assertion:
@@ -190,10 +197,12 @@ def _build(
 
     # cases: inline, then from files
     cases: list[Case] = []
+    where_of: dict[int, tuple[str, int, int, str]] = {}  # id(case) -> (file, line, col, where)
     for i, case_file in enumerate(parsed.cases):
         pos = c.loaded.pos(("cases", i))
-        cases.append(_case(case_file, i, spec_expect, normalize, parsed, c.path, pos.line))
-        digest.update(b"\x00")
+        case = _case(case_file, i, spec_expect, normalize, parsed, c.path, pos.line)
+        cases.append(case)
+        where_of[id(case)] = (c.path, pos.line, pos.col, f"cases.{i}")
     files = (
         [parsed.cases_file] if isinstance(parsed.cases_file, str) else list(parsed.cases_file or [])
     )
@@ -201,7 +210,9 @@ def _build(
         where: PathKey = (
             ("cases_file",) if isinstance(parsed.cases_file, str) else ("cases_file", k)
         )
-        cases.extend(_file_cases(base_dir / name, where, spec_expect, normalize, parsed, c, digest))
+        for case in _file_cases(base_dir / name, where, spec_expect, normalize, parsed, c, digest):
+            cases.append(case)
+            where_of[id(case)] = (case.source, case.line, 1, f"case {case.id!r}")
     if not cases and not c.problems:
         c.at(
             ("cases",) if "cases" in c.loaded.data else (),
@@ -213,13 +224,15 @@ def _build(
     for case in cases:
         if case.id in seen:
             first = seen[case.id]
+            src, line, col, where_ = _locate(c, where_of[id(case)], "id")
             c.problems.append(
                 SpecProblem(
-                    case.source,
-                    case.line,
-                    1,
-                    f"duplicate case id {case.id!r} (first at {first.source}:{first.line}): case ids must be unique",
-                    "id",
+                    src,
+                    line,
+                    col,
+                    f"duplicate case id {case.id!r} (first at {first.source}:{first.line}): "
+                    "case ids must be unique",
+                    where_,
                 )
             )
         else:
@@ -231,45 +244,28 @@ def _build(
         for case in cases:
             variables = {**spec_vars, **case.vars}
             missing = sorted(set(needed) - set(variables))
+            src, line, col, where_ = _locate(c, where_of[id(case)], "vars")
             if missing:
                 names_ = ", ".join(repr(m) for m in missing)
                 uses = dotted(needed[missing[0]])
-                c.problems.append(
-                    SpecProblem(
-                        case.source,
-                        case.line,
-                        1,
-                        f"case {case.id!r} does not define template variable {names_} (used in {uses}): add it to the case's vars or the spec's vars",
-                        "vars",
-                    )
+                message = (
+                    f"case {case.id!r} does not define template variable {names_} "
+                    f"(used in {uses}): add it to the case's vars or the spec's vars"
                 )
+                c.problems.append(SpecProblem(src, line, col, message, where_))
                 continue
             for where, source in sources:
                 try:
                     render(source, variables)
                 except jinja2.UndefinedError as exc:
-                    c.problems.append(
-                        SpecProblem(
-                            case.source,
-                            case.line,
-                            1,
-                            f"case {case.id!r}: rendering {dotted(where)} failed: {exc.message}",
-                            "vars",
-                        )
-                    )
+                    message = f"case {case.id!r}: rendering {dotted(where)} failed: {exc.message}"
+                    c.problems.append(SpecProblem(src, line, col, message, where_))
                 except Exception as exc:  # a template error that only shows when rendered
-                    c.problems.append(
-                        SpecProblem(
-                            case.source,
-                            case.line,
-                            1,
-                            f"case {case.id!r}: rendering {dotted(where)} failed: {type(exc).__name__}: {exc}",
-                            "vars",
-                        )
+                    message = (
+                        f"case {case.id!r}: rendering {dotted(where)} failed: "
+                        f"{type(exc).__name__}: {exc}"
                     )
-
-    # python assertions import at validate time
-    _check_python_imports(cases, spec_expect, base_dir, c)
+                    c.problems.append(SpecProblem(src, line, col, message, where_))
 
     if c.problems:
         return None
@@ -353,9 +349,15 @@ def _file_cases(
         if isinstance(expect, list):
             for j, item in enumerate(expect):
                 if isinstance(item, dict):
-                    for key, message in check_assertion(item):
+                    problems_ = check_assertion(item)
+                    for key, message in problems_:
                         target = f"expect.{j}.{key}" if key else f"expect.{j}"
                         c.problems.append(SpecProblem(shown, raw.line, 1, message, target))
+                    imported = None if problems_ else _python_import_problem(item, file.parent)
+                    if imported:
+                        c.problems.append(
+                            SpecProblem(shown, raw.line, 1, imported, f"expect.{j}.value")
+                        )
         if case_file is not None:
             out.append(
                 _case(
@@ -389,39 +391,42 @@ def _schema(
     validator = jsonschema.validators.validator_for(value, default=jsonschema.Draft202012Validator)
     for error in validator(validator.META_SCHEMA).iter_errors(value):
         where: PathKey = ("schema", *error.absolute_path)
+        if error.context:  # anyOf/oneOf: the closest alternative says more
+            error = jsonschema.exceptions.best_match(error.context) or error
         c.at(where, f"invalid JSON Schema: {error.message}")
     return value, None
 
 
-def _check_python_imports(
-    cases: Iterable[Case], spec_expect: tuple[Assertion, ...], base_dir: Path, c: _Collector
-) -> None:
-    checked: set[str] = set()
-    for case in cases:
-        for a in case.expect:
-            if a.type != "python" or not isinstance(a.value, str) or a.value in checked:
-                continue
-            checked.add(a.value)
-            try:
-                obj = import_ref(a.value, base_dir=base_dir)
-            except ImportRefError as exc:
-                where = ("expect",) if a in spec_expect else ()
-                pos = c.loaded.pos(where) if where else Pos(case.line, 1)
-                src = c.path if where else case.source
-                c.problems.append(
-                    SpecProblem(src, pos.line, pos.col, f"python assertion: {exc}", "expect")
-                )
-                continue
-            if not callable(obj):
-                c.problems.append(
-                    SpecProblem(
-                        case.source,
-                        case.line,
-                        1,
-                        f"python assertion {a.value!r} is not callable",
-                        "expect",
-                    )
-                )
+def _locate(
+    c: _Collector, origin: tuple[str, int, int, str], key: str
+) -> tuple[str, int, int, str]:
+    """Where to point for ``key`` of a case: the key itself for inline cases, else the row."""
+    src, line, col, where = origin
+    if src == c.path and where.startswith("cases."):
+        path = (*_path_of(where), key)
+        pos = c.loaded.pos(path) if path in c.loaded.values else c.loaded.pos(path[:-1])
+        return src, pos.line, pos.col, f"{where}.{key}"
+    return src, line, col, key
+
+
+def _path_of(where: str) -> PathKey:
+    """``cases.3`` -> ("cases", 3)."""
+    return tuple(int(p) if p.isdigit() else p for p in where.split("."))
+
+
+def _python_import_problem(item: dict[str, Any], base_dir: Path) -> str | None:
+    """Import a ``python`` assertion's function now, so a typo fails at validate time."""
+    base, _ = split_negation(str(item.get("type", "")))
+    ref = item.get("value")
+    if base != "python" or not isinstance(ref, str):
+        return None
+    try:
+        obj = import_ref(ref, base_dir=base_dir)
+    except ImportRefError as exc:
+        return f"python assertion: {exc}"
+    if not callable(obj):
+        return f"python assertion: {ref!r} is not callable"
+    return None
 
 
 def iter_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem]]:

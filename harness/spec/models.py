@@ -7,6 +7,7 @@ an error with a suggestion); runtime code works with the frozen dataclasses in
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -96,7 +97,7 @@ class CaseFile(_Strict):
 class SpecFile(_Strict):
     """A spec file: a prompt, cases, an output schema and expectations."""
 
-    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    name: str | None = None
     description: str | None = None
     models: list[str] = Field(default_factory=list)
     params: ParamsFile = Field(default_factory=ParamsFile)
@@ -113,6 +114,16 @@ class SpecFile(_Strict):
     max_cost: float | None = Field(default=None, gt=0)
     normalize: list[NormalizeStep] | None = None
     judge: str | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _safe_name(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", v):
+            raise ValueError(
+                f"spec name {v!r} may only hold letters, digits, '_', '.' and '-' "
+                "(it names folders and test ids)"
+            )
+        return v
 
     @field_validator("models", mode="before")
     @classmethod

@@ -7,6 +7,7 @@ the same and point at the key the user has to change.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -55,6 +56,10 @@ def _model_at(root: type[BaseModel], path: PathKey) -> type[BaseModel] | None:
     """The pydantic model that validates the mapping at ``path`` (for key suggestions)."""
     annotation: Any = root
     for element in path:
+        unwrapped = _unwrap(annotation, False)
+        if get_origin(unwrapped) is dict:  # a mapping of user-chosen names, e.g. providers
+            annotation = get_args(unwrapped)[1]
+            continue
         annotation = _unwrap(annotation, isinstance(element, int))
         if annotation is None:
             return None
@@ -104,6 +109,7 @@ def _message(error: Any, model: type[BaseModel] | None, missing: Any | None) -> 
         return f"unknown key {missing!r}{listed}"
     message = str(error["msg"])
     message = message.removeprefix("Value error, ")
+    message = re.sub(r" or instance of \w+", "", message)
     if kind.endswith("_type") or kind in ("literal_error", "string_pattern_mismatch"):
         got = error.get("input")
         shown = repr(got) if not isinstance(got, dict | list) else type(got).__name__

@@ -57,6 +57,13 @@ class _Builder:
 
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.out.values[path] = _mark(node)
+        if not node.tag.startswith("tag:yaml.org,2002:") or node.tag.startswith(
+            "tag:yaml.org,2002:python/"
+        ):
+            self.out.problems.append(
+                (_mark(node), f"unsupported YAML tag {node.tag!r}: specs allow plain data only")
+            )
+            return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -64,10 +71,7 @@ class _Builder:
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:
-            tag = node.tag
-            self.out.problems.append(
-                (_mark(node), f"unsupported YAML tag {tag!r}: specs allow plain data only")
-            )
+            self.out.problems.append((_mark(node), f"cannot read value: {exc.problem}"))
             return None
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
@@ -112,10 +116,24 @@ def load_yaml(text: str) -> LoadedYAML:
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
-        problem = exc.problem or exc.context or "invalid YAML"
-        out.problems.append((pos, f"YAML syntax error: {problem}"))
+        problem = exc.problem or "invalid YAML"
+        context, cmark, pmark = exc.context, exc.context_mark, exc.problem_mark
+        if (
+            cmark is not None
+            and pmark is not None
+            and context
+            and (pmark.line > cmark.line + 1 or pmark.index >= len(text))
+        ):
+            # the parser noticed at the end (e.g. an unclosed quote): point at where it began
+            pos = Pos(cmark.line + 1, cmark.column + 1)
+            message = (
+                f"YAML syntax error {context} starting here: {problem} at line {pmark.line + 1}"
+            )
+        else:
+            mark = pmark or cmark
+            pos = Pos(mark.line + 1, mark.column + 1) if mark else Pos(1, 1)
+            message = f"YAML syntax error: {problem}" + (f" ({context})" if context else "")
+        out.problems.append((pos, message))
         return out
     except yaml.YAMLError as exc:
         out.problems.append((Pos(1, 1), f"YAML error: {exc}"))
