@@ -5,7 +5,7 @@ driver ever sees an ``httpx`` exception, and nothing a user types ever ends in a
 bare traceback::
 
     HarnessError
-    ├── SpecError                 a spec, cases file or harness.yaml is wrong (carries every problem)
+    ├── SpecError                 a spec, cases file or harness.yaml is wrong (every problem)
     ├── ConfigError               the project config or command-line options are wrong
     ├── PluginError               a driver plugin failed to load (names its package)
     ├── CassetteError             recording / replay problems
@@ -162,14 +162,14 @@ class ServerError(ProviderError):
     kind = "server"
 
 
-class TimeoutError_(ProviderError):  # noqa: N801 - the builtin name is taken
+class TimeoutError_(ProviderError):
     """The connect, read or total timeout passed."""
 
     retryable = True
     kind = "timeout"
 
 
-class ConnectionError_(ProviderError):  # noqa: N801 - the builtin name is taken
+class ConnectionError_(ProviderError):
     """The connection was refused, reset or dropped."""
 
     retryable = True

@@ -142,7 +142,7 @@ StreamEventKind = Literal["text", "tool_call", "usage", "finish", "response"]
 
 @dataclass(frozen=True, slots=True)
 class StreamEvent:
-    """One event of a streamed answer. The last event has kind ``response`` and the full Response."""
+    """One event of a streamed answer; the last has kind ``response`` and the full Response."""
 
     kind: StreamEventKind
     text: str = ""

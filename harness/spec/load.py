@@ -151,7 +151,9 @@ def _build(
 
     # prompt templates
     if parsed.prompt.messages is not None:
-        messages = tuple((m.role, m.content) for m in parsed.prompt.messages)
+        messages: tuple[tuple[str, str], ...] = tuple(
+            (str(m.role), m.content) for m in parsed.prompt.messages
+        )
         sources: list[tuple[PathKey, str]] = [
             (("prompt", "messages", i, "content"), m.content)
             for i, m in enumerate(parsed.prompt.messages)
@@ -160,6 +162,7 @@ def _build(
         pairs = [("system", parsed.prompt.system), ("user", parsed.prompt.user)]
         messages = tuple((role, text) for role, text in pairs if text is not None)
         sources = [(("prompt", role), text) for role, text in pairs if text is not None]
+    messages_: tuple[tuple[str, str], ...] = messages
     needed: dict[str, PathKey] = {}
     templates_ok = True
     for where, source in sources:
@@ -207,10 +210,12 @@ def _build(
         [parsed.cases_file] if isinstance(parsed.cases_file, str) else list(parsed.cases_file or [])
     )
     for k, name in enumerate(files):
-        where: PathKey = (
+        file_where: PathKey = (
             ("cases_file",) if isinstance(parsed.cases_file, str) else ("cases_file", k)
         )
-        for case in _file_cases(base_dir / name, where, spec_expect, normalize, parsed, c, digest):
+        for case in _file_cases(
+            base_dir / name, file_where, spec_expect, normalize, parsed, c, digest
+        ):
             cases.append(case)
             where_of[id(case)] = (case.source, case.line, 1, f"case {case.id!r}")
     if not cases and not c.problems:
@@ -272,7 +277,7 @@ def _build(
     return Spec(
         name=parsed.name or path.stem,
         path=c.path,
-        prompt=PromptTemplate(messages),
+        prompt=PromptTemplate(messages_),
         cases=tuple(cases),
         description=parsed.description,
         models=tuple(parsed.models),
@@ -343,8 +348,8 @@ def _file_cases(
     for n, raw in enumerate(raw_cases, start=1):
         row = LoadedYAML(raw.data, values={(): Pos(raw.line, 1)})
         case_file, problems = validate_file_model(CaseFile, row, shown)
-        for p in problems:
-            c.problems.append(SpecProblem(shown, raw.line, 1, p.message, p.where))
+        for problem in problems:
+            c.problems.append(SpecProblem(shown, raw.line, 1, problem.message, problem.where))
         expect = raw.data.get("expect")
         if isinstance(expect, list):
             for j, item in enumerate(expect):
@@ -430,7 +435,7 @@ def _python_import_problem(item: dict[str, Any], base_dir: Path) -> str | None:
 
 
 def iter_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem]]:
-    """Spec files below the given files or folders (folders: every *.yaml/*.yml that looks like a spec)."""
+    """Spec files below the given paths (in folders: each *.yaml/*.yml that looks like a spec)."""
     files: list[Path] = []
     problems: list[SpecProblem] = []
     for p in paths:
@@ -452,7 +457,8 @@ def _is_spec_candidate(path: Path) -> bool:
         head = path.read_bytes()[:65536]
     except OSError:
         return True
-    # a folder scan skips YAML that plainly is not a spec (CI configs, data); named files are always checked
+    # a folder scan skips YAML that plainly is not a spec (CI configs, data);
+    # files named on the command line are always checked
     loaded = load_yaml(head.decode("utf-8", "replace")) if b"\x00" not in head else None
     if loaded is None or loaded.problems or loaded.data is None:
         return True
@@ -485,7 +491,8 @@ def load_specs(
                     spec.path,
                     1,
                     1,
-                    f"duplicate spec name {spec.name!r} (also {by_name[spec.name].path}): give each spec a unique 'name'",
+                    f"duplicate spec name {spec.name!r} (also {by_name[spec.name].path}): "
+                    "give each spec a unique 'name'",
                     "name",
                 )
             )

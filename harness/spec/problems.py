@@ -34,10 +34,11 @@ def _clean_loc(data: Any, loc: tuple[Any, ...]) -> tuple[PathKey, Any | None]:
     path: list[str | int] = []
     current = data
     for i, element in enumerate(loc):
-        if isinstance(current, dict) and element in current:
-            path.append(element)
-            current = current[element]
-        elif isinstance(current, list) and isinstance(element, int) and 0 <= element < len(current):
+        in_dict = isinstance(current, dict) and element in current
+        in_list = (
+            isinstance(current, list) and isinstance(element, int) and 0 <= element < len(current)
+        )
+        if in_dict or in_list:
             path.append(element)
             current = current[element]
         elif i == len(loc) - 1 and isinstance(element, str):
@@ -136,7 +137,11 @@ def validate_file_model(
             if is_key and missing is None and sub:
                 missing, sub = sub[-1], sub[:-1]
                 full = (*prefix, *sub)
-            pos = loaded.pos((*full, missing), key=True) if is_key else loaded.pos(full)
+            pos = (
+                loaded.pos((*full, missing), key=True)
+                if is_key and isinstance(missing, str | int)
+                else loaded.pos(full)
+            )
             owner = _model_at(model, sub)
             where_path = (*full, missing) if missing is not None and is_key else full
             problem = SpecProblem(
