@@ -1,0 +1,183 @@
+"""A fake Anthropic Messages API (``POST /v1/messages``), plain and streamed (SSE).
+
+Answers are deterministic: ``echo: <last user text>``; when ``tool_choice`` forces a
+tool, a ``tool_use`` block whose input satisfies that tool's ``input_schema``; a call
+of the first tool when tools are given and the last turn is the user's text; or a
+JSON value for a schema found in prompt instructions. Server ``options``:
+
+- ``reject_tool_choice``: answer 400 invalid_request_error to a forced tool choice.
+- ``cache_creation_tokens`` / ``cache_read_tokens`` / ``thinking_tokens``: usage to report.
+- ``refuse``: answer with ``stop_reason: refusal`` and no content.
+- ``stream_error``: after the first text delta, send an ``error`` event of this type
+  (e.g. ``overloaded_error``) and end the stream.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fakes.schema_values import schema_from_prompt, value_for
+from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+
+MODEL_SUFFIX = "-20250101"
+
+
+def setup(server: FakeServer) -> None:
+    """Register ``POST /v1/messages``."""
+    server.route("POST", "/v1/messages", messages)
+
+
+def error_body(kind: str, message: str) -> dict[str, Any]:
+    """An Anthropic error body: ``{type: error, error: {type, message}}``."""
+    return {"type": "error", "error": {"type": kind, "message": message}}
+
+
+def _error(status: int, kind: str, message: str) -> Reply:
+    return Reply(json=error_body(kind, message), status=status, headers={"request-id": "req_err"})
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(b.get("text", "") for b in content if b.get("type") == "text")
+    return ""
+
+
+def _system_text(system: Any) -> str:
+    return system if isinstance(system, str) else _text_of(system or [])
+
+
+def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The content blocks, stop reason and usage for a request body."""
+    msgs = body["messages"]
+    last = msgs[-1] if msgs else {}
+    last_text = _text_of(last.get("content"))
+    tools = body.get("tools") or []
+    choice = body.get("tool_choice") or {}
+    user_turn = last.get("role") == "user" and not any(
+        b.get("type") == "tool_result" for b in last.get("content") or [] if isinstance(b, dict)
+    )
+    blocks: list[dict[str, Any]] = []
+    stop = "end_turn"
+    if choice.get("type") == "tool":
+        tool = next(t for t in tools if t["name"] == choice["name"])
+        blocks.append(_tool_use(tool, n=1))
+        stop = "tool_use"
+    elif tools and choice.get("type") != "none" and user_turn:
+        blocks.append({"type": "text", "text": "Let me call a tool."})
+        blocks.append(_tool_use(tools[0], n=1))
+        stop = "tool_use"
+    else:
+        schema = schema_from_prompt(last_text) or schema_from_prompt(
+            _system_text(body.get("system"))
+        )
+        text = json.dumps(value_for(schema)) if schema is not None else "echo: " + last_text
+        words = text.split(" ")
+        if len(words) > body["max_tokens"]:
+            text, stop = " ".join(words[: body["max_tokens"]]), "max_tokens"
+        blocks.append({"type": "text", "text": text})
+    if options.get("refuse"):
+        blocks, stop = [], "refusal"
+    prompt = (
+        _system_text(body.get("system")) + " " + " ".join(_text_of(m.get("content")) for m in msgs)
+    )
+    out_tokens = sum(len(b.get("text", "").split()) for b in blocks) + 5 * sum(
+        b["type"] == "tool_use" for b in blocks
+    )
+    thinking = int(options.get("thinking_tokens", 0))
+    usage = {
+        "input_tokens": len(prompt.split()),
+        "cache_creation_input_tokens": int(options.get("cache_creation_tokens", 0)),
+        "cache_read_input_tokens": int(options.get("cache_read_tokens", 0)),
+        "output_tokens": out_tokens + thinking,
+        "service_tier": "standard",
+    }
+    if thinking:
+        usage["output_tokens_details"] = {"thinking_tokens": thinking}
+    return {"content": blocks, "stop_reason": stop, "usage": usage}
+
+
+def _tool_use(tool: dict[str, Any], *, n: int) -> dict[str, Any]:
+    value = value_for(tool.get("input_schema"))
+    return {"type": "tool_use", "id": f"toolu_{n:02d}", "name": tool["name"], "input": value}
+
+
+async def messages(request: ReceivedRequest, server: FakeServer) -> Reply:
+    """POST /v1/messages."""
+    headers = request.headers
+    if not headers.get("x-api-key") and not headers.get("authorization"):
+        return _error(401, "authentication_error", "x-api-key header is required")
+    if "anthropic-version" not in headers:
+        return _error(400, "invalid_request_error", "anthropic-version header is required")
+    body = request.json
+    if not isinstance(body, dict) or "messages" not in body or "model" not in body:
+        return _error(400, "invalid_request_error", "messages: Field required")
+    if "max_tokens" not in body:
+        return _error(400, "invalid_request_error", "max_tokens: Field required")
+    if (body.get("tool_choice") or {}).get("type") == "tool" and server.options.get(
+        "reject_tool_choice"
+    ):
+        return _error(400, "invalid_request_error", "tool_choice: tool use is not supported")
+    a = answer(body, server.options)
+    message = {
+        "id": f"msg_{server.next_id():04d}",
+        "type": "message",
+        "role": "assistant",
+        "model": body["model"] + MODEL_SUFFIX,
+        "content": a["content"],
+        "stop_reason": a["stop_reason"],
+        "stop_sequence": None,
+        "usage": a["usage"],
+    }
+    rid = {"request-id": f"req_{server.next_id():04d}"}
+    if body.get("stream"):
+        chunks = _stream(message, server.options.get("stream_error"))
+        return Reply(chunks=chunks, content_type="text/event-stream", headers=rid)
+    return Reply(json=message, headers=rid)
+
+
+def _event(name: str, data: dict[str, Any]) -> bytes:
+    return f"event: {name}\ndata: {json.dumps({'type': name, **data})}\n\n".encode()
+
+
+def _stream(message: dict[str, Any], stream_error: str | None) -> list[bytes]:
+    usage = message["usage"]
+    start_usage = {**usage, "output_tokens": 1}
+    start = {**message, "content": [], "stop_reason": None, "usage": start_usage}
+    out = [_event("message_start", {"message": start}), _event("ping", {})]
+    for i, block in enumerate(message["content"]):
+        if block["type"] == "text":
+            out.append(
+                _event(
+                    "content_block_start",
+                    {"index": i, "content_block": {"type": "text", "text": ""}},
+                )
+            )
+            words = block["text"].split(" ")
+            for n, word in enumerate(words):
+                piece = word if n == 0 else " " + word
+                delta = {"type": "text_delta", "text": piece}
+                out.append(_event("content_block_delta", {"index": i, "delta": delta}))
+                if stream_error:
+                    err = error_body(stream_error, f"fake {stream_error}")["error"]
+                    out.append(_event("error", {"error": err}))
+                    return out
+        else:
+            head = {**block, "input": {}}
+            out.append(_event("content_block_start", {"index": i, "content_block": head}))
+            args = json.dumps(block["input"])
+            half = len(args) // 2
+            for piece in (args[:half], args[half:]):
+                delta = {"type": "input_json_delta", "partial_json": piece}
+                out.append(_event("content_block_delta", {"index": i, "delta": delta}))
+        out.append(_event("content_block_stop", {"index": i}))
+    delta = {"stop_reason": message["stop_reason"], "stop_sequence": None}
+    out.append(
+        _event(
+            "message_delta", {"delta": delta, "usage": {"output_tokens": usage["output_tokens"]}}
+        )
+    )
+    out.append(_event("message_stop", {}))
+    return out

@@ -1,0 +1,199 @@
+"""A fake Gemini API: ``models/{model}:generateContent`` and ``:streamGenerateContent?alt=sse``.
+
+Answers are deterministic: ``echo: <last user text>``; a JSON value satisfying
+``responseSchema`` / ``responseJsonSchema`` when ``responseMimeType`` is JSON; a
+``functionCall`` of the first declared function when tools are given and the last
+turn is the user's text; or a JSON value for a schema found in prompt instructions.
+Server ``options``:
+
+- ``reject_response_schema``: answer 400 INVALID_ARGUMENT to ``responseSchema``.
+- ``cached_tokens`` / ``thoughts_tokens``: usage to report.
+- ``block_prompt``: answer with ``promptFeedback.blockReason: SAFETY`` and no candidates.
+- ``safety_stop``: answer with ``finishReason: SAFETY`` and no text.
+- ``api_key``: the only key accepted; others get 400 API_KEY_INVALID.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from tests.fakes.schema_values import schema_from_prompt, value_for
+from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+
+MODEL_PATH = "/{version}/models/{model:[^:/]+}"
+
+
+def setup(server: FakeServer) -> None:
+    """Register generateContent and streamGenerateContent."""
+    server.route("POST", MODEL_PATH + ":generateContent", generate)
+    server.route("POST", MODEL_PATH + ":streamGenerateContent", generate)
+
+
+def error_body(code: int, status: str, message: str, reason: str | None = None) -> dict[str, Any]:
+    """A Gemini error body: ``{error: {code, message, status[, details]}}``."""
+    err: dict[str, Any] = {"code": code, "message": message, "status": status}
+    if reason:
+        err["details"] = [
+            {
+                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                "reason": reason,
+                "domain": "googleapis.com",
+            }
+        ]
+    return {"error": err}
+
+
+def _error(code: int, status: str, message: str, reason: str | None = None) -> Reply:
+    return Reply(json=error_body(code, status, message, reason), status=code)
+
+
+def lower_types(schema: Any) -> Any:
+    """Gemini's upper-case ``type`` names (``OBJECT``) back to JSON Schema's (``object``)."""
+    if isinstance(schema, dict):
+        return {
+            k: (v.lower() if k == "type" and isinstance(v, str) else lower_types(v))
+            for k, v in schema.items()
+        }
+    if isinstance(schema, list):
+        return [lower_types(v) for v in schema]
+    return schema
+
+
+def _text_of(content: dict[str, Any] | None) -> str:
+    return "".join(p.get("text", "") for p in (content or {}).get("parts") or [])
+
+
+def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
+    """The parts, finish reason and usage for a request body."""
+    contents = body.get("contents") or []
+    last = contents[-1] if contents else {}
+    last_text = _text_of(last)
+    config = body.get("generationConfig") or {}
+    decls = [d for t in body.get("tools") or [] for d in t.get("functionDeclarations") or []]
+    user_turn = last.get("role", "user") == "user" and not any(
+        "functionResponse" in p for p in last.get("parts") or []
+    )
+    parts: list[dict[str, Any]] = []
+    finish = "STOP"
+    schema = config.get("responseJsonSchema") or lower_types(config.get("responseSchema"))
+    if decls and user_turn:
+        decl = decls[0]
+        params = decl.get("parametersJsonSchema") or lower_types(decl.get("parameters"))
+        parts.append({"functionCall": {"name": decl["name"], "args": value_for(params)}})
+    else:
+        if config.get("responseMimeType") != "application/json" or schema is None:
+            system = _text_of(body.get("systemInstruction"))
+            schema = schema_from_prompt(last_text) or schema_from_prompt(system)
+        text = json.dumps(value_for(schema)) if schema is not None else "echo: " + last_text
+        limit = config.get("maxOutputTokens")
+        words = text.split(" ")
+        if limit is not None and len(words) > limit:
+            text, finish = " ".join(words[:limit]), "MAX_TOKENS"
+        parts.append({"text": text})
+    if options.get("safety_stop"):
+        parts, finish = [], "SAFETY"
+    prompt = " ".join(_text_of(c) for c in [body.get("systemInstruction"), *contents])
+    out = sum(len(p.get("text", "").split()) for p in parts) + 5 * sum(
+        "functionCall" in p for p in parts
+    )
+    usage: dict[str, Any] = {
+        "promptTokenCount": len(prompt.split()),
+        "candidatesTokenCount": out,
+        "promptTokensDetails": [{"modality": "TEXT", "tokenCount": len(prompt.split())}],
+    }
+    if options.get("cached_tokens"):
+        usage["cachedContentTokenCount"] = int(options["cached_tokens"])
+    if options.get("thoughts_tokens"):
+        usage["thoughtsTokenCount"] = int(options["thoughts_tokens"])
+    usage["totalTokenCount"] = (
+        usage["promptTokenCount"] + out + int(options.get("thoughts_tokens", 0))
+    )
+    return {"parts": parts, "finish": finish, "usage": usage}
+
+
+async def generate(request: ReceivedRequest, server: FakeServer) -> Reply:
+    """POST models/{model}:generateContent and :streamGenerateContent."""
+    key = request.headers.get("x-goog-api-key") or request.query.get("key")
+    if not key:
+        return _error(403, "PERMISSION_DENIED", "Method doesn't allow unregistered callers.")
+    wanted = server.options.get("api_key")
+    if wanted is not None and key != wanted:
+        message = "API key not valid. Please pass a valid API key."
+        return _error(400, "INVALID_ARGUMENT", message, reason="API_KEY_INVALID")
+    body = request.json
+    if not isinstance(body, dict) or not body.get("contents"):
+        return _error(
+            400, "INVALID_ARGUMENT", "* GenerateContentRequest.contents: contents is not specified"
+        )
+    config = body.get("generationConfig") or {}
+    if "responseSchema" in config and server.options.get("reject_response_schema"):
+        message = (
+            'Invalid JSON payload received. Unknown name "responseSchema" at '
+            "'generation_config': Cannot find field."
+        )
+        return _error(400, "INVALID_ARGUMENT", message)
+    model = request.path.rsplit("/", 1)[-1].split(":", 1)[0]
+    a = answer(body, server.options)
+    rid = f"resp-{server.next_id():04d}"
+    response: dict[str, Any] = {
+        "candidates": [
+            {
+                "content": {"parts": a["parts"], "role": "model"},
+                "finishReason": a["finish"],
+                "index": 0,
+            }
+        ],
+        "usageMetadata": a["usage"],
+        "modelVersion": model + "-001",
+        "responseId": rid,
+    }
+    if server.options.get("block_prompt"):
+        response = {
+            "promptFeedback": {"blockReason": "SAFETY"},
+            "usageMetadata": {
+                "promptTokenCount": a["usage"]["promptTokenCount"],
+                "totalTokenCount": a["usage"]["promptTokenCount"],
+            },
+            "modelVersion": response["modelVersion"],
+            "responseId": rid,
+        }
+    if request.path.endswith(":streamGenerateContent"):
+        if request.query.get("alt") != "sse":
+            return Reply(json=[response])  # without alt=sse the API answers one JSON array
+        return Reply(chunks=_stream(response), content_type="text/event-stream")
+    return Reply(json=response)
+
+
+def _stream(response: dict[str, Any]) -> list[bytes]:
+    chunks: list[dict[str, Any]] = []
+    base = {k: response[k] for k in ("modelVersion", "responseId")}
+    candidates = response.get("candidates")
+    usage = response["usageMetadata"]
+    if not candidates:
+        chunks.append(response)
+    else:
+        cand = candidates[0]
+        parts = cand["content"]["parts"]
+        pieces: list[dict[str, Any]] = []
+        for part in parts:
+            if "text" in part:
+                words = part["text"].split(" ")
+                pieces += [{"text": w if i == 0 else " " + w} for i, w in enumerate(words)]
+            else:
+                pieces.append(part)
+        # usage grows chunk by chunk; only the last chunk's counts are final
+        partial_usage = {"promptTokenCount": usage["promptTokenCount"]}
+        for piece in pieces[:-1] if pieces else []:
+            chunks.append(
+                {
+                    "candidates": [{"content": {"parts": [piece], "role": "model"}, "index": 0}],
+                    "usageMetadata": partial_usage,
+                    **base,
+                }
+            )
+        last_parts = pieces[-1:] if pieces else []
+        last_cand: dict[str, Any] = {"content": {"parts": last_parts, "role": "model"}}
+        last_cand.update(finishReason=cand["finishReason"], index=0)
+        chunks.append({"candidates": [last_cand], "usageMetadata": usage, **base})
+    return [f"data: {json.dumps(c)}\r\n\r\n".encode() for c in chunks]
