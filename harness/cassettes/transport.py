@@ -1,0 +1,150 @@
+"""The cassette transport: each request goes to the cassette of the item whose scope it runs in.
+
+Nothing is patched process-wide. The runner sets the current item with
+``Recorder.scope(item)`` (a ``ContextVar``, so every asyncio task sees its own item);
+this transport, wrapped around the driver's real transport, looks the request up in
+that item's vcrpy ``Cassette``, replays it, records it, or raises a typed error.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+import httpx
+from vcr.request import Request as VcrRequest
+
+from harness.cassettes.scrub import replace_bytes
+from harness.errors import CassetteError, CassetteMissingError, CassetteStaleError
+
+if TYPE_CHECKING:
+    from harness.cassettes.recorder import ItemCassette, Recorder
+
+TIMINGS_EXTENSION = "harness.recorded_timings"
+"""``response.extensions`` key holding ``{"latency_ms": .., "ttft_ms": ..}`` as recorded."""
+TIMINGS_KEY = "recorded_timings"
+"""The extra key of a stored response that holds its recorded timings."""
+STREAM_TYPES = ("text/event-stream", "ndjson", "jsonl", "x-json-stream")
+
+CURRENT: contextvars.ContextVar[ItemCassette | None] = contextvars.ContextVar(
+    "harness_cassette", default=None
+)
+
+
+class ReplayStream(httpx.AsyncByteStream):
+    """A recorded body handed back in the chunks it is split into."""
+
+    def __init__(self, chunks: Sequence[bytes]) -> None:
+        self._chunks = chunks
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for chunk in self._chunks:
+            yield chunk
+
+
+def is_stream(headers: dict[str, list[str]]) -> bool:
+    """Whether a stored response is a stream (SSE or newline-delimited JSON)."""
+    kind = ",".join(headers.get("content-type", ())).lower()
+    return any(t in kind for t in STREAM_TYPES)
+
+
+def replay_response(stored: dict[str, Any]) -> httpx.Response:
+    """An ``httpx.Response`` for a stored response, carrying its recorded timings.
+
+    Streams replay one line per chunk (line endings kept), so line-based SSE and
+    NDJSON readers parse exactly the recorded events; chunk boundaries of the original
+    network reads are not kept (they vary run to run and would churn the file).
+    """
+    body = stored["body"]["string"] or b""
+    if isinstance(body, str):
+        body = body.encode()
+    headers: dict[str, list[str]] = stored.get("headers") or {}
+    chunks = body.splitlines(keepends=True) if is_stream(headers) else [body]
+    extensions: dict[str, Any] = {}
+    timings = stored.get(TIMINGS_KEY)
+    if timings:
+        extensions[TIMINGS_EXTENSION] = dict(timings)
+    message = (stored.get("status") or {}).get("message")
+    if message:
+        extensions["reason_phrase"] = str(message).encode("ascii", "replace")
+    return httpx.Response(
+        stored["status"]["code"],
+        headers=[(k, v) for k, values in headers.items() for v in values],
+        stream=ReplayStream(chunks),
+        extensions=extensions,
+    )
+
+
+class CassetteTransport(httpx.AsyncBaseTransport):
+    """Records and replays through the current item's cassette; see the module docstring."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, recorder: Recorder) -> None:
+        self.inner = inner
+        self.recorder = recorder
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Replay, record or refuse one request.
+
+        Raises:
+            CassetteMissingError: replay-only and the item has no cassette.
+            CassetteStaleError: replay-only and no recorded request matches.
+            CassetteError: replay-only and the call is outside any item's scope.
+        """
+        state = CURRENT.get()
+        if state is None:
+            if self.recorder.mode == "none":
+                raise CassetteError(
+                    f"{request.method} {request.url.path} was made outside an item's "
+                    "cassette scope and cannot be replayed in record mode none"
+                )
+            return await self.inner.handle_async_request(request)
+        body = await request.aread()
+        scrubbed = self.recorder.scrubber.request(request, body)
+        vcr_request = VcrRequest(scrubbed.method, scrubbed.uri, scrubbed.body, scrubbed.headers)
+        cassette = state.cassette
+        if cassette.can_play_response_for(vcr_request):
+            self.recorder.replayed += 1
+            return replay_response(cassette.play_response(vcr_request))
+        if cassette.write_protected:
+            if not cassette.rewound:
+                raise CassetteMissingError(f"no cassette for {state.item_id}")
+            raise CassetteStaleError(
+                f"cassette is stale for {state.item_id}: re-record with --record-mode all"
+                f" ({state.explain_miss(vcr_request)}; {state.path})"
+            )
+        stored = await self._record(request, scrubbed.secrets)
+        stored = state.keep_timings_if_unchanged(vcr_request, stored)
+        cassette.append(vcr_request, stored)
+        self.recorder.recorded += 1
+        return replay_response(stored)
+
+    async def _record(self, request: httpx.Request, secrets: frozenset[str]) -> dict[str, Any]:
+        """Call the real transport, read the whole body while timing it, and scrub it."""
+        start = time.perf_counter()
+        response = await self.inner.handle_async_request(request)
+        response.request = request
+        first: float | None = None
+        chunks: list[bytes] = []
+        try:
+            async for chunk in response.aiter_bytes():  # decoded: gzip never reaches disk
+                if chunk and first is None:
+                    first = time.perf_counter()
+                chunks.append(chunk)
+        finally:
+            await response.aclose()
+        end = time.perf_counter()
+        headers = self.recorder.scrubber.response_headers(response.headers, secrets)
+        streamed = is_stream(headers)
+        ttft = round((first - start) * 1000, 1) if streamed and first is not None else None
+        return {
+            "status": {"code": response.status_code, "message": response.reason_phrase},
+            "headers": headers,
+            "body": {"string": replace_bytes(b"".join(chunks), secrets)},
+            TIMINGS_KEY: {"latency_ms": round((end - start) * 1000, 1), "ttft_ms": ttft},
+        }
+
+    async def aclose(self) -> None:
+        """Close the real transport."""
+        await self.inner.aclose()
