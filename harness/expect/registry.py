@@ -7,9 +7,14 @@ options before anything runs; :mod:`harness.expect` attaches an evaluator to eac
 from __future__ import annotations
 
 import difflib
+import json
+import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import jsonschema
 
 Number = (int, float)
 
@@ -83,14 +88,14 @@ TYPES: dict[str, TypeInfo] = {
             value=_STR,
         ),
         # structure
-        _t("is-json", "output parses as JSON"),
+        _t("is-json", "output holds JSON (fences and chatter allowed)", strict=_BOOL),
         _t(
             "schema-valid",
             "parsed output validates against the spec's (or an inline) schema",
             schema=(dict,),
         ),
         _t("json-equals", "parsed output equals value, ignoring key order", requires=("value",)),
-        _t("field-present", "the field exists in the parsed output"),
+        _t("field-present", "the field exists in the parsed output", requires=("field",)),
         # numbers
         _t(
             "close-to",
@@ -123,6 +128,7 @@ TYPES: dict[str, TypeInfo] = {
         _t(
             "judge",
             "a judge model grades the output against a rubric",
+            value=_STR,
             rubric=_STR,
             model=_STR,
             params=(dict,),
@@ -133,6 +139,7 @@ TYPES: dict[str, TypeInfo] = {
             requires=("value", "labels"),
             value=_STR,
             labels=_LIST,
+            rubric=_STR,
             model=_STR,
             params=(dict,),
         ),
@@ -188,28 +195,133 @@ def check_assertion(data: Mapping[str, Any]) -> list[tuple[str | None, str]]:
             continue
         if key not in info.options:
             allowed = sorted(info.options)
-            hint = difflib.get_close_matches(str(key), allowed, n=1)
-            more = f" (did you mean {hint[0]!r}?)" if hint else ""
-            listed = f"; {base} takes: {', '.join(allowed)}" if allowed and not hint else ""
+            close = difflib.get_close_matches(str(key), allowed, n=1)
+            more = f" (did you mean {close[0]!r}?)" if close else ""
+            listed = f"; {base} takes: {', '.join(allowed)}" if allowed and not close else ""
+            if not allowed:
+                listed = f"; {base} takes no options besides {', '.join(sorted(common - {'type'}))}"
             problems.append((key, f"unknown option {key!r} for {type_name}{more}{listed}"))
-        elif not isinstance(val, info.options[key]) or (
-            isinstance(val, bool) and bool not in info.options[key]
-        ):
+        elif not _is(val, info.options[key]):
             want = " or ".join(t.__name__ for t in info.options[key])
             problems.append((key, f"{key!r} must be {want}, got {type(val).__name__}"))
     for key in info.requires:
         if data.get(key) is None:
             problems.append((None, f"{type_name} needs {key!r}"))
     value = data.get("value")
-    if value is not None and info.value_types is not None:
-        ok = isinstance(value, info.value_types) and not (
-            isinstance(value, bool) and bool not in info.value_types
+    if value is not None and info.value_types is not None and not _is(value, info.value_types):
+        want = " or ".join(t.__name__ for t in info.value_types)
+        problems.append(
+            ("value", f"{type_name} needs 'value' to be {want}, got {type(value).__name__}")
         )
-        if not ok:
-            want = " or ".join(t.__name__ for t in info.value_types)
-            problems.append(
-                ("value", f"{type_name} needs 'value' to be {want}, got {type(value).__name__}")
-            )
     if base in ("length", "between") and data.get("min") is None and data.get("max") is None:
         problems.append((None, f"{type_name} needs 'min', 'max' or both"))
+    if not problems:  # deeper checks only once the shapes are right
+        problems.extend(_check_values(base, type_name, data))
     return problems
+
+
+def _is(value: Any, types: tuple[type, ...]) -> bool:
+    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+
+
+# types that look at the call, not at the output's content: a field means nothing to them
+_NO_FIELD = frozenset(
+    {
+        "max-latency-ms",
+        "max-ttft-ms",
+        "max-cost-usd",
+        "max-output-tokens",
+        "finish-reason",
+        "tool-called",
+        "no-tool-called",
+    }
+)
+_TEXTLIKE_ITEMS = ("contains-any", "contains-all")
+
+
+def _check_values(
+    base: str, type_name: str, data: Mapping[str, Any]
+) -> list[tuple[str | None, str]]:
+    """Checks of what the keys hold: regexes compile, bounds are ordered, schemas are valid."""
+    problems: list[tuple[str | None, str]] = []
+    value = data.get("value")
+    field_path = data.get("field")
+    if field_path is not None:
+        if base in _NO_FIELD:
+            problems.append(("field", f"{type_name} looks at the model call, not a field"))
+        elif isinstance(field_path, str):
+            problem = _path_problem(field_path)
+            if problem:
+                problems.append(("field", problem))
+    if base == "regex" and isinstance(value, str):
+        try:
+            re.compile(value, re.IGNORECASE if data.get("ignore_case") else 0)
+        except re.error as exc:
+            problems.append(("value", f"invalid regular expression {value!r}: {exc}"))
+    if base in (*_TEXTLIKE_ITEMS, "one-of") and isinstance(value, list):
+        if not value:
+            problems.append(("value", f"{type_name} needs at least one value"))
+        elif base in _TEXTLIKE_ITEMS:
+            bad = [v for v in value if not isinstance(v, str | int | float) or v is None]
+            if bad:
+                problems.append(
+                    ("value", f"{type_name} values must be text or numbers: {bad[0]!r}")
+                )
+    if base == "length" and data.get("unit", "chars") not in ("chars", "words"):
+        problems.append(("unit", f"unit must be 'chars' or 'words', got {data.get('unit')!r}"))
+    if base in ("length", "between"):
+        low, high = data.get("min"), data.get("max")
+        if low is not None and high is not None and low > high:
+            problems.append((None, f"{type_name}: min {low} is greater than max {high}"))
+    if base == "close-to" and data.get("tolerance") is not None and data["tolerance"] < 0:
+        problems.append(("tolerance", "tolerance must be zero or more"))
+    if base.startswith("max-") and isinstance(value, int | float) and value < 0:
+        problems.append(("value", f"{type_name} needs a value of zero or more"))
+    for key in ("value", "min", "max", "tolerance"):
+        v = data.get(key)
+        if isinstance(v, float) and not math.isfinite(v):
+            problems.append((key, f"{key!r} must be a finite number"))
+    if base == "json-equals" and isinstance(value, str):
+        try:
+            json.loads(value)
+        except ValueError as exc:
+            problems.append(("value", f"json-equals 'value' is text that is not JSON: {exc}"))
+    for key in ("schema", "arguments_schema"):
+        if isinstance(data.get(key), dict):
+            problems.extend((key, m) for m in _schema_problems(data[key]))
+    if base == "judge" and not (data.get("rubric") or data.get("value")):
+        problems.append((None, "judge needs a 'rubric' (or the rubric as 'value')"))
+    model = data.get("model")
+    if base in ("judge", "classify") and isinstance(model, str) and ":" not in model:
+        problems.append(("model", f"judge model {data['model']!r} must be 'provider:model'"))
+    if base == "classify":
+        labels = data.get("labels") or []
+        if not labels or not all(isinstance(x, str) and x for x in labels):
+            problems.append(("labels", "labels must be a non-empty list of texts"))
+        elif len(set(labels)) != len(labels):
+            problems.append(("labels", "labels must not repeat"))
+        elif value not in labels:
+            hint = difflib.get_close_matches(str(value), labels, n=1)
+            more = f" (did you mean {hint[0]!r}?)" if hint else ""
+            problems.append(("value", f"classify value {value!r} is not one of the labels{more}"))
+    if base == "python" and isinstance(value, str) and ":" not in value:
+        problems.append(
+            ("value", f"python needs 'pkg.module:function' or 'file.py:function', got {value!r}")
+        )
+    return problems
+
+
+def _path_problem(path: str) -> str | None:
+    if path.startswith("/") or path in ("", "$"):
+        return None
+    if any(step == "" for step in path.removeprefix("$.").split(".")):
+        return f"field {path!r} has an empty step; write 'a.b.0' or a JSON Pointer '/a/b/0'"
+    return None
+
+
+def _schema_problems(schema: Mapping[str, Any]) -> list[str]:
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    return [
+        f"invalid JSON Schema at {e.json_path}: {e.message}"
+        for e in cls(cls.META_SCHEMA).iter_errors(schema)
+    ]

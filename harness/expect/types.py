@@ -33,7 +33,8 @@ class Verdict:
     """One assertion's result: pass/fail, a score in [0, 1], and a reason a person can act on.
 
     ``error`` is set when the assertion could not be evaluated at all (e.g. the judge's
-    answer was unparseable); such a verdict never passes.
+    answer was unparseable); such a verdict never passes. ``raw`` keeps a model-graded
+    assertion's raw answer (the judge's text), so an error can be inspected.
     """
 
     assertion: str
@@ -43,12 +44,17 @@ class Verdict:
     weight: float = 1.0
     field: str | None = None
     error: str | None = None
+    raw: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class CaseVerdict:
-    """A case's result on one model: every assertion's verdict and the weighted score."""
+    """A case's result on one model: every assertion's verdict and the weighted score.
+
+    ``reason`` sums it up in one line (``"no expectations"``, ``"2 of 5 failed: ..."``).
+    """
 
     passed: bool
     score: float
     verdicts: tuple[Verdict, ...]
+    reason: str = ""
