@@ -73,10 +73,19 @@ def provider_settings(name: str, config: ProjectConfig | None = None) -> Provide
         settings = config.providers[name]
         if settings.base_url is None and name in PRESETS:
             settings = replace(settings, base_url=PRESETS[name][1])
+        if settings.type == "llamacpp" and settings.concurrency is None:
+            settings = replace(settings, concurrency=1)
         return settings
     if name in PRESETS:
         wire, base_url, key_env = PRESETS[name]
-        return ProviderSettings(name=name, type=wire, base_url=base_url, api_key_env=key_env)
+        return ProviderSettings(
+            name=name,
+            type=wire,
+            base_url=base_url,
+            api_key_env=key_env,
+            # a llama.cpp server computes one answer at a time
+            concurrency=1 if wire == "llamacpp" else None,
+        )
     if name in _plugin_names():
         return ProviderSettings(name=name, type=name)
     raise ConfigError(
@@ -96,8 +105,6 @@ def driver_class(wire_type: str) -> type[Driver]:
     Raises:
         PluginError: the plugin is missing or failed to import (names its package).
     """
-    if wire_type == "llamacpp":
-        wire_type = "openai"  # llama.cpp's server speaks the OpenAI wire format
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name == wire_type:
             try:
@@ -115,6 +122,7 @@ def driver_class(wire_type: str) -> type[Driver]:
         "anthropic": "harness.drivers.anthropic:AnthropicDriver",
         "gemini": "harness.drivers.gemini:GeminiDriver",
         "ollama": "harness.drivers.ollama:OllamaDriver",
+        "llamacpp": "harness.drivers.local:LocalDriver",
     }
     if wire_type in builtin:  # running from a source tree without installed metadata
         module, _, attr = builtin[wire_type].partition(":")
