@@ -1,0 +1,253 @@
+"""Inline SVG charts, built as escaped markup: no JavaScript, no network, no colour-only cues.
+
+Every text node and attribute goes through ``markupsafe.escape`` (model names come
+from user config and are treated as untrusted like everything else).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from harness.report.frame import records
+from harness.report.stats import pareto_frontier, percentile
+
+MAX_STRIP_POINTS = 200
+
+
+def _el(tag: str, children: Sequence[str] = (), **attrs: object) -> Markup:
+    parts = [f'{k.rstrip("_").replace("_", "-")}="{escape(str(v))}"' for k, v in attrs.items()]
+    head = " ".join([tag, *parts])
+    inner = "".join(str(c) if isinstance(c, Markup) else str(escape(c)) for c in children)
+    return Markup(f"<{head}>{inner}</{tag}>")
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.3g}" if value < 1000 else f"{value:,.0f}"
+
+
+def _ticks(high: float, count: int = 5) -> list[float]:
+    if high <= 0:
+        return [0.0]
+    raw = high / count
+    step = 10 ** math.floor(math.log10(raw))
+    for mult in (1, 2, 2.5, 5, 10):
+        if raw <= mult * step:
+            step *= mult
+            break
+    return [i * step for i in range(int(high / step) + 2) if i * step <= high * 1.0001 + step]
+
+
+@dataclass(frozen=True, slots=True)
+class _Point:
+    model: str
+    cost: float | None
+    rate: float
+    low: float
+    high: float
+    partial: bool
+
+
+def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
+    """Pass rate (with its 95% interval) against mean cost per attempt, per model.
+
+    Pareto-optimal models are filled diamonds joined by a dashed line; other models
+    are circles; models whose cost is unknown sit in a separate "cost unknown" band
+    as hollow triangles, never at $0.
+    """
+    points = []
+    for row in records(board):
+        if row["pass_rate"] is None or pd.isna(row["pass_rate"]):
+            continue
+        cost = row["cost_usd"] / row["cost_known"] if row["cost_known"] else None
+        points.append(
+            _Point(
+                str(row["model"]),
+                cost,
+                float(row["pass_rate"]),
+                float(row["pass_rate_ci_low"]),
+                float(row["pass_rate_ci_high"]),
+                0 < row["cost_known"] < row["attempts"],
+            )
+        )
+    known = [p for p in points if p.cost is not None]
+    unknown = [p for p in points if p.cost is None]
+    frontier = {known[i].model for i in pareto_frontier([(p.cost or 0.0, p.rate) for p in known])}
+    width, height, left, right, top, bottom = 720, 380, 60, 170 if unknown else 30, 40, 50
+    plot_w, plot_h = width - left - right, height - top - bottom
+    max_cost = max((p.cost or 0.0 for p in known), default=0.0) or 1e-6
+    xticks = _ticks(max_cost * 1.1)
+    x_max = xticks[-1] or 1.0
+
+    def x(cost: float) -> float:
+        return left + plot_w * cost / x_max
+
+    def y(rate: float) -> float:
+        return top + plot_h * (1 - rate)
+
+    body: list[str] = [
+        _el("title", ["Pass rate against mean cost per attempt, per model"]),
+        _el(
+            "text",
+            ["Accuracy vs cost (Pareto frontier: filled diamonds, dashed line)"],
+            x=left,
+            y=20,
+            class_="title",
+        ),
+        _el("line", x1=left, y1=top + plot_h, x2=left + plot_w, y2=top + plot_h, class_="axis"),
+        _el("line", x1=left, y1=top, x2=left, y2=top + plot_h, class_="axis"),
+        _el(
+            "text",
+            ["mean cost per attempt (USD)"],
+            x=left + plot_w / 2,
+            y=height - 10,
+            class_="label",
+            text_anchor="middle",
+        ),
+        _el(
+            "text",
+            ["pass rate"],
+            x=14,
+            y=top + plot_h / 2,
+            class_="label",
+            transform=f"rotate(-90 14 {top + plot_h / 2})",
+            text_anchor="middle",
+        ),
+    ]
+    for t in (0.0, 0.25, 0.5, 0.75, 1.0):
+        body.append(_el("line", x1=left - 4, y1=y(t), x2=left + plot_w, y2=y(t), class_="grid"))
+        body.append(_el("text", [f"{t:.0%}"], x=left - 6, y=y(t) + 4, text_anchor="end"))
+    for t in xticks:
+        body.append(
+            _el(
+                "text",
+                [f"${_fmt(t)}" if t else "$0"],
+                x=x(t),
+                y=top + plot_h + 16,
+                text_anchor="middle",
+            )
+        )
+    line = sorted((p for p in known if p.model in frontier), key=lambda p: p.cost or 0.0)
+    if len(line) > 1:
+        path = " ".join(f"{x(p.cost or 0.0):.1f},{y(p.rate):.1f}" for p in line)
+        body.append(_el("polyline", points=path, class_="frontier"))
+    for p in known:
+        cx, cy = x(p.cost or 0.0), y(p.rate)
+        body.append(_el("line", x1=cx, y1=y(p.low), x2=cx, y2=y(p.high), class_="ci"))
+        if p.model in frontier:
+            shape = _el(
+                "path", d=f"M{cx:.1f},{cy - 7:.1f} l7,7 l-7,7 l-7,-7 z", class_="mark pareto"
+            )
+        else:
+            shape = _el("circle", cx=f"{cx:.1f}", cy=f"{cy:.1f}", r=5, class_="mark")
+        body.append(shape)
+        label = p.model + (" (Pareto)" if p.model in frontier else "")
+        label += " (cost partly unknown)" if p.partial else ""
+        body.append(_el("text", [label], x=cx + 9, y=cy - 6, class_="point-label"))
+    if unknown:
+        band = left + plot_w + 20
+        body.append(_el("line", x1=band - 10, y1=top, x2=band - 10, y2=top + plot_h, class_="sep"))
+        body.append(_el("text", ["cost unknown"], x=band, y=top + plot_h + 16))
+        for p in unknown:
+            cy = y(p.rate)
+            body.append(_el("line", x1=band, y1=y(p.low), x2=band, y2=y(p.high), class_="ci"))
+            body.append(
+                _el("path", d=f"M{band:.1f},{cy - 6:.1f} l6,10 l-12,0 z", class_="mark unknown")
+            )
+            body.append(_el("text", [p.model], x=band + 10, y=cy + 4, class_="point-label"))
+    return _el(
+        "svg",
+        body,
+        viewBox=f"0 0 {width} {height}",
+        role="img",
+        class_="chart",
+        aria_label="Accuracy against cost per model",
+        id="chart-cost",
+    )
+
+
+def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
+    """One row per model: box (p25-p75), median bar, whiskers (p5-p95) and a strip of points."""
+    data = {
+        str(m): sorted(g["latency_ms"].dropna().tolist())
+        for m, g in frame[frame["status"] != "skipped"].groupby("model", sort=True)
+    }
+    data = {m: v for m, v in data.items() if v}
+    row_h, left, right, top = 44, 190, 30, 40
+    width, height = 720, top + row_h * max(len(data), 1) + 50
+    plot_w = width - left - right
+    x_max = (_ticks(max((v[-1] for v in data.values()), default=1.0) * 1.05) or [1.0])[-1] or 1.0
+
+    def x(ms: float) -> float:
+        return left + plot_w * ms / x_max
+
+    title = "Latency per model (ms)" + (
+        " — recorded timings, replayed from cassettes" if recorded else ""
+    )
+    body: list[str] = [
+        _el("title", [title]),
+        _el("text", [title], x=10, y=20, class_="title"),
+        _el(
+            "text",
+            ["latency (ms); box p25-p75, bar median, whiskers p5-p95, dots attempts"],
+            x=left + plot_w / 2,
+            y=height - 8,
+            class_="label",
+            text_anchor="middle",
+        ),
+    ]
+    axis_y = top + row_h * max(len(data), 1)
+    body.append(_el("line", x1=left, y1=axis_y, x2=left + plot_w, y2=axis_y, class_="axis"))
+    for t in _ticks(x_max):
+        body.append(_el("line", x1=x(t), y1=top, x2=x(t), y2=axis_y, class_="grid"))
+        body.append(_el("text", [_fmt(t)], x=x(t), y=axis_y + 16, text_anchor="middle"))
+    if not data:
+        body.append(_el("text", ["no latencies recorded"], x=left, y=top + 20))
+    for i, (model, values) in enumerate(data.items()):
+        mid = top + row_h * i + row_h / 2
+        q = {k: percentile(values, k) or 0.0 for k in (5, 25, 50, 75, 95)}
+        body.append(_el("text", [model], x=left - 8, y=mid + 4, text_anchor="end"))
+        body.append(_el("line", x1=x(q[5]), y1=mid, x2=x(q[95]), y2=mid, class_="whisker"))
+        for end in (q[5], q[95]):
+            body.append(_el("line", x1=x(end), y1=mid - 6, x2=x(end), y2=mid + 6, class_="whisker"))
+        body.append(
+            _el(
+                "rect",
+                x=f"{x(q[25]):.1f}",
+                y=mid - 10,
+                width=f"{max(x(q[75]) - x(q[25]), 1):.1f}",
+                height=20,
+                class_="box",
+            )
+        )
+        body.append(
+            _el("line", x1=x(q[50]), y1=mid - 12, x2=x(q[50]), y2=mid + 12, class_="median")
+        )
+        step = max(1, len(values) // MAX_STRIP_POINTS)
+        for j, v in enumerate(values[::step]):
+            jitter = ((j * 7919) % 13 - 6) * 1.2
+            body.append(
+                _el(
+                    "circle",
+                    cx=f"{x(v):.1f}",
+                    cy=f"{mid + 16 + jitter / 4:.1f}",
+                    r=1.6,
+                    class_="dot",
+                )
+            )
+        body.append(
+            _el("text", [f"p50 {_fmt(q[50])}"], x=x(q[50]) + 4, y=mid - 13, class_="point-label")
+        )
+    return _el(
+        "svg",
+        body,
+        viewBox=f"0 0 {width} {height}",
+        role="img",
+        class_="chart",
+        aria_label="Latency distribution per model",
+        id="chart-latency",
+    )
