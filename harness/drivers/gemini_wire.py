@@ -97,7 +97,9 @@ def _part(part: TextPart | ImagePart) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {"text": part.text}
     if part.data is not None:
-        return {"inlineData": {"mimeType": part.media_type, "data": part.data}}
+        # URL-safe base64, as the official SDK sends; the API's JSON mapping takes both
+        data = part.data.replace("+", "-").replace("/", "_")
+        return {"inlineData": {"mimeType": part.media_type, "data": data}}
     return {"fileData": {"mimeType": part.media_type, "fileUri": part.url or ""}}
 
 
