@@ -49,6 +49,7 @@ class ResultRecord:
     expected: list[dict[str, Any]] = field(default_factory=list)
     started_at: float | None = None
     finished_at: float | None = None
+    cached: bool = False
 
 
 @dataclass(slots=True)

@@ -1,0 +1,203 @@
+"""``harness run``: run every selected case of every spec on every model, store and report."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from harness.cli.common import Context
+from harness.config import ProjectConfig
+from harness.errors import ConfigError, SpecError
+from harness.report.results_files import write_results_files
+from harness.runner.cache import DEFAULT_TTL
+from harness.runner.dryrun import dry_run_table, estimate_run
+from harness.runner.expand import Selection, parse_shard
+from harness.runner.run import Runner, RunOptions, new_run_id
+from harness.runner.summary import print_summary
+from harness.spec.load import load_specs
+from harness.spec.types import Spec
+from harness.store.records import RunInfo
+from harness.store.sqlite import Store
+
+LATEST = "__latest__"
+
+
+def _models(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return ()
+    return tuple(m.strip() for m in value.split(",") if m.strip())
+
+
+def _rate(value: float | None) -> float | None:
+    if value is None:
+        return None
+    rate = value / 100 if value > 1 else value
+    if not 0 <= rate <= 1:
+        raise ConfigError(f"--fail-under {value} must be a pass rate in 0..1 (or a percentage)")
+    return rate
+
+
+def _record_mode(flag: str | None, config: ProjectConfig) -> str:
+    try:
+        from harness.cassettes import resolve_record_mode
+    except ImportError:  # cassettes stage not installed: same precedence, inline
+        import os
+
+        mode = flag or os.environ.get("HARNESS_RECORD_MODE") or config.defaults.record_mode
+        return mode or ("none" if os.environ.get("CI") else "once")
+    return str(resolve_record_mode(flag, config))
+
+
+def _recorder(config: ProjectConfig, mode: str) -> Any:
+    from harness.cassettes.recorder import Recorder
+
+    return Recorder(config.cassettes_dir, mode)  # type: ignore[arg-type]
+
+
+def _load(paths: tuple[Path, ...], config: ProjectConfig) -> list[Spec]:
+    targets = list(paths) or [config.root / (config.defaults.specs or "specs")]
+    specs, problems = load_specs(targets, config)
+    if problems:
+        raise SpecError(problems)
+    if not specs:
+        raise ConfigError(f"no specs found in {', '.join(str(t) for t in targets)}")
+    return specs
+
+
+def _resumed(store: Store, resume: str) -> RunInfo:
+    run_id = store.latest_run_id(unfinished=True) if resume == LATEST else resume
+    if run_id is None:
+        raise ConfigError(f"--resume: no unfinished run in {store.path}; name one: --resume RUN_ID")
+    return store.run(run_id)
+
+
+@click.command("run")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--models", help="Comma-separated provider:model ids; overrides the specs' models.")
+@click.option("--concurrency", type=click.IntRange(min=1), help="Model calls in flight at once.")
+@click.option("--repeat", type=click.IntRange(min=1), help="Run each item K times (keeps all).")
+@click.option("--max-cost", type=click.FloatRange(min=0), help="Budget in USD for the whole run.")
+@click.option(
+    "--record-mode",
+    help="Cassettes: none (replay only), once, new_episodes, all, off. Default from "
+    "HARNESS_RECORD_MODE, harness.yaml, then 'none' on CI and 'once' elsewhere.",
+)
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Results folder.")
+@click.option(
+    "--resume",
+    is_flag=False,
+    flag_value=LATEST,
+    default=None,
+    metavar="[RUN_ID]",
+    help="Continue a run (default: the latest unfinished one); only missing items run.",
+)
+@click.option("-k", "filter_", metavar="FILTER", help="Select items: 'qa and not gemini'.")
+@click.option("--fail-under", type=float, metavar="RATE", help="Exit 0 if pass rate >= RATE.")
+@click.option("--dry-run", is_flag=True, help="Print calls and cost range per model; no calls.")
+@click.option(
+    "--cache", is_flag=True, help="Reuse identical earlier responses (not with --repeat)."
+)
+@click.option("--cache-ttl", type=float, default=DEFAULT_TTL, show_default=True, help="Seconds.")
+@click.option("--shard", metavar="K/N", help="Run only shard K of N (stable across machines).")
+@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def command(
+    ctx: Context,
+    paths: tuple[Path, ...],
+    models: str | None,
+    concurrency: int | None,
+    repeat: int | None,
+    max_cost: float | None,
+    record_mode: str | None,
+    out: Path | None,
+    resume: str | None,
+    filter_: str | None,
+    fail_under: float | None,
+    dry_run: bool,
+    cache: bool,
+    cache_ttl: float,
+    shard: str | None,
+    store_path: Path | None,
+) -> None:
+    """Run specs (default: specs/) on models and write the results.
+
+    Results go to the store (default reports/harness.db) as each item finishes, and to
+    reports/<run-id>/results.csv and results.json (or --out). Exit status: 0 every
+    expectation passed, 1 some failed (or the pass rate is under --fail-under),
+    2 errors stopped the run.
+    """
+    config = ctx.config
+    floor = _rate(fail_under)
+    store_file = store_path or config.store_path
+    stdout = Console(highlight=False)
+    info: RunInfo | None = None
+    if resume is not None:
+        with Store.open(store_file) as peek:
+            info = _resumed(peek, resume)
+        stored = info.params
+        paths = paths or tuple(Path(p) for p in stored.get("paths") or ())
+        models = models or ",".join(stored.get("models") or ()) or None
+        repeat = repeat or stored.get("repeat")
+        filter_ = filter_ or stored.get("filter")
+        shard = shard or (
+            "/".join(str(x) for x in stored["shard"]) if stored.get("shard") else None
+        )
+    selection = Selection(
+        models=_models(models),
+        repeat=repeat,
+        filter=filter_,
+        shard=parse_shard(shard) if shard else None,
+    )
+    specs = _load(paths, config)
+    if dry_run:
+        stdout.print(dry_run_table(estimate_run(specs, selection, config)))
+        return
+    mode = _record_mode(record_mode, config)
+    options = RunOptions(
+        selection=selection,
+        concurrency=concurrency,
+        max_cost=max_cost,
+        record_mode=mode,
+        cache=cache,
+        cache_ttl=cache_ttl,
+        run_id=info.run_id if info else new_run_id(),
+        resume=info is not None,
+        paths=tuple(str(p) for p in paths),
+    )
+    with Store.open(store_file) as store:
+        runner = Runner(specs, config, store, options, recorder=_recorder(config, mode))
+        try:
+            result = asyncio.run(runner.run())
+        except KeyboardInterrupt:
+            click.echo(
+                f"interrupted: finished items are stored; continue with "
+                f"harness run --resume {runner.run_id}",
+                err=True,
+            )
+            sys.exit(2)
+        out_dir = out or config.reports_dir / result.run_id
+        files = write_results_files(store, result.run_id, out_dir)
+        files += _reports(store, result.run_id, out_dir)
+        timings = "recorded" if mode == "none" else "live"
+        print_summary(result.stats, stdout, timings=timings)
+    if result.resumed_skipped:
+        stdout.print(f"resumed run {result.run_id}: {result.resumed_skipped} item(s) already done")
+    stdout.print(f"run {result.run_id}: results in {out_dir}")
+    for f in files:
+        stdout.print(f"  {f}")
+    sys.exit(result.exit_code(floor))
+
+
+def _reports(store: Store, run_id: str, out_dir: Path) -> list[Path]:
+    """The reports stage's files (report.html, summary.csv), when that stage is installed."""
+    try:
+        from harness.report import write_reports  # type: ignore[attr-defined]
+    except ImportError:
+        return []
+    written = write_reports(store, run_id, out_dir)
+    return [Path(p) for p in written] if isinstance(written, list | tuple) else []

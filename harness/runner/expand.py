@@ -1,0 +1,110 @@
+"""Specs x cases x models x attempts -> Items, lazily, with ``-k``, ``--shard`` and ``--repeat``."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from harness.config import ProjectConfig
+from harness.errors import ConfigError
+from harness.runner.items import Item
+from harness.runner.select import Matcher, compile_filter
+from harness.spec.types import Spec
+
+
+@dataclass(frozen=True, slots=True)
+class Selection:
+    """Which items of the specs to run.
+
+    ``models`` overrides every spec's models; ``repeat`` overrides every case's repeat;
+    ``shard`` is ``(k, n)`` with 1 <= k <= n.
+    """
+
+    models: tuple[str, ...] = ()
+    repeat: int | None = None
+    filter: str | None = None
+    shard: tuple[int, int] | None = None
+
+
+def parse_shard(text: str) -> tuple[int, int]:
+    """``"2/4"`` -> ``(2, 4)``.
+
+    Raises:
+        ConfigError: not ``K/N`` with 1 <= K <= N.
+    """
+    k, sep, n = text.partition("/")
+    try:
+        shard = (int(k), int(n))
+    except ValueError:
+        shard = (0, 0)
+    if not sep or not 1 <= shard[0] <= shard[1]:
+        raise ConfigError(f"--shard {text!r} must be K/N with 1 <= K <= N, e.g. --shard 1/4")
+    return shard
+
+
+def in_shard(item_id: str, shard: tuple[int, int] | None) -> bool:
+    """Whether an item belongs to shard K of N: a stable hash of its id, same on every machine."""
+    if shard is None or shard[1] == 1:
+        return True
+    digest = hashlib.blake2b(item_id.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") % shard[1] == shard[0] - 1
+
+
+def spec_models(spec: Spec, selection: Selection, config: ProjectConfig) -> tuple[str, ...]:
+    """The models a spec runs on: ``--models``, else the spec's, else harness.yaml defaults.
+
+    Raises:
+        ConfigError: none of the three names a model.
+    """
+    models = selection.models or spec.models or tuple(config.defaults.models)
+    if not models:
+        raise ConfigError(
+            f"spec {spec.name!r} ({spec.path}) has no models: add 'models:' to the spec, "
+            "'defaults: {models: [...]}' to harness.yaml, or pass --models provider:model"
+        )
+    return models
+
+
+def run_models(specs: Sequence[Spec], selection: Selection, config: ProjectConfig) -> list[str]:
+    """Every model of the run, in first-seen order."""
+    seen: dict[str, None] = {}
+    for spec in specs:
+        for model in spec_models(spec, selection, config):
+            seen[model] = None
+    return list(seen)
+
+
+def expand(
+    specs: Sequence[Spec],
+    selection: Selection,
+    config: ProjectConfig,
+    *,
+    only_model: str | None = None,
+) -> Iterator[Item]:
+    """Yield the selected items in a stable order (spec, case, model, attempt).
+
+    Skipped cases are yielded too: the runner records them as skipped.
+
+    Raises:
+        ConfigError: a spec has no models, or the filter is malformed.
+    """
+    match: Matcher | None = compile_filter(selection.filter) if selection.filter else None
+    for spec in specs:
+        models = spec_models(spec, selection, config)
+        if only_model is not None:
+            if only_model not in models:
+                continue
+            models = (only_model,)
+        for case in spec.cases:
+            tags = tuple(t.lower() for t in case.tags)
+            repeat = selection.repeat or case.repeat
+            for model in models:
+                if match is not None and not match(
+                    f"{spec.name}::{case.id}::{model}".lower(), tags
+                ):
+                    continue
+                for attempt in range(1, repeat + 1):
+                    item = Item(spec, case, model, attempt)
+                    if in_shard(item.id, selection.shard):
+                        yield item

@@ -1,0 +1,90 @@
+"""Live progress: a rich bar on a terminal, a plain log line every few seconds otherwise."""
+
+from __future__ import annotations
+
+import time
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
+
+LOG_EVERY = 5.0
+"""Seconds between plain log lines when not on a terminal."""
+
+
+class RunProgress:
+    """Counts finished items and shows them: done / failed / errors, calls/s, tokens, cost."""
+
+    def __init__(self, console: Console, total: int, *, live: bool | None = None) -> None:
+        self.console = console
+        self.total = total
+        self.live = console.is_terminal if live is None else live
+        self.done = self.passed = self.failed = self.errors = self.skipped = 0
+        self.tokens = 0
+        self.cost = 0.0
+        self.started = time.monotonic()
+        self._last_log = self.started
+        self._bar: Progress | None = None
+        self._task = None
+
+    def __enter__(self) -> RunProgress:
+        if self.live:
+            self._bar = Progress(
+                TextColumn("[bold]run"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=False,
+            )
+            self._bar.start()
+            self._task = self._bar.add_task(self._text(), total=self.total)  # type: ignore[assignment]
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._bar is not None:
+            self._refresh()
+            self._bar.stop()
+        else:
+            self._log()
+
+    def add(self, record: ResultRecord) -> None:
+        """Count one finished record."""
+        self.done += 1
+        if record.status == PASSED:
+            self.passed += 1
+        elif record.status == FAILED:
+            self.failed += 1
+        elif record.status == ERROR:
+            self.errors += 1
+        elif record.status == SKIPPED:
+            self.skipped += 1
+        self.tokens += (record.input_tokens or 0) + (record.output_tokens or 0)
+        self.cost += record.cost_usd or 0.0
+        if self._bar is not None:
+            if self.done % 16 == 0 or self.done == self.total:
+                self._refresh()
+        elif time.monotonic() - self._last_log >= LOG_EVERY:
+            self._log()
+
+    @property
+    def rate(self) -> float:
+        """Finished items per second since the start."""
+        return self.done / max(time.monotonic() - self.started, 1e-9)
+
+    def _text(self) -> str:
+        return (
+            f"passed {self.passed}  failed {self.failed}  errors {self.errors}  "
+            f"skipped {self.skipped}  {self.rate:.0f} calls/s  {self.tokens} tokens  "
+            f"${self.cost:.4f}"
+        )
+
+    def _refresh(self) -> None:
+        assert self._bar is not None and self._task is not None
+        self._bar.update(self._task, completed=self.done, description=self._text())
+
+    def _log(self) -> None:
+        self._last_log = time.monotonic()
+        self.console.print(f"[run] {self.done}/{self.total} done  {self._text()}", highlight=False)

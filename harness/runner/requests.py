@@ -1,0 +1,60 @@
+"""Item -> Request: render the prompt, merge parameters, attach schema and tools."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from harness.drivers.base import Message, Request, Tool
+from harness.drivers.registry import parse_model_id
+from harness.runner.items import Item
+from harness.spec.templating import render
+
+_NOT_PARAMS = frozenset({"stream"})
+
+
+def merged_params(item: Item, model_params: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """harness.yaml ``models[<id>].params`` with the spec's ``params`` on top."""
+    return {**model_params.get(item.model, {}), **item.spec.params}
+
+
+def render_messages(item: Item) -> tuple[Message, ...]:
+    """The item's prompt rendered with the spec's vars and the case's vars (case wins).
+
+    Raises:
+        jinja2.UndefinedError: a variable is missing (the loader normally catches that).
+    """
+    variables = {**item.spec.vars, **item.case.vars} if item.spec.vars else item.case.vars
+    return tuple(
+        Message(role=role, content=render(source, variables))  # type: ignore[arg-type]
+        for role, source in item.spec.prompt.messages
+    )
+
+
+def build_request(
+    item: Item, model_params: Mapping[str, Mapping[str, Any]] | None = None
+) -> Request:
+    """The provider-neutral request for one item.
+
+    Args:
+        item: what to run.
+        model_params: per-model parameters from harness.yaml (``ProjectConfig.model_params``).
+    """
+    params = merged_params(item, model_params or {})
+    stream = bool(params.get("stream", False))
+    _, model = parse_model_id(item.model)
+    return Request(
+        model=model,
+        messages=render_messages(item),
+        params={k: v for k, v in params.items() if k not in _NOT_PARAMS},
+        schema=item.spec.schema,
+        tools=tuple(Tool(t.name, t.description, t.parameters) for t in item.spec.tools),
+        stream=stream,
+    )
+
+
+def prompt_text(request: Request) -> str:
+    """The rendered prompt as stored with a result: one ``role: text`` block per message."""
+    if len(request.messages) == 1:
+        return request.messages[0].text
+    return "\n\n".join(f"{m.role}: {m.text}" for m in request.messages)

@@ -1,0 +1,125 @@
+"""Per-model counters kept while a run goes, and the summary table printed at its end.
+
+Only counters and one array of latencies per model are kept, so memory stays flat
+however many results the run writes.
+"""
+
+from __future__ import annotations
+
+from array import array
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.table import Table
+
+from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
+
+
+@dataclass(slots=True)
+class ModelStats:
+    """What the summary shows for one model."""
+
+    model: str
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    skipped: int = 0
+    score_sum: float = 0.0
+    scored: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    priced: bool = False
+    retries: int = 0
+    latencies: array[float] = field(default_factory=lambda: array("d"))
+    error_types: dict[str, int] = field(default_factory=dict)
+
+    def add(self, record: ResultRecord) -> None:
+        """Count one finished record."""
+        if record.status == PASSED:
+            self.passed += 1
+        elif record.status == FAILED:
+            self.failed += 1
+        elif record.status == ERROR:
+            self.errors += 1
+            key = record.error_type or "Error"
+            self.error_types[key] = self.error_types.get(key, 0) + 1
+        elif record.status == SKIPPED:
+            self.skipped += 1
+        if record.score is not None:
+            self.score_sum += record.score
+            self.scored += 1
+        self.input_tokens += record.input_tokens or 0
+        self.output_tokens += record.output_tokens or 0
+        if record.cost_usd is not None:
+            self.cost_usd += record.cost_usd
+            self.priced = True
+        self.retries += record.retries
+        if record.latency_ms is not None and not record.cached:
+            self.latencies.append(record.latency_ms)
+
+    @property
+    def evaluated(self) -> int:
+        """Items that ran to a verdict or an error (skips excluded)."""
+        return self.passed + self.failed + self.errors
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Passed over evaluated, or None when nothing was evaluated."""
+        return self.passed / self.evaluated if self.evaluated else None
+
+    @property
+    def mean_score(self) -> float | None:
+        """Mean score of the scored items."""
+        return self.score_sum / self.scored if self.scored else None
+
+    def latency(self, q: float) -> float | None:
+        """The ``q`` quantile of latency in ms (nearest rank)."""
+        if not self.latencies:
+            return None
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
+
+
+def _num(value: float | None, fmt: str) -> str:
+    return "-" if value is None else format(value, fmt)
+
+
+def summary_table(stats: list[ModelStats], *, timings: str = "live") -> Table:
+    """A rich table: per model pass rate, mean score, p50/p95 latency, tokens, cost, errors."""
+    label = " (recorded)" if timings == "recorded" else ""
+    table = Table(title="harness run summary", title_justify="left")
+    for name, justify in (
+        ("model", "left"),
+        ("passed", "right"),
+        ("pass rate", "right"),
+        ("mean score", "right"),
+        (f"p50 ms{label}", "right"),
+        (f"p95 ms{label}", "right"),
+        ("tokens in/out", "right"),
+        ("cost $", "right"),
+        ("errors", "left"),
+        ("skipped", "right"),
+    ):
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    for s in stats:
+        rate = s.pass_rate
+        errors = ", ".join(f"{k} x{v}" for k, v in sorted(s.error_types.items())) or "0"
+        table.add_row(
+            s.model,
+            f"{s.passed}/{s.evaluated}",
+            "-" if rate is None else f"{rate:.0%}",
+            _num(s.mean_score, ".2f"),
+            _num(s.latency(0.5), ".0f"),
+            _num(s.latency(0.95), ".0f"),
+            f"{s.input_tokens}/{s.output_tokens}",
+            f"{s.cost_usd:.4f}" if s.priced else "-",
+            errors,
+            str(s.skipped),
+        )
+    return table
+
+
+def print_summary(stats: list[ModelStats], console: Console, *, timings: str = "live") -> None:
+    """Print the summary table."""
+    console.print(summary_table(stats, timings=timings))

@@ -1,0 +1,127 @@
+"""The results store's schema, evolved only by appending migrations (simonw/llm style).
+
+Each migration runs once per database, in order, inside one transaction; the
+``_migrations`` table remembers which ones ran. Never edit or reorder a released
+migration: append a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Callable
+
+Migration = Callable[[sqlite3.Connection], None]
+
+MIGRATIONS: list[Migration] = []
+migration = MIGRATIONS.append
+
+
+@migration
+def m001_runs_and_results(db: sqlite3.Connection) -> None:
+    """Runs and their results; JSON values are stored as text."""
+    db.execute(
+        """
+        CREATE TABLE runs (
+            run_id TEXT PRIMARY KEY,
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            git_commit TEXT,
+            config TEXT NOT NULL DEFAULT '{}',
+            spec_hashes TEXT NOT NULL DEFAULT '{}',
+            models TEXT NOT NULL DEFAULT '[]',
+            params TEXT NOT NULL DEFAULT '{}',
+            record_mode TEXT,
+            timings TEXT NOT NULL DEFAULT 'live',
+            status TEXT NOT NULL DEFAULT 'running',
+            source TEXT NOT NULL DEFAULT 'cli'
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE results (
+            run_id TEXT NOT NULL REFERENCES runs(run_id),
+            item_id TEXT NOT NULL,
+            spec TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            model TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            score REAL,
+            prompt TEXT NOT NULL DEFAULT '',
+            output TEXT,
+            parsed_output TEXT,
+            repaired INTEGER NOT NULL DEFAULT 0,
+            verdicts TEXT NOT NULL DEFAULT '[]',
+            latency_ms REAL,
+            ttft_ms REAL,
+            input_tokens INTEGER,
+            output_tokens INTEGER,
+            cached_tokens INTEGER,
+            reasoning_tokens INTEGER,
+            cost_usd REAL,
+            finish_reason TEXT,
+            structured_mode TEXT,
+            retries INTEGER NOT NULL DEFAULT 0,
+            error_type TEXT,
+            error TEXT,
+            cassette TEXT,
+            timings_recorded INTEGER NOT NULL DEFAULT 0,
+            tags TEXT NOT NULL DEFAULT '[]',
+            case_vars TEXT NOT NULL DEFAULT '{}',
+            expected TEXT NOT NULL DEFAULT '[]',
+            started_at REAL,
+            finished_at REAL,
+            PRIMARY KEY (run_id, item_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX results_run_model ON results (run_id, model)")
+
+
+@migration
+def m002_response_cache(db: sqlite3.Connection) -> None:
+    """The optional response cache (``--cache``), keyed on the canonical request."""
+    db.execute(
+        """
+        CREATE TABLE response_cache (
+            key TEXT PRIMARY KEY,
+            created_at REAL NOT NULL,
+            response TEXT NOT NULL
+        )
+        """
+    )
+
+
+@migration
+def m003_results_cached(db: sqlite3.Connection) -> None:
+    """Whether a result came from the response cache."""
+    db.execute("ALTER TABLE results ADD COLUMN cached INTEGER NOT NULL DEFAULT 0")
+
+
+def migrate(db: sqlite3.Connection) -> list[str]:
+    """Apply every migration this database has not seen yet; returns their names.
+
+    ``db`` must be in autocommit mode (``isolation_level=None``): each migration gets
+    its own explicit transaction, so a failed one leaves the schema as it was.
+    """
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at REAL NOT NULL)"
+    )
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    applied: list[str] = []
+    for step in MIGRATIONS:
+        name = step.__name__
+        if name in done:
+            continue
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, time.time()))
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        applied.append(name)
+    return applied
