@@ -1,0 +1,154 @@
+"""Which cassettes are stale, missing or unused for a set of specs and models.
+
+Each item is sent through its real driver on a transport that replays from the
+cassette and never touches the network, so "stale" means exactly what a replay run
+would hit: the driver's HTTP request no longer matches the recorded one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal
+
+import httpx
+
+from harness.cassettes.paths import SUFFIX, cassette_path, safe_name
+from harness.cassettes.recorder import Recorder
+from harness.config import ProjectConfig
+from harness.drivers.base import Driver
+from harness.drivers.registry import create_driver, parse_model_id, provider_settings
+from harness.errors import CassetteMissingError, CassetteStaleError, HarnessError
+from harness.runner.expand import Selection, expand
+from harness.runner.items import Item
+from harness.runner.requests import build_request
+from harness.spec.types import Spec
+
+Status = Literal["stale", "missing", "error", "unused"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One cassette that needs attention; ``item_id`` is empty for unused ones."""
+
+    status: Status
+    path: Path
+    item_id: str = ""
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class CheckReport:
+    """Everything ``harness cassettes check`` found."""
+
+    checked: int = 0
+    findings: list[Finding] = field(default_factory=list)
+
+    def of(self, status: Status) -> list[Finding]:
+        """The findings with one status."""
+        return [f for f in self.findings if f.status == status]
+
+    @property
+    def ok(self) -> bool:
+        """True when no cassette is stale, missing, unreadable or unused."""
+        return not self.findings
+
+
+class _NoNetwork(httpx.AsyncBaseTransport):
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        raise AssertionError(f"cassette check must not reach the network ({request.url})")
+
+
+def expected_items(
+    specs: Sequence[Spec], config: ProjectConfig, models: Sequence[str] = ()
+) -> list[Item]:
+    """The items of ``specs`` on ``models`` (default: each spec's own models)."""
+    return list(expand(specs, Selection(models=tuple(models)), config))
+
+
+async def check_items(items: Iterable[Item], config: ProjectConfig, root: Path) -> CheckReport:
+    """Replay each item's model call from its cassette and report stale and missing ones.
+
+    Judge calls are not made (assertions are not evaluated); a cassette that only
+    differs in a judge call is reported by the next replay run instead.
+    """
+    report = CheckReport()
+    recorder = Recorder(root, "none")
+    drivers: dict[str, Driver] = {}
+    try:
+        for item in items:
+            if item.case.skip:
+                continue
+            report.checked += 1
+            finding = await _check_one(item, config, recorder, drivers)
+            if finding is not None:
+                report.findings.append(finding)
+    finally:
+        for driver in drivers.values():
+            with contextlib.suppress(Exception):
+                await driver.aclose()
+    return report
+
+
+async def _check_one(
+    item: Item, config: ProjectConfig, recorder: Recorder, drivers: dict[str, Driver]
+) -> Finding | None:
+    path = recorder.cassette_path(item)
+    try:
+        provider, _ = parse_model_id(item.model)
+        if provider not in drivers:
+            settings = provider_settings(provider, config)
+            settings = replace(settings, options={**settings.options, "offline": True})
+            transport = recorder.wrap(_NoNetwork())
+            drivers[provider] = create_driver(settings, transport=transport, prices=config.prices)
+        request = build_request(item, config.model_params)
+        with recorder.scope(item):
+            await drivers[provider].complete(request)
+    except CassetteMissingError as exc:
+        return Finding("missing", path, item.id, str(exc))
+    except CassetteStaleError as exc:
+        return Finding("stale", path, item.id, str(exc))
+    except HarnessError:
+        return None  # a recorded provider error replays as that error: the cassette is fine
+    except Exception as exc:  # a template or driver problem: say so, keep checking
+        return Finding("error", path, item.id, f"{type(exc).__name__}: {exc}")
+    return None
+
+
+def item_path(root: Path, item: Item) -> Path:
+    """The cassette of an item under ``root`` (the path ``Recorder.cassette_path`` gives)."""
+    return cassette_path(root, item.spec.name, item.case.id, item.model, item.attempt)
+
+
+def unused_cassettes(
+    root: Path, expected: Iterable[Path], *, spec_names: Iterable[str] | None = None
+) -> list[Path]:
+    """Cassette files under ``root`` that no expected item uses.
+
+    Args:
+        root: the cassettes folder.
+        expected: the cassette paths of every item that may run.
+        spec_names: look only in these specs' folders (None: the whole root).
+    """
+    if not root.is_dir():
+        return []
+    wanted = {p.resolve() for p in expected}
+    names = [root] if spec_names is None else [root / safe_name(n) for n in spec_names]
+    found = {f.resolve() for d in names if d.is_dir() for f in d.rglob(f"*{SUFFIX}")}
+    return sorted(found - wanted)
+
+
+def prune(paths: Iterable[Path], root: Path) -> list[Path]:
+    """Delete cassette files and the folders they leave empty (never ``root`` itself)."""
+    removed: list[Path] = []
+    top = root.resolve()
+    for path in paths:
+        path.unlink(missing_ok=True)
+        removed.append(path)
+        folder = path.resolve().parent
+        while folder != top and top in folder.parents and not any(folder.iterdir()):
+            folder.rmdir()
+            folder = folder.parent
+    return removed
