@@ -135,6 +135,8 @@ def command(
     floor = _rate(fail_under)
     store_file = store_path or config.store_path
     stdout = Console(highlight=False)
+    if not stdout.is_terminal:
+        stdout = Console(highlight=False, width=160)  # logs: don't squeeze the summary table
     info: RunInfo | None = None
     if resume is not None:
         with Store.open(store_file) as peek:

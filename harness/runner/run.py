@@ -65,6 +65,8 @@ def git_commit(root: os.PathLike[str] | str) -> str | None:
 class _NoRecorder:
     """Stand-in when cassettes are off: no wrapping, no scope."""
 
+    mode = "off"
+
     def wrap(self, transport: Any) -> Any:
         return transport
 
@@ -308,8 +310,8 @@ class Runner:
         except (jinja2.TemplateError, HarnessError) as exc:
             return _errored(record, exc)
         record.prompt = prompt_text(request)
-        cassette = self.recorder.cassette_path(item)
-        record.cassette = None if cassette is None else str(cassette)
+        if getattr(self.recorder, "mode", "off") != "off":
+            record.cassette = str(self.recorder.cassette_path(item))
         provider, _ = parse_model_id(item.model)
         settings = self.pool.settings(provider)
         key = cache_key(settings, request) if self.use_cache else None
