@@ -62,8 +62,9 @@ def invoke(*args: str) -> Result:
 
 def results(root: Path) -> list[dict[str, Any]]:
     """Every results.json record of every run, oldest run first."""
-    runs = sorted((root / "reports").glob("*/results.json"))
-    return [json.loads(p.read_text())["results"] for p in runs]
+    runs = [json.loads(p.read_text()) for p in (root / "reports").glob("*/results.json")]
+    # run ids sort by the second they started: two runs in one second need the exact time
+    return [r["results"] for r in sorted(runs, key=lambda r: r["run"]["started_at"])]
 
 
 @pytest.fixture
