@@ -107,7 +107,8 @@ class HTTPDriver(Driver):
     def parse_body(self, body: Any, request: Request, mode: StructuredMode | None) -> Response:
         """The Response for a parsed JSON body of a 2xx non-streamed answer.
 
-        Fill text, tool_calls, finish_reason, usage and (optionally) model. The base
+        Fill text, tool_calls, finish_reason, usage and (optionally) model and a
+        request_id the body carries (it wins over ``request_id_header``). The base
         fills provider, latency, cost, request id, raw, parsed, mode and retries.
         Raise :class:`ResponseParseError` if the body does not make sense; ``KeyError``,
         ``TypeError`` and ``ValueError`` are turned into one too.
@@ -252,7 +253,7 @@ class HTTPDriver(Driver):
             parsed,
             latency_ms=latency,
             ttft_ms=ttft,
-            request_id=response.headers.get(self.request_id_header),
+            request_id=parsed.request_id or response.headers.get(self.request_id_header),
             raw=body,
             timings_recorded=isinstance(recorded, Mapping),
         )
@@ -329,7 +330,7 @@ class HTTPDriver(Driver):
             parsed,
             latency_ms=latency,
             ttft_ms=ttft,
-            request_id=response.headers.get(self.request_id_header),
+            request_id=parsed.request_id or response.headers.get(self.request_id_header),
             timings_recorded=isinstance(recorded, Mapping),
         )
 
