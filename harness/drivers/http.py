@@ -252,15 +252,23 @@ def translate_errors(provider: str, model: str) -> Iterator[None]:
             ):
                 raise ConnectionError_(
                     f"connection dropped: {cause or type(cause).__name__}; check the server is up",
+                    provider=provider,
+                    model=model,
                 ) from exc
         if isinstance(exc, httpx.TimeoutException | TimeoutError):
             raise TimeoutError_(
                 f"timed out ({type(exc).__name__}); raise the provider's timeout in "
                 "harness.yaml if the model is slow",
+                provider=provider,
+                model=model,
             ) from exc
         if isinstance(exc, httpx.DecodingError):
-            raise ResponseParseError(f"could not decode the response: {exc}") from exc
+            raise ResponseParseError(
+                f"could not decode the response: {exc}", provider=provider, model=model
+            ) from exc
         raise ConnectionError_(
             f"connection failed: {exc or type(exc).__name__}; check base_url and that "
             "the server is up",
+            provider=provider,
+            model=model,
         ) from exc
