@@ -135,8 +135,13 @@ def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
     if len(line) > 1:
         path = " ".join(f"{x(p.cost or 0.0):.1f},{y(p.rate):.1f}" for p in line)
         body.append(_el("polyline", points=path, class_="frontier"))
-    for p in known:
+    # labels must clear other models' marks and labels already placed: (x0, x1, y)
+    placed = [(x(p.cost or 0.0) - 8, x(p.cost or 0.0) + 8, y(p.rate) + 4) for p in known]
+    for p in sorted(known, key=lambda p: p.cost or 0.0):
         cx, cy = x(p.cost or 0.0), y(p.rate)
+        ly, lx1 = cy - 6, cx + 9 + 6.2 * (len(p.model) + 10)
+        while any(a < lx1 and cx + 9 < b and abs(ly - py) < 13 for a, b, py in placed):
+            ly += 13
         body.append(_el("line", x1=cx, y1=y(p.low), x2=cx, y2=y(p.high), class_="ci"))
         if p.model in frontier:
             shape = _el(
@@ -147,11 +152,12 @@ def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
         body.append(shape)
         label = p.model + (" (Pareto)" if p.model in frontier else "")
         label += " (cost partly unknown)" if p.partial else ""
-        body.append(_el("text", [label], x=cx + 9, y=cy - 6, class_="point-label"))
+        placed.append((cx + 9, lx1, ly))
+        body.append(_el("text", [label], x=cx + 9, y=ly, class_="point-label"))
     if unknown:
         band = left + plot_w + 20
         body.append(_el("line", x1=band - 10, y1=top, x2=band - 10, y2=top + plot_h, class_="sep"))
-        body.append(_el("text", ["cost unknown"], x=band, y=top + plot_h + 16))
+        body.append(_el("text", ["cost unknown:"], x=band - 4, y=top - 6, class_="label"))
         for p in unknown:
             cy = y(p.rate)
             body.append(_el("line", x1=band, y1=y(p.low), x2=band, y2=y(p.high), class_="ci"))
@@ -177,6 +183,7 @@ def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
         for m, g in frame[frame["status"] != "skipped"].groupby("model", sort=True)
     }
     data = {m: v for m, v in data.items() if v}
+    replayed = set(frame.loc[frame["timings_recorded"], "model"].astype(str))
     row_h, left, right, top = 44, 190, 30, 40
     width, height = 720, top + row_h * max(len(data), 1) + 50
     plot_w = width - left - right
@@ -210,7 +217,26 @@ def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
     for i, (model, values) in enumerate(data.items()):
         mid = top + row_h * i + row_h / 2
         q = {k: percentile(values, k) or 0.0 for k in (5, 25, 50, 75, 95)}
-        body.append(_el("text", [model], x=left - 8, y=mid + 4, text_anchor="end"))
+        body.append(
+            _el(
+                "text",
+                [model],
+                x=left - 8,
+                y=mid + (0 if model in replayed else 4),
+                text_anchor="end",
+            )
+        )
+        if model in replayed:
+            body.append(
+                _el(
+                    "text",
+                    ["(recorded timings)"],
+                    x=left - 8,
+                    y=mid + 13,
+                    text_anchor="end",
+                    class_="label",
+                )
+            )
         body.append(_el("line", x1=x(q[5]), y1=mid, x2=x(q[95]), y2=mid, class_="whisker"))
         for end in (q[5], q[95]):
             body.append(_el("line", x1=x(end), y1=mid - 6, x2=x(end), y2=mid + 6, class_="whisker"))

@@ -119,3 +119,48 @@ def run_info(**extra: object) -> RunInfo:
     }
     base.update(extra)
     return RunInfo(**base)  # type: ignore[arg-type]
+
+
+DEMO_MODELS = {
+    # model: (pass probability, cost per call or None, median latency ms)
+    "openai:gpt-4o-mini": (0.82, 0.00021, 900.0),
+    "anthropic:claude-3-5-haiku": (0.86, 0.00110, 1300.0),
+    "gemini:gemini-2.0-flash": (0.78, 0.00012, 700.0),
+    "ollama:llama3.2": (0.55, None, 2100.0),
+}
+
+
+def demo_records(cases: int = 150, *, attempts: int = 2) -> list[ResultRecord]:
+    """A larger, deterministic run: four models, two specs, repeats, plus hostile text."""
+    out: list[ResultRecord] = []
+    for model, (p, cost, latency) in DEMO_MODELS.items():
+        for i in range(cases):
+            spec = "extract" if i % 3 else "classify"
+            for attempt in range(1, attempts + 1):
+                h = (hash_int(f"{model}{i}{attempt}") % 1000) / 1000
+                status = PASSED if h < p else (ERROR if h > 0.985 else FAILED)
+                out.append(
+                    record(
+                        model,
+                        f"case-{i:03d}",
+                        status,
+                        spec=spec,
+                        attempt=attempt,
+                        cost_usd=cost,
+                        latency_ms=latency * (0.5 + 1.5 * ((h * 7) % 1)),
+                        tags=["smoke" if i % 2 else "regression"],
+                        repaired=model.startswith("ollama") and h < 0.2,
+                        timings_recorded=model.startswith("ollama"),
+                    )
+                )
+    hostile = mixed_records()[-2:]
+    names = ("openai:gpt-4o-mini", "anthropic:claude-3-5-haiku")
+    return out + [dataclasses.replace(r, model=m) for r, m in zip(hostile, names, strict=True)]
+
+
+def hash_int(text: str) -> int:
+    """A stable hash (Python's own is salted per process)."""
+    value = 0
+    for ch in text:
+        value = (value * 131 + ord(ch)) % 1_000_003
+    return value

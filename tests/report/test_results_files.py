@@ -1,0 +1,54 @@
+"""results.csv and results.json: one row per result, ResultRecord columns."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from harness.report import results_files
+from harness.report.results_files import write_results_files
+from harness.store.records import ResultRecord, RunInfo
+from harness.store.sqlite import RESULT_FIELDS, Store
+
+
+def test_results_files_have_every_record_and_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with Store.open(tmp_path / "h.db") as store:
+        store.start_run(RunInfo("r", started_at=1.0, models=["p:m"]))
+        store.write(
+            ResultRecord(
+                "r",
+                f"s::c{i}::p:m::1",
+                "s",
+                f"c{i}",
+                "p:m",
+                1,
+                "passed" if i % 2 else "failed",
+                verdicts=[{"assertion": "contains", "passed": bool(i % 2)}],
+                parsed_output={"n": i},
+                tags=["t"],
+            )
+            for i in range(7)
+        )
+        monkeypatch.setattr(results_files, "CHUNK", 3)  # several chunks, one header
+        csv_path, json_path = write_results_files(store, "r", tmp_path / "out")
+    frame = pd.read_csv(csv_path)
+    assert list(frame.columns) == list(RESULT_FIELDS)
+    assert len(frame) == 7
+    assert json.loads(frame["verdicts"][1]) == [{"assertion": "contains", "passed": True}]
+    data = json.loads(json_path.read_text())
+    assert data["run"]["run_id"] == "r"
+    assert [r["parsed_output"]["n"] for r in data["results"]] == list(range(7))
+    assert data["results"][0]["status"] == "failed"
+
+
+def test_empty_run_still_writes_headers(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "h.db") as store:
+        store.start_run(RunInfo("r", started_at=1.0))
+        csv_path, json_path = write_results_files(store, "r", tmp_path)
+    assert csv_path.read_text().startswith("run_id,item_id,")
+    assert json.loads(json_path.read_text())["results"] == []
