@@ -183,8 +183,7 @@ def command(
             )
             sys.exit(2)
         out_dir = out or config.reports_dir / result.run_id
-        files = write_results_files(store, result.run_id, out_dir)
-        files += _reports(store, result.run_id, out_dir)
+        files = _write_files(store, result.run_id, out_dir)
         timings = "recorded" if mode == "none" else "live"
         print_summary(result.stats, stdout, timings=timings)
     if result.resumed_skipped:
@@ -195,11 +194,11 @@ def command(
     sys.exit(result.exit_code(floor))
 
 
-def _reports(store: Store, run_id: str, out_dir: Path) -> list[Path]:
-    """The reports stage's files (report.html, summary.csv), when that stage is installed."""
+def _write_files(store: Store, run_id: str, out_dir: Path) -> list[Path]:
+    """The report (report.html, summary.csv, results files), or the results files alone
+    when the reports stage is not installed."""
     try:
-        from harness.report import write_reports  # type: ignore[attr-defined]
+        from harness.report import write_reports
     except ImportError:
-        return []
-    written = write_reports(store, run_id, out_dir)
-    return [Path(p) for p in written] if isinstance(written, list | tuple) else []
+        return write_results_files(store, run_id, out_dir)
+    return list(write_reports(store, run_id, out_dir).values())

@@ -26,7 +26,9 @@ def _as_dict(record: ResultRecord) -> dict[str, Any]:
     return {f: getattr(record, f) for f in RESULT_FIELDS}
 
 
-def write_results_files(store: Store, run_id: str, out_dir: Path) -> list[Path]:
+def write_results_files(
+    store: Store, run_id: str, out_dir: Path, *, chunk_size: int = CHUNK
+) -> list[Path]:
     """Write ``results.csv`` and ``results.json`` for a run into ``out_dir``; returns the paths.
 
     Columns are the :class:`ResultRecord` fields, in their order.
@@ -61,7 +63,7 @@ def write_results_files(store: Store, run_id: str, out_dir: Path) -> list[Path]:
 
         for record in store.iter_results(run_id):
             chunk.append(_as_dict(record))
-            if len(chunk) >= CHUNK:
+            if len(chunk) >= chunk_size:
                 flush()
         flush()
         json_file.write("\n]}\n")
