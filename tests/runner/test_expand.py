@@ -55,7 +55,7 @@ def test_shards_partition_the_items(config: ProjectConfig) -> None:
     specs = [make_spec("qa", 50)]
     everything = [i.id for i in expand(specs, Selection(), config)]
     parts = [[i.id for i in expand(specs, Selection(shard=(k, 4)), config)] for k in range(1, 5)]
-    assert sorted(sum(parts, [])) == sorted(everything)
+    assert sorted(i for part in parts for i in part) == sorted(everything)
     assert all(parts)  # 50 items over 4 shards: none empty
     assert in_shard("anything", None) and in_shard("anything", (1, 1))
 
@@ -72,5 +72,5 @@ def test_models_fall_back_to_defaults_then_error(config: ProjectConfig) -> None:
         root=config.root, path=None, defaults=DefaultsFile(models=["d:m"])
     )
     assert run_models([spec], Selection(), with_defaults) == ["d:m"]
-    with pytest.raises(ConfigError, match="has no models.*--models"):
+    with pytest.raises(ConfigError, match=r"has no models.*--models"):
         run_models([spec], Selection(), config)
