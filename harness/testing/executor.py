@@ -1,0 +1,143 @@
+"""Spec items run on an event loop in a background thread while pytest reports them in order.
+
+pytest runs items one after another on its own thread; the model calls must not. The
+first spec item to run submits every spec item this process will run (all selected
+items, or under xdist this worker's queue) to an :class:`~harness.runner.batch.ItemBatch`
+on a background loop; each item's ``runtest`` then only waits for its own result.
+The loop never shares pytest-asyncio's loops, and the store is only touched from it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import functools
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from harness.runner.batch import ItemBatch
+from harness.runner.items import Item
+from harness.runner.run import Runner
+from harness.store.records import ResultRecord, RunInfo
+from harness.store.sqlite import Store
+
+MakeRunner = Callable[[Store], Runner]
+"""Builds the session's runner on the background loop, given the open store."""
+
+
+class BackgroundExecutor:
+    """Owns one background event loop, one store connection and one item batch.
+
+    Args:
+        store_path: the SQLite results store.
+        make_runner: builds the runner (called once, on the background loop).
+        run_info: makes the run's row, written (idempotently) before the first item runs.
+    """
+
+    def __init__(
+        self, store_path: Path, make_runner: MakeRunner, run_info: Callable[[], RunInfo]
+    ) -> None:
+        self.store_path = store_path
+        self.make_runner = make_runner
+        self.run_info = run_info
+        self.records: dict[str, ResultRecord] = {}
+        self._futures: dict[str, concurrent.futures.Future[ResultRecord]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._thread: threading.Thread | None = None
+        self._batch: ItemBatch | None = None
+        self._store: Store | None = None
+
+    @property
+    def started(self) -> bool:
+        """Whether anything was submitted (the loop, store and runner exist)."""
+        return self._batch is not None
+
+    @property
+    def runner(self) -> Runner | None:
+        """The session's runner once started."""
+        return None if self._batch is None else self._batch.runner
+
+    def _start(self) -> None:
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, name="harness-items", daemon=True)
+        thread.start()
+        self._loop, self._thread = loop, thread
+        try:
+            asyncio.run_coroutine_threadsafe(self._open(), loop).result()
+        except BaseException:
+            self._stop_loop()
+            raise
+
+    async def _open(self) -> None:
+        self._store = Store.open(self.store_path)
+        self._store.start_run(self.run_info())
+        self._batch = ItemBatch(self.make_runner(self._store), on_result=self._done)
+
+    def _done(self, item: Item, record: ResultRecord) -> None:
+        self.records[item.id] = record
+        self._futures[item.id].set_result(record)
+
+    def submit(self, items: Sequence[Item]) -> None:
+        """Start the items not started yet; returns at once.
+
+        Raises:
+            HarnessError: the store or runner could not be set up (first call only).
+        """
+        new = list({i.id: i for i in items if i.id not in self._futures}.values())
+        if not new:
+            return
+        if self._loop is None:
+            self._start()
+        for item in new:
+            self._futures[item.id] = concurrent.futures.Future()
+        assert self._loop is not None
+        self._loop.call_soon_threadsafe(self._submit, new)
+
+    def _submit(self, items: list[Item]) -> None:
+        assert self._batch is not None
+        for task, item in zip(self._batch.submit(items), items, strict=True):
+            task.add_done_callback(functools.partial(self._crashed, item=item))
+
+    def _crashed(self, task: asyncio.Task[ResultRecord], *, item: Item) -> None:
+        future = self._futures[item.id]
+        if future.done():
+            return
+        if task.cancelled():
+            future.cancel()
+        elif (exc := task.exception()) is not None:
+            future.set_exception(exc)
+
+    def result(self, item: Item) -> ResultRecord:
+        """Wait for one item's record (submitting it if needed).
+
+        Raises:
+            Exception: whatever broke the item outside the runner's own error handling.
+            concurrent.futures.CancelledError: the session ended first.
+        """
+        self.submit([item])
+        return self._futures[item.id].result()
+
+    def close(self, *, cancel: bool = False) -> None:
+        """Finish (or cancel) running items, flush the store, stop the loop."""
+        if self._loop is None:
+            return
+        if self._batch is not None:
+            batch, store = self._batch, self._store
+
+            async def _close() -> None:
+                await batch.aclose(cancel=cancel)
+                if store is not None:
+                    store.close()
+
+            asyncio.run_coroutine_threadsafe(_close(), self._loop).result()
+        self._stop_loop()
+
+    def _stop_loop(self) -> None:
+        loop, thread = self._loop, self._thread
+        if loop is None or thread is None:
+            return
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+        self._loop = self._thread = None
