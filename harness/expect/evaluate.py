@@ -20,11 +20,13 @@ from harness.expect.paths import resolve
 from harness.expect.types import CaseVerdict, JudgeCall, Output, Verdict
 from harness.spec.types import Assertion, Case, Spec
 
-Subject = Literal["text", "data", "none"]
+Subject = Literal["text", "data", "field", "self"]
+"""What an evaluator is given: the text (or field), the parsed data (or field), the field's
+value (or None), or nothing (``self``: it reads the output itself)."""
 SyncCheck = Callable[[Assertion, Any, Context], Outcome]
 AsyncCheck = Callable[[Assertion, Any, Context], Awaitable[Outcome]]
 
-# type -> (evaluator, what it looks at when no field is given)
+# type -> (evaluator, what it is given as its subject)
 SYNC: dict[str, tuple[SyncCheck, Subject]] = {
     "equals": (text.equals, "text"),
     "contains": (text.contains, "text"),
@@ -37,20 +39,20 @@ SYNC: dict[str, tuple[SyncCheck, Subject]] = {
     "one-of": (text.one_of, "text"),
     "length": (text.length, "text"),
     "similar": (text.similar, "text"),
-    "is-json": (structure.is_json, "none"),
-    "schema-valid": (structure.schema_valid, "data"),
+    "is-json": (structure.is_json, "field"),
+    "schema-valid": (structure.schema_valid, "self"),  # checks its schema first
     "json-equals": (structure.json_equals, "data"),
-    "field-present": (structure.field_present, "none"),
+    "field-present": (structure.field_present, "self"),
     "close-to": (structure.close_to, "text"),
     "between": (structure.between, "text"),
-    "max-latency-ms": (behaviour.max_latency_ms, "none"),
-    "max-ttft-ms": (behaviour.max_ttft_ms, "none"),
-    "max-cost-usd": (behaviour.max_cost_usd, "none"),
-    "max-output-tokens": (behaviour.max_output_tokens, "none"),
-    "finish-reason": (behaviour.finish_reason, "none"),
+    "max-latency-ms": (behaviour.max_latency_ms, "self"),
+    "max-ttft-ms": (behaviour.max_ttft_ms, "self"),
+    "max-cost-usd": (behaviour.max_cost_usd, "self"),
+    "max-output-tokens": (behaviour.max_output_tokens, "self"),
+    "finish-reason": (behaviour.finish_reason, "self"),
     "is-refusal": (behaviour.is_refusal, "text"),
-    "tool-called": (behaviour.tool_called, "none"),
-    "no-tool-called": (behaviour.no_tool_called, "none"),
+    "tool-called": (behaviour.tool_called, "self"),
+    "no-tool-called": (behaviour.no_tool_called, "self"),
 }
 ASYNC: dict[str, tuple[AsyncCheck, Subject]] = {
     "judge": (judge.judge, "text"),
@@ -150,7 +152,9 @@ async def evaluate_async(a: Assertion, ctx: Context) -> Verdict:
 
 
 def _subject(a: Assertion, kind: Subject, ctx: Context) -> Any:
-    if a.field is not None and a.type != "field-present":
+    if kind == "self":
+        return None
+    if a.field is not None:
         return resolve(ctx.data(), a.field)
     if kind == "text":
         return ctx.output.text
