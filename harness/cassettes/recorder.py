@@ -28,8 +28,12 @@ from vcr.record_mode import RecordMode as VcrRecordMode
 
 from harness.cassettes.modes import RecordMode
 from harness.cassettes.paths import cassette_path
-from harness.cassettes.scrub import MIN_SECRET_LEN, Scrubber, env_secrets
-from harness.cassettes.storage import MATCH_ON, AtomicPersister, YAMLSerializer
+from harness.cassettes.scrub import MIN_SECRET_LEN, Scrubber, canonical_body, env_secrets
+from harness.cassettes.storage import (
+    MATCH_ON,
+    AtomicPersister,
+    YAMLSerializer,
+)
 from harness.cassettes.transport import CURRENT, TIMINGS_KEY, CassetteTransport
 from harness.errors import CassetteError
 from harness.runner.items import Item
@@ -73,6 +77,9 @@ class ItemCassette:
                     # "all" rewrites the file with only this run's interactions
                     drop_unused_requests=self.mode == "all",
                 )
+                # disk holds indented JSON bodies; matching compares the compact form
+                for request in self._cassette.requests:
+                    request.body = canonical_body(request.body) if request.body else request.body
             except (yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
                 raise CassetteError(
                     f"cannot read the cassette of {self.item_id} ({self.path}): {exc}; "

@@ -90,8 +90,7 @@ class Scrubber:
     def request(self, request: httpx.Request, body: bytes) -> Scrubbed:
         """The stored form of a request: allow-listed headers, no credentials anywhere.
 
-        The body is re-written as canonical JSON (sorted keys, indented) when it is
-        JSON, so cassettes diff well and matching ignores key order.
+        A JSON body is re-written canonically (sorted keys), so matching ignores key order.
         """
         carried = set(self.secrets)
         for name, value in request.headers.items():
@@ -164,12 +163,20 @@ def replace_bytes(data: bytes, secrets: Iterable[str]) -> bytes:
 
 
 def canonical_body(body: bytes) -> bytes:
-    """JSON bodies as sorted, indented JSON (readable diffs); other bodies unchanged."""
+    """JSON bodies as compact JSON with sorted keys (what matching compares); others unchanged."""
     parsed = parse_json(body)
     if parsed is None:
         return body
-    text = json.dumps(parsed, sort_keys=True, indent=2, ensure_ascii=False)
-    return text.encode()
+    # no indent: the C encoder does this; pretty_body indents only when a cassette is saved
+    return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def pretty_body(body: bytes | str | None) -> bytes | str | None:
+    """JSON bodies as sorted, indented JSON, as cassettes store them for readable diffs."""
+    parsed = parse_json(body)
+    if parsed is None:
+        return body
+    return json.dumps(parsed, sort_keys=True, indent=2, ensure_ascii=False).encode()
 
 
 def parse_json(body: bytes | str | None) -> Any:

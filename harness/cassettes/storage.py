@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 import yaml
 from vcr import matchers
 from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
+from vcr.request import Request
 from vcr.serialize import deserialize, serialize
 from vcr.serializers.yamlserializer import _CassetteLoader
 
-from harness.cassettes.scrub import parse_json
+from harness.cassettes.scrub import parse_json, pretty_body
 
 if TYPE_CHECKING:
     _BaseDumper = yaml.SafeDumper
@@ -121,8 +122,15 @@ class AtomicPersister:
     def save_cassette(
         cassette_path: str | Path, cassette_dict: dict[str, Any], serializer: Any
     ) -> None:
-        """Serialize and write atomically (temporary file in the same folder + rename)."""
-        text = serialize(cassette_dict, serializer)
+        """Serialize and write atomically (temporary file in the same folder + rename).
+
+        JSON request bodies are written indented, so cassettes diff line by line.
+        """
+        requests = [
+            Request(r.method, r.uri, pretty_body(r.body), r.headers)
+            for r in cassette_dict["requests"]
+        ]
+        text = serialize({**cassette_dict, "requests": requests}, serializer)
         path = Path(cassette_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
