@@ -46,8 +46,8 @@ def _first_difference(expected: str, got: str) -> str:
         longer, which = (got, "got") if len(got) > n else (expected, "expected")
         extra = show(longer[i:], 30)
         return f"{which} has {len(longer) - n} more characters from position {i}: {extra}"
-    want, came = show(expected[i : i + 20], 30), show(got[i : i + 20], 30)
-    return f"first difference at position {i}: expected {want}, got {came}"
+    want, came = show(expected[i : i + 12]), show(got[i : i + 12])
+    return f"first difference at position {i} ({want} vs {came})"
 
 
 def values_equal(a: Any, b: Any) -> bool:

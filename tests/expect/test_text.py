@@ -21,7 +21,7 @@ A = Assertion
             A("equals", "Paris"),
             "paris",
             False,
-            "first difference at position 0: expected 'P",
+            "first difference at position 0 ('Paris' vs 'paris')",
             id="equals-case-differs",
         ),
         pytest.param(
