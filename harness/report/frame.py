@@ -54,7 +54,8 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
             out[f.name] = None
     for name, kind in JSON_COLUMNS.items():
         empty = kind() if kind is not None else None
-        out[name] = _objects([_decode(v, empty) for v in out[name]], out.index)
+        memo: dict[str, Any] = {}
+        out[name] = _objects([_decode(v, empty, memo) for v in out[name]], out.index)
     for name in NUMERIC_COLUMNS:
         out[name] = pd.to_numeric(out[name], errors="coerce").astype("float64")
     for name in BOOL_COLUMNS:
@@ -99,15 +100,21 @@ def _truthy(value: Any) -> bool:
     return bool(value)
 
 
-def _decode(value: Any, empty: Any) -> Any:
+def _decode(value: Any, empty: Any, memo: dict[str, Any]) -> Any:
     if _missing(value):
         return empty
-    if isinstance(value, str):
-        if value == "":
-            return empty
+    if not isinstance(value, str):
+        return value
+    if value in memo:
+        # equal texts share one decoded object: read-only downstream, and cheap to re-encode
+        return memo[value]
+    if value == "":
+        decoded = empty
+    else:
         try:
-            return json.loads(value)
+            decoded = json.loads(value)
         except ValueError:
             # parsed_output stored as plain text: keep it as it is
-            return value if empty is None else empty
-    return value
+            decoded = value if empty is None else empty
+    memo[value] = decoded
+    return decoded

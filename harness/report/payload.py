@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from harness.report.frame import STATUSES, records
+from harness.report.frame import STATUSES
 
 _ESCAPES = {
     "<": "\\u003c",
@@ -48,8 +48,24 @@ def _num(value: Any) -> float | int | None:
     return int(as_float) if as_float.is_integer() else round(as_float, 6)
 
 
-def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+class _JsonText:
+    """``json.dumps`` memoized by object identity: the frame shares one decoded object
+    per distinct JSON text (see ``frame.normalize``), so each is encoded once."""
+
+    def __init__(self) -> None:
+        self.memo: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, value: Any) -> str:
+        hit = self.memo.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+        self.memo[id(value)] = (value, text)  # holding value keeps its id from being reused
+        return text
+
+
+def _nums(values: list[Any]) -> list[float | int | None]:
+    return [_num(v) for v in values]
 
 
 def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
@@ -64,45 +80,55 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
     reason, field, error]`` with strings as indices).
     """
     s = _Strings()
+    dumps = _JsonText()
     status_index = {name: i for i, name in enumerate(STATUSES)}
-    cols: dict[str, list[Any]] = {
-        name: []
-        for name in (
-            "spec", "case", "model", "tags", "attempt", "status", "score", "latency", "ttft",
-            "tin", "tout", "cost", "repaired", "recorded", "prompt", "output", "parsed",
-            "expected", "vars", "error", "verdicts",
-        )
-    }  # fmt: skip
-    for r in records(frame):
-        cols["spec"].append(s(r["spec"]))
-        cols["case"].append(s(r["case_id"]))
-        cols["model"].append(s(r["model"]))
-        cols["tags"].append(s(_json(sorted(str(t) for t in r["tags"] or []))))
-        cols["attempt"].append(int(r["attempt"]))
-        cols["status"].append(status_index.get(r["status"], len(STATUSES)))
-        cols["score"].append(_num(r["score"]))
-        cols["latency"].append(_num(r["latency_ms"]))
-        cols["ttft"].append(_num(r["ttft_ms"]))
-        cols["tin"].append(_num(r["input_tokens"]))
-        cols["tout"].append(_num(r["output_tokens"]))
-        cols["cost"].append(_num(r["cost_usd"]))
-        cols["repaired"].append(1 if r["repaired"] else 0)
-        cols["recorded"].append(1 if r["timings_recorded"] else 0)
-        cols["prompt"].append(s(r["prompt"]))
-        cols["output"].append(s(r["output"]))
-        cols["parsed"].append(s(_parsed_if_needed(r["output"], r["parsed_output"])))
-        cols["expected"].append(s(_json(r["expected"])) if r["expected"] else -1)
-        cols["vars"].append(s(_json(r["case_vars"])) if r["case_vars"] else -1)
-        error = f"{r['error_type']}: {r['error']}" if r["error_type"] else r["error"]
-        cols["error"].append(s(error))
-        cols["verdicts"].append([_verdict(v, s) for v in r["verdicts"] or []])
-    return {"s": s.table, "statuses": [*STATUSES, "unknown"], "n": len(frame), **cols}
+
+    def col(name: str) -> list[Any]:
+        return list(frame[name].tolist()) if name in frame.columns else [None] * len(frame)
+
+    def interned(name: str) -> list[int]:
+        return [s(None if v is None else str(v)) for v in col(name)]
+
+    errors = [
+        f"{kind}: {message}" if kind else message
+        for kind, message in zip(col("error_type"), col("error"), strict=True)
+    ]
+    return {
+        "s": s.table,
+        "statuses": [*STATUSES, "unknown"],
+        "n": len(frame),
+        "spec": interned("spec"),
+        "case": interned("case_id"),
+        "model": interned("model"),
+        "tags": [s(dumps(t) if t else "[]") for t in col("tags")],
+        "attempt": [int(a) for a in col("attempt")],
+        "status": [status_index.get(v, len(STATUSES)) for v in col("status")],
+        "score": _nums(col("score")),
+        "latency": _nums(col("latency_ms")),
+        "ttft": _nums(col("ttft_ms")),
+        "tin": _nums(col("input_tokens")),
+        "tout": _nums(col("output_tokens")),
+        "cost": _nums(col("cost_usd")),
+        "repaired": [1 if v else 0 for v in col("repaired")],
+        "recorded": [1 if v else 0 for v in col("timings_recorded")],
+        "prompt": interned("prompt"),
+        "output": interned("output"),
+        "parsed": [
+            s(_parsed_if_needed(o, p, bool(r)))
+            for o, p, r in zip(col("output"), col("parsed_output"), col("repaired"), strict=True)
+        ],
+        "expected": [s(dumps(v)) if v else -1 for v in col("expected")],
+        "vars": [s(dumps(v)) if v else -1 for v in col("case_vars")],
+        "error": [s(e) for e in errors],
+        "verdicts": [[_verdict(v, s) for v in vs or []] for vs in col("verdicts")],
+    }
 
 
-def _parsed_if_needed(output: str | None, parsed: Any) -> str | None:
+def _parsed_if_needed(output: str | None, parsed: Any, repaired: bool) -> str | None:
     if parsed is None:
         return None
-    if output is not None:
+    # cheap first: output that is not JSON at all (prose, fences) always needs the value
+    if output is not None and (repaired or output.lstrip()[:1] in ("{", "[", '"')):
         try:
             if json.loads(output) == parsed:
                 return None  # the viewer pretty-prints the output itself
