@@ -54,11 +54,17 @@ class AnthropicDriver(HTTPDriver):
         return HTTPCall("/v1/messages", wire.build_body(request, mode, stream=stream), headers)
 
     def structured_modes(self, request: Request) -> tuple[StructuredMode, ...]:
-        """``tool`` then ``prompt``; only ``prompt`` when the request has its own tools."""
+        """``tool`` then ``prompt``; only ``prompt`` with the request's own tools or thinking."""
         if request.schema is None:
             return ()
-        # forcing the output tool would stop the model from calling the request's tools
-        return ("prompt",) if request.tools else ("tool", "prompt")
+        # forcing the output tool would stop the model from calling the request's tools,
+        # and the API refuses a forced tool choice while extended thinking is on
+        thinking = request.params.get("thinking") or (request.params.get("extra_body") or {}).get(
+            "thinking"
+        )
+        if request.tools or (isinstance(thinking, dict) and thinking.get("type") != "disabled"):
+            return ("prompt",)
+        return ("tool", "prompt")
 
     def error_message(self, body: str) -> str | None:
         """``"<error.type>: <message>"`` from an Anthropic error body."""

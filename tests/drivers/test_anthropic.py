@@ -58,8 +58,9 @@ async def driver(
 ) -> AsyncIterator[AnthropicDriver]:
     """The driver pointed at the fake, with a key set."""
     monkeypatch.setenv(KEY_ENV, "sk-ant-test")
-    async with AnthropicDriver(settings(fake.base_url)) as drv:
-        yield drv
+    drv = AnthropicDriver(settings(fake.base_url))
+    yield drv
+    await drv.aclose()
 
 
 def test_the_registry_builds_this_driver_for_the_anthropic_preset() -> None:
@@ -133,6 +134,23 @@ async def test_a_request_with_tools_and_a_schema_uses_prompt_mode(
     response = await driver.complete(req(schema=SCHEMA, tools=(tool,)))
     assert response.structured_mode == "prompt"
     assert "tool_choice" not in fake.requests[0].json
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        pytest.param({"thinking": {"type": "enabled", "budget_tokens": 2048}}, id="thinking"),
+        pytest.param({"extra_body": {"thinking": {"type": "adaptive"}}}, id="extra-body-thinking"),
+    ],
+)
+async def test_thinking_with_a_schema_uses_prompt_mode(
+    driver: AnthropicDriver, fake: FakeServer, params: dict[str, Any]
+) -> None:
+    # the API refuses a forced tool choice while thinking is on: do not even try
+    response = await driver.complete(req(schema=SCHEMA, params=params))
+    assert response.structured_mode == "prompt"
+    assert response.parsed == {"a": "x"}
+    assert len(fake.requests) == 1
 
 
 @pytest.mark.parametrize(

@@ -80,8 +80,9 @@ async def driver(
     settings = ProviderSettings(
         name="anthropic", type="anthropic", base_url=fake.base_url, api_key_env=KEY_ENV
     )
-    async with AnthropicDriver(settings) as drv:
-        yield drv
+    drv = AnthropicDriver(settings)
+    yield drv
+    await drv.aclose()
 
 
 # (our request, the same call as SDK keyword arguments)

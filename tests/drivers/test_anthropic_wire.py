@@ -163,7 +163,7 @@ def test_finish_reasons(stop: str, finish: str) -> None:
 
 
 def test_parse_message_text_and_tool_calls() -> None:
-    content = [
+    content: list[dict[str, Any]] = [
         {"type": "text", "text": "Let me look. "},
         {"type": "tool_use", "id": "toolu_1", "name": "get", "input": {"q": "x"}},
     ]

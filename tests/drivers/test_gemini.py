@@ -55,8 +55,9 @@ async def fake(request: pytest.FixtureRequest) -> AsyncIterator[FakeServer]:
 async def driver(fake: FakeServer, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[GeminiDriver]:
     """The driver pointed at the fake, with a key set."""
     monkeypatch.setenv(KEY_ENV, "gm-test")
-    async with GeminiDriver(settings(fake.base_url)) as drv:
-        yield drv
+    drv = GeminiDriver(settings(fake.base_url))
+    yield drv
+    await drv.aclose()
 
 
 def test_the_registry_builds_this_driver_for_the_gemini_preset() -> None:

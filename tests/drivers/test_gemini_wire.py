@@ -218,7 +218,7 @@ def _body(parts: list[dict[str, Any]], finish: str = "STOP", **extra: Any) -> di
 
 
 def test_parse_response_skips_thoughts_and_reads_calls() -> None:
-    parts = [
+    parts: list[dict[str, Any]] = [
         {"text": "thinking about it", "thought": True},
         {"text": "Hello"},
         {"functionCall": {"name": "get", "args": {"q": "x"}, "id": "fc1"}},
