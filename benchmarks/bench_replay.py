@@ -25,14 +25,14 @@ from rich.console import Console
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from harness.cassettes import Recorder  # noqa: E402
-from harness.cassettes.modes import RecordMode  # noqa: E402
-from harness.config import ProjectConfig  # noqa: E402
-from harness.drivers.base import Driver, ModelPrice, ProviderSettings  # noqa: E402
-from harness.drivers.registry import create_driver  # noqa: E402
-from harness.runner.run import Runner, RunOptions  # noqa: E402
-from harness.spec.types import Assertion, Case, PromptTemplate, Spec  # noqa: E402
-from harness.store.sqlite import Store  # noqa: E402
+from harness.cassettes import Recorder
+from harness.cassettes.modes import RecordMode
+from harness.config import ProjectConfig
+from harness.drivers.base import Driver, ModelPrice, ProviderSettings
+from harness.drivers.registry import create_driver
+from harness.runner.run import Runner, RunOptions
+from harness.spec.types import Assertion, Case, PromptTemplate, Spec
+from harness.store.sqlite import Store
 
 
 def _answer(request: httpx.Request) -> httpx.Response:
@@ -46,7 +46,11 @@ def _answer(request: httpx.Request) -> httpx.Response:
             "created": 1_700_000_000,
             "model": body["model"],
             "choices": [
-                {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text},
+                    "finish_reason": "stop",
+                }
             ],
             "usage": {"prompt_tokens": 5, "completion_tokens": 3, "total_tokens": 8},
         },

@@ -134,7 +134,7 @@ class Recorder:
             ``new_episodes`` replays what matches and records the rest, ``all``
             re-records everything, ``off`` passes calls through untouched.
         secret_env: extra environment variables whose values must never reach disk
-            (variables named like ``*_API_KEY``, ``*_TOKEN``, ``*_SECRET`` always count).
+            (variables named like ``*_KEY``, ``*_TOKEN``, ``*_SECRET`` always count).
         secrets: extra literal secret values.
     """
 

@@ -53,7 +53,7 @@ CREDENTIAL_QUERY = frozenset(
         "code",
     }
 )
-SECRET_ENV = re.compile(r"(API_KEY|APIKEY|_TOKEN|_SECRET|_ACCESS_KEY|_PASSWORD)$", re.IGNORECASE)
+SECRET_ENV = re.compile(r"(_KEY|APIKEY|_TOKEN|_SECRET|_PASSWORD)$", re.IGNORECASE)
 """Environment variables whose values are treated as secrets (``OPENAI_API_KEY``, ...)."""
 MIN_SECRET_LEN = 8  # shorter values would blank out ordinary words in bodies
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
