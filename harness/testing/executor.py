@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from harness.errors import ConfigError
 from harness.runner.batch import ItemBatch
 from harness.runner.items import Item
 from harness.runner.run import Runner
@@ -24,6 +25,25 @@ from harness.store.sqlite import Store
 
 MakeRunner = Callable[[Store], Runner]
 """Builds the session's runner on the background loop, given the open store."""
+
+OPEN_ATTEMPTS = 20
+
+
+async def _open_store(path: Path) -> Store:
+    """Open the store, waiting while another xdist worker creates or migrates it.
+
+    Raises:
+        ConfigError: still locked after a few seconds, or not a store at all.
+    """
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return Store.open(path)
+        except ConfigError as exc:
+            # switching a new file to WAL needs a moment of exclusive access
+            if "locked" not in str(exc) or attempt == OPEN_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(0.05 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 class BackgroundExecutor:
@@ -70,7 +90,7 @@ class BackgroundExecutor:
             raise
 
     async def _open(self) -> None:
-        self._store = Store.open(self.store_path)
+        self._store = await _open_store(self.store_path)
         self._store.start_run(self.run_info())
         self._batch = ItemBatch(self.make_runner(self._store), on_result=self._done)
 
