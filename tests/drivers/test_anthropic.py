@@ -266,3 +266,18 @@ async def test_max_tokens_default_and_truncation(driver: AnthropicDriver, fake: 
     response = await driver.complete(req(params={"max_tokens": 2}))
     assert response.finish_reason == "length"
     assert response.text == "echo: hello"
+
+
+@pytest.mark.parametrize(
+    ("model", "priced"),
+    [
+        pytest.param("claude-haiku-4-5", True, id="known-model"),
+        pytest.param("claude-test", False, id="unknown-model-is-none-not-zero"),
+    ],
+)
+async def test_cost_from_the_maintained_price_table(
+    driver: AnthropicDriver, model: str, priced: bool
+) -> None:
+    response = await driver.complete(dataclasses.replace(req(), model=model))
+    assert (response.cost_usd is not None and response.cost_usd > 0) is priced
+    assert priced or response.cost_usd is None

@@ -270,3 +270,18 @@ async def test_an_error_chunk_mid_stream_is_typed(
             async for event in drv.stream(req()):
                 events.append(event)
     assert [e.text for e in events] == ["Hi"]
+
+
+@pytest.mark.parametrize(
+    ("model", "priced"),
+    [
+        pytest.param("gemini-2.5-flash", True, id="known-model"),
+        pytest.param("gemini-test", False, id="unknown-model-is-none-not-zero"),
+    ],
+)
+async def test_cost_from_the_maintained_price_table(
+    driver: GeminiDriver, model: str, priced: bool
+) -> None:
+    response = await driver.complete(dataclasses.replace(req(), model=model))
+    assert (response.cost_usd is not None and response.cost_usd > 0) is priced
+    assert priced or response.cost_usd is None
