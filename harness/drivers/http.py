@@ -272,3 +272,79 @@ def translate_errors(provider: str, model: str) -> Iterator[None]:
             provider=provider,
             model=model,
         ) from exc
+
+
+class Connection:
+    """A provider's pooled transport with its base URL, headers and timeouts prepared once.
+
+    Requests go straight to the transport. ``httpx.AsyncClient`` would add URL merging,
+    cookie extraction, auth and redirect handling per request, which cost about 40% of
+    a loopback call in the driver benchmark and none of which an API call needs. The
+    transport stays the seam: cassettes wrap it, exactly as they would under a client.
+    """
+
+    def __init__(
+        self,
+        settings: ProviderSettings,
+        transport: httpx.AsyncBaseTransport,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.transport = transport
+        self.base_url = (settings.base_url or "").rstrip("/")
+        self.headers: dict[str, str] = {
+            "accept": "application/json",
+            "content-type": "application/json",
+            "user-agent": "harness",
+            **{k.lower(): v for k, v in settings.headers.items()},
+            **{k.lower(): v for k, v in (headers or {}).items()},
+        }
+        t = settings.timeouts
+        self.extensions = {
+            "timeout": {"connect": t.connect, "read": t.read, "write": t.read, "pool": t.total}
+        }
+        self._urls: dict[tuple[str, tuple[tuple[str, str], ...]], httpx.URL] = {}
+
+    def url(self, path: str, params: Mapping[str, str] | None = None) -> httpx.URL:
+        """The absolute URL for a path (joined to base_url) and query params, cached."""
+        key = (path, tuple(sorted(params.items())) if params else ())
+        url = self._urls.get(key)
+        if url is None:
+            full = path if "://" in path else self.base_url + path
+            url = httpx.URL(full, params=dict(params) if params else None)
+            if len(self._urls) < 1024:
+                self._urls[key] = url
+        return url
+
+    async def post(
+        self,
+        path: str,
+        body: object,
+        *,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+        stream: bool = False,
+    ) -> httpx.Response:
+        """POST JSON; the body is read and the response closed unless ``stream``.
+
+        Encodes JSON as httpx's ``json=`` does, so recorded bodies match either way.
+        """
+        content = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        request = httpx.Request(
+            "POST",
+            self.url(path, params),
+            headers={**self.headers, **headers} if headers else self.headers,
+            content=content.encode(),
+            extensions=self.extensions,
+        )
+        response = await self.transport.handle_async_request(request)
+        response.request = request
+        if not stream:
+            try:
+                await response.aread()
+            finally:
+                await response.aclose()
+        return response
+
+    async def aclose(self) -> None:
+        """Close the transport and its pooled connections."""
+        await self.transport.aclose()

@@ -1,6 +1,6 @@
 """The skeleton every HTTP wire-format driver subclasses.
 
-:class:`HTTPDriver` owns what all wire formats share: one pooled client per driver,
+:class:`HTTPDriver` owns what all wire formats share: one pooled connection per driver,
 the API key, timeouts, retries, structured-output fallback, error translation,
 latency and time-to-first-token, cost and request ids. A wire format only says how
 to build its HTTP call and how to read the answer, through four hooks::
@@ -36,11 +36,11 @@ from harness.drivers.base import (
     StructuredMode,
 )
 from harness.drivers.http import (
+    Connection,
     api_key,
     default_error_message,
     default_transport,
     error_from_status,
-    make_client,
     translate_errors,
 )
 from harness.drivers.pricing import cost_usd
@@ -84,7 +84,7 @@ class HTTPDriver(Driver):
         prices: Mapping[str, ModelPrice] | None = None,
     ) -> None:
         super().__init__(settings, transport=transport, prices=prices)
-        self._client: httpx.AsyncClient | None = None
+        self._connection: Connection | None = None
         self.modes = ModeMemory()
         self.retry_base_delay = float(settings.options.get("retry_base_delay", BASE_DELAY))
 
@@ -143,21 +143,20 @@ class HTTPDriver(Driver):
     # ----------------------------------------------------------------- client
 
     @property
-    def client(self) -> httpx.AsyncClient:
-        """The pooled client, built on first use (after checking the API key)."""
-        if self._client is None:
+    def connection(self) -> Connection:
+        """The pooled connection, built on first use (after checking the API key)."""
+        if self._connection is None:
             key = api_key(self.settings)
-            client = make_client(self.settings, self.transport or default_transport(self.settings))
-            if key is not None:
-                client.headers.update(self.auth_headers(key))
-            self._client = client
-        return self._client
+            transport = self.transport or default_transport(self.settings)
+            auth = self.auth_headers(key) if key is not None else None
+            self._connection = Connection(self.settings, transport, auth)
+        return self._connection
 
     async def aclose(self) -> None:
-        """Close the pooled client and its connections."""
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        """Close the pooled connection (and the transport under it)."""
+        if self._connection is not None:
+            await self._connection.aclose()
+            self._connection = None
 
     # ----------------------------------------------------------------- public
 
@@ -220,12 +219,12 @@ class HTTPDriver(Driver):
         req = self._prepare(request, mode)
         call = self.build_call(req, mode, stream=False)
         name, model = self.settings.name, request.model
-        client = self.client
+        connection = self.connection
         start = time.perf_counter()
         with translate_errors(name, model):
             async with asyncio.timeout(self.settings.timeouts.total):
-                response = await client.post(
-                    call.path, json=call.body, headers=call.headers, params=call.params
+                response = await connection.post(
+                    call.path, call.body, headers=call.headers, params=call.params
                 )
         latency = (time.perf_counter() - start) * 1000.0
         if response.status_code >= 400:
@@ -262,14 +261,13 @@ class HTTPDriver(Driver):
         req = self._prepare(request, mode)
         call = self.build_call(req, mode, stream=True)
         name, model = self.settings.name, request.model
-        client = self.client
+        connection = self.connection
         start = time.perf_counter()
         with translate_errors(name, model):
             async with asyncio.timeout(self.settings.timeouts.total):
-                http_request = client.build_request(
-                    "POST", call.path, json=call.body, headers=call.headers, params=call.params
+                response = await connection.post(
+                    call.path, call.body, headers=call.headers, params=call.params, stream=True
                 )
-                response = await client.send(http_request, stream=True)
                 if response.status_code >= 400:
                     try:
                         text = (await response.aread()).decode("utf-8", "replace")

@@ -75,6 +75,14 @@ async def with_retries(
     Raises:
         ProviderError: the last error once retries are spent, or a non-retryable one.
     """
+    # the first attempt runs outside tenacity: most calls succeed, and its machinery
+    # costs about a fifth of a loopback call; a failure is replayed as attempt one
+    try:
+        return await call(), 0
+    except ProviderError as exc:
+        if not exc.retryable or max_retries <= 0:
+            raise
+        first: ProviderError | None = exc
     retries = 0
 
     def before_sleep(state: RetryCallState) -> None:
@@ -94,5 +102,8 @@ async def with_retries(
     )
     async for attempt in retrying:
         with attempt:
+            if first is not None:
+                replay, first = first, None
+                raise replay
             result = await call()
     return result, retries
