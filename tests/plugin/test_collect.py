@@ -98,3 +98,10 @@ def test_skipped_case_is_skipped(project: pytest.Pytester) -> None:
     result = project.runpytest("-rs")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["*not today*"])
+
+
+def test_last_failed_reruns_only_the_failed_item(project: pytest.Pytester) -> None:
+    project.runpytest().assert_outcomes(passed=1, failed=1)
+    result = project.runpytest("--lf", "-v")
+    result.assert_outcomes(failed=1, deselected=1)
+    result.stdout.fnmatch_lines(["specs/greet.yaml::jane[[]fake:echo-1[]] FAILED*"])
