@@ -120,6 +120,8 @@ class Browser:
         """Load a local file and wait for its load event."""
         await self.send("Page.enable")
         await self.send("Runtime.enable")
+        # forget earlier loads, or a second open() would return before its page is there
+        self.events = [e for e in self.events if e.get("method") != "Page.loadEventFired"]
         await self.send("Page.navigate", url=path.resolve().as_uri())
         await self.wait_event("Page.loadEventFired")
 

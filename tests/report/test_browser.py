@@ -90,25 +90,28 @@ async def test_report_works_and_payloads_stay_inert(report: Path, tmp_path: Path
         assert "Page.javascriptDialogOpening" not in methods
         assert "Runtime.exceptionThrown" not in methods
 
-
-async def test_outcome_filter_and_paging(report: Path) -> None:
-    async with Browser() as page:
+        # one browser for the whole module: starting chromium is the slow part
         await page.open(report)
-        await page.eval(
-            "(() => { const s = document.getElementById('f-outcome'); s.value = 'error';"
-            " s.dispatchEvent(new Event('change')); })()"
-        )
-        status = await page.eval("document.getElementById('matrix-status').textContent")
-        shown = int(status.split(" of ")[0])
-        assert 0 < shown < 150
-        marks = await page.eval(
-            "[...document.querySelectorAll('#matrix-table tbody tr')]"
-            ".every(r => r.querySelector('.s-error'))"
-        )
-        assert marks is True
-        await page.eval(
-            "(() => { const s = document.getElementById('f-outcome'); s.value = '';"
-            " s.dispatchEvent(new Event('change'));"
-            " document.getElementById('next').click(); })()"
-        )
-        assert await page.eval("document.getElementById('page').textContent") == "page 2 of 2"
+        await _outcome_filter_and_paging(page)
+
+
+async def _outcome_filter_and_paging(page: Browser) -> None:
+    """The outcome filter keeps only rows with that outcome; paging moves on."""
+    await page.eval(
+        "(() => { const s = document.getElementById('f-outcome'); s.value = 'error';"
+        " s.dispatchEvent(new Event('change')); })()"
+    )
+    status = await page.eval("document.getElementById('matrix-status').textContent")
+    shown = int(status.split(" of ")[0])
+    assert 0 < shown < 150
+    marks = await page.eval(
+        "[...document.querySelectorAll('#matrix-table tbody tr')]"
+        ".every(r => r.querySelector('.s-error'))"
+    )
+    assert marks is True
+    await page.eval(
+        "(() => { const s = document.getElementById('f-outcome'); s.value = '';"
+        " s.dispatchEvent(new Event('change'));"
+        " document.getElementById('next').click(); })()"
+    )
+    assert await page.eval("document.getElementById('page').textContent") == "page 2 of 2"
