@@ -2,8 +2,8 @@
 
 The CSV keeps JSON values (verdicts, parsed output, tags, vars) as JSON text so it
 stays one row per result; ``results.json`` nests them as real JSON. Both are written
-chunk by chunk from :meth:`Store.iter_results`, so a 100,000-result run never sits in
-memory whole.
+batch by batch from the store's raw rows (JSON is spliced in as stored, never decoded
+and re-encoded), so a 100,000-result run never sits in memory whole.
 """
 
 from __future__ import annotations
@@ -13,17 +13,23 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from harness.store.records import ResultRecord
-from harness.store.sqlite import RESULT_FIELDS, Store
+from harness.store.sqlite import BOOL_FIELDS, JSON_FIELDS, RESULT_FIELDS, Store
 
 CHUNK = 5000
-JSON_COLUMNS = ("parsed_output", "verdicts", "tags", "case_vars", "expected")
+"""Rows per batch written."""
 
 
-def _as_dict(record: ResultRecord) -> dict[str, Any]:
-    return {f: getattr(record, f) for f in RESULT_FIELDS}
+def _json_row(row: tuple[Any, ...], keys: tuple[str, ...], kinds: tuple[int, ...]) -> str:
+    parts = []
+    for key, kind, value in zip(keys, kinds, row, strict=True):
+        if kind == 1:  # already JSON text in the store
+            text = "null" if value is None else value
+        elif kind == 2:
+            text = "true" if value else "false"
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+        parts.append(f"{key}: {text}")
+    return "{" + ", ".join(parts) + "}"
 
 
 def write_results_files(
@@ -31,40 +37,34 @@ def write_results_files(
 ) -> list[Path]:
     """Write ``results.csv`` and ``results.json`` for a run into ``out_dir``; returns the paths.
 
-    Columns are the :class:`ResultRecord` fields, in their order.
+    Columns are the :class:`ResultRecord` fields, in their order; ``results.json`` is
+    ``{"run": {...RunInfo...}, "results": [{...}, ...]}``.
     """
+    import pandas as pd  # imported here: `harness run` starts faster without it
+
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out_dir / "results.csv", out_dir / "results.json"
     info = store.run(run_id)
+    keys = tuple(json.dumps(f) for f in RESULT_FIELDS)
+    kinds = tuple(1 if f in JSON_FIELDS else 2 if f in BOOL_FIELDS else 0 for f in RESULT_FIELDS)
+    bools = [f for f in RESULT_FIELDS if f in BOOL_FIELDS]
     with (
         csv_path.open("w", encoding="utf-8", newline="") as csv_file,
         json_path.open("w", encoding="utf-8") as json_file,
     ):
         run = json.dumps(dataclasses.asdict(info), ensure_ascii=False, default=str)
         json_file.write(f'{{"run": {run}, "results": [')
-        first, header = True, True
-        chunk: list[dict[str, Any]] = []
-
-        def flush() -> None:
-            nonlocal first, header
-            if not chunk and not header:
-                return
-            for row in chunk:
-                json_file.write(("\n" if first else ",\n") + json.dumps(row, default=str))
-                first = False
-            frame = pd.DataFrame(chunk, columns=list(RESULT_FIELDS))
-            for column in JSON_COLUMNS:
-                frame[column] = [
-                    json.dumps(v, ensure_ascii=False, default=str) for v in frame[column]
-                ]
+        header = True
+        separator = "\n"
+        for rows in store.iter_rows(run_id, batch=chunk_size):
+            json_file.write(separator + ",\n".join(_json_row(r, keys, kinds) for r in rows))
+            separator = ",\n"
+            frame = pd.DataFrame.from_records(rows, columns=list(RESULT_FIELDS))
+            for column in bools:
+                frame[column] = frame[column].astype(bool)
             frame.to_csv(csv_file, index=False, header=header)
             header = False
-            chunk.clear()
-
-        for record in store.iter_results(run_id):
-            chunk.append(_as_dict(record))
-            if len(chunk) >= chunk_size:
-                flush()
-        flush()
+        if header:  # no results: still a CSV with its header
+            pd.DataFrame(columns=list(RESULT_FIELDS)).to_csv(csv_file, index=False)
         json_file.write("\n]}\n")
     return [csv_path, json_path]

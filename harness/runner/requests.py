@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
+
+import jinja2
 
 from harness.drivers.base import Message, Request, Tool
 from harness.drivers.registry import parse_model_id
@@ -18,6 +22,40 @@ def merged_params(item: Item, model_params: Mapping[str, Mapping[str, Any]]) -> 
     return {**model_params.get(item.model, {}), **item.spec.params}
 
 
+_VAR = re.compile(r"{{\s*([A-Za-z_][A-Za-z0-9_]*)\s*}}")
+_SYNTAX = re.compile(r"{{|}}|{%|%}|{#|#}")
+
+
+@lru_cache(maxsize=1024)
+def _simple_parts(source: str) -> tuple[str, ...] | None:
+    """``source`` split into text and variable names when it only substitutes plain
+    variables (``{{ name }}``); None when it needs Jinja (filters, blocks, attributes)."""
+    parts = _VAR.split(source)
+    if any(_SYNTAX.search(text) for text in parts[::2]):
+        return None
+    return tuple(parts)
+
+
+def fast_render(source: str, variables: Mapping[str, Any]) -> str:
+    """Render a prompt template; plain ``{{ name }}`` templates skip Jinja (same output).
+
+    Raises:
+        jinja2.UndefinedError: a variable is missing.
+    """
+    parts = _simple_parts(source)
+    if parts is None:
+        return render(source, variables)
+    out = []
+    for i, part in enumerate(parts):
+        if i % 2 == 0:
+            out.append(part)
+        elif part in variables:
+            out.append(str(variables[part]))
+        else:
+            raise jinja2.UndefinedError(f"{part!r} is undefined")
+    return "".join(out)
+
+
 def render_messages(item: Item) -> tuple[Message, ...]:
     """The item's prompt rendered with the spec's vars and the case's vars (case wins).
 
@@ -26,7 +64,7 @@ def render_messages(item: Item) -> tuple[Message, ...]:
     """
     variables = {**item.spec.vars, **item.case.vars} if item.spec.vars else item.case.vars
     return tuple(
-        Message(role=role, content=render(source, variables))  # type: ignore[arg-type]
+        Message(role=role, content=fast_render(source, variables))  # type: ignore[arg-type]
         for role, source in item.spec.prompt.messages
     )
 

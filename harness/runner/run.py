@@ -16,7 +16,7 @@ import secrets
 import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import jinja2
@@ -293,12 +293,12 @@ class Runner:
 
     def _expected_of(self, case: Case) -> list[dict[str, Any]]:
         key = id(case)
-        if key not in self._expected:
-            self._expected[key] = [
-                {k: v for k, v in asdict(a).items() if v not in (None, (), {}, [])}
-                for a in case.expect
-            ]
-        return self._expected[key]
+        expected = self._expected.get(key)
+        if expected is None:
+            expected = [_assertion_dict(a) for a in case.expect]
+            if len(self._expected) < 10_000:  # spec-level expectations repeat; keep it bounded
+                self._expected[key] = expected
+        return expected
 
     async def run_item(self, item: Item) -> ResultRecord:
         """Run one item to a record; never raises a HarnessError (it is recorded instead)."""
@@ -360,9 +360,27 @@ class Runner:
             return _errored(record, exc)
         record.status = PASSED if verdict.passed else FAILED
         record.score = verdict.score
-        record.verdicts = [asdict(v) for v in verdict.verdicts]
+        record.verdicts = [_shallow(v) for v in verdict.verdicts]
         record.finished_at = time.time()
         return record
+
+
+def _shallow(obj: Any) -> dict[str, Any]:
+    """A dataclass's fields as a dict, without asdict's deep copies (values are read-only)."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}
+
+
+def _assertion_dict(assertion: Any) -> dict[str, Any]:
+    """What a case expects, as stored: the assertion's fields that are set."""
+    out = {}
+    for f in fields(assertion):
+        value = getattr(assertion, f.name)
+        if value is None or value == () or value == {}:
+            continue
+        out[f.name] = list(value) if isinstance(value, tuple) else value
+    if "options" in out:
+        out["options"] = dict(out["options"])
+    return out
 
 
 def _interleave(iterators: list[Iterator[Item]]) -> Iterator[Item]:

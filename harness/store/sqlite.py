@@ -26,8 +26,12 @@ if TYPE_CHECKING:
 
 RESULT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ResultRecord))
 RUN_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunInfo))
-_JSON_RESULT = frozenset({"parsed_output", "verdicts", "tags", "case_vars", "expected"})
-_BOOL_RESULT = frozenset({"repaired", "timings_recorded", "cached"})
+JSON_FIELDS = frozenset({"parsed_output", "verdicts", "tags", "case_vars", "expected"})
+"""Result fields stored as JSON text."""
+BOOL_FIELDS = frozenset({"repaired", "timings_recorded", "cached"})
+"""Result fields stored as 0/1."""
+_JSON_RESULT = JSON_FIELDS
+_BOOL_RESULT = BOOL_FIELDS
 _JSON_RUN = frozenset({"config", "spec_hashes", "models", "params"})
 _INSERT = (
     f"INSERT OR REPLACE INTO results ({', '.join(RESULT_FIELDS)}) "
@@ -36,6 +40,8 @@ _INSERT = (
 
 
 def _dumps(value: Any) -> str:
+    if not value and (value == [] or value == {}):
+        return "[]" if isinstance(value, list) else "{}"
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
@@ -181,6 +187,16 @@ class Store:
         while rows := cur.fetchmany(batch):
             for row in rows:
                 yield _record(row)
+
+    def iter_rows(self, run_id: str, *, batch: int = 1000) -> Iterator[list[tuple[Any, ...]]]:
+        """A run's results as raw rows in ``RESULT_FIELDS`` order, JSON values still text,
+        booleans as 0/1; in batches. The fast path for exports."""
+        cur = self.db.execute(
+            f"SELECT {', '.join(RESULT_FIELDS)} FROM results WHERE run_id = ? ORDER BY rowid",
+            (run_id,),
+        )
+        while rows := cur.fetchmany(batch):
+            yield rows
 
     def results_frame(self, run_id: str) -> pd.DataFrame:
         """One row per result; columns are ``ResultRecord`` fields, JSON values as text."""
