@@ -60,9 +60,13 @@ class SpecFile(pytest.File):
             repeat = state.options.repeat or case.repeat
             for model in models:
                 for attempt in range(1, repeat + 1):
+                    name = item_name(case.id, model, attempt)
                     item = SpecItem.from_parent(
                         self,
-                        name=item_name(case.id, model, attempt),
+                        name=name,
+                        # a string id is parsed like a parametrized test's (name + [params]),
+                        # so --lf matches it against the ids pytest cached
+                        nodeid=f"{self.nodeid}::{name}",
                         harness_item=Item(spec, case, model, attempt),
                     )
                     item.add_marker(HARNESS_MARKER)

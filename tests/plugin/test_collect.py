@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from harness.store.sqlite import Store
 from tests.plugin.conftest import GREET, INI
 
 pytest_plugins = ["pytester"]
@@ -103,5 +104,14 @@ def test_skipped_case_is_skipped(project: pytest.Pytester) -> None:
 def test_last_failed_reruns_only_the_failed_item(project: pytest.Pytester) -> None:
     project.runpytest().assert_outcomes(passed=1, failed=1)
     result = project.runpytest("--lf", "-v")
-    result.assert_outcomes(failed=1, deselected=1)
-    result.stdout.fnmatch_lines(["specs/greet.yaml::jane[[]fake:echo-1[]] FAILED*"])
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "run-last-failure: rerun previous 1 failure",
+            "specs/greet.yaml::jane[[]fake:echo-1[]] FAILED*",
+        ]
+    )
+    with Store.open(project.path / "reports" / "harness.db") as store:
+        last = store.latest_run_id()
+        assert last is not None
+        assert [r.case_id for r in store.iter_results(last)] == ["jane"]
