@@ -99,15 +99,16 @@ async def run(
     report_every: int = 0,
 ) -> float:
     """Make ``calls`` calls with ``in_flight`` workers; return calls per second."""
-    done = 0
+    started = finished = 0
 
     async def worker() -> None:
-        nonlocal done
-        while done < calls:
-            done += 1
+        nonlocal started, finished
+        while started < calls:
+            started += 1
             await call()
-            if report_every and done % report_every == 0:
-                print(f"  {done:>8} calls  RSS {rss_mb():7.1f} MB", flush=True)
+            finished += 1
+            if report_every and finished % report_every == 0:
+                print(f"  {finished:>8} calls  RSS {rss_mb():7.1f} MB", flush=True)
 
     start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(in_flight)))
