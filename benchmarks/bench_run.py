@@ -97,8 +97,10 @@ def harness_cli(root: Path, in_flight: int) -> tuple[float, str]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", "from harness.cli import main; main()", "run"]
-        + ["--concurrency", str(in_flight), "--out", str(root / "out")],
+        [
+            *(sys.executable, "-c", "from harness.cli import main; main()", "run"),
+            *("--concurrency", str(in_flight), "--out", str(root / "out")),
+        ],
         cwd=root,
         env=env,
         capture_output=True,
@@ -110,8 +112,12 @@ def harness_cli(root: Path, in_flight: int) -> tuple[float, str]:
     return elapsed, proc.stdout
 
 
-def profile_runner(root: Path, in_flight: int) -> None:
-    """Run the Runner in-process under cProfile and print the top functions."""
+def in_process(root: Path, in_flight: int, *, profile: bool = False) -> float:
+    """Run the Runner in this process (no start-up, no report files); returns calls/s.
+
+    With ``profile``, runs under cProfile and prints the top functions
+    (``BENCH_SORT=tottime`` to sort by own time).
+    """
     from rich.console import Console
 
     from harness.cassettes.recorder import Recorder
@@ -123,7 +129,8 @@ def profile_runner(root: Path, in_flight: int) -> None:
     config = load_config(root / "harness.yaml")
     specs, problems = load_specs([root / "specs"], config)
     assert not problems, problems
-    with Store.open(root / "profile.db") as store:
+    db = root / f"in-process-{time.monotonic_ns()}.db"
+    with Store.open(db) as store:
         runner = Runner(
             specs,
             config,
@@ -134,12 +141,18 @@ def profile_runner(root: Path, in_flight: int) -> None:
         )
         profiler = cProfile.Profile()
         start = time.perf_counter()
-        profiler.enable()
+        if profile:
+            profiler.enable()
         asyncio.run(runner.run())
         profiler.disable()
         elapsed = time.perf_counter() - start
-    print(f"in-process runner: {store_count(root / 'profile.db')} items in {elapsed:.2f}s")
-    pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(30)
+    count = store_count(db)
+    if profile:
+        print(f"in-process runner: {count} items in {elapsed:.2f}s")
+        pstats.Stats(profiler).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(
+            30
+        )
+    return count / elapsed
 
 
 def store_count(path: Path) -> int:
@@ -162,13 +175,13 @@ def main(argv: list[str] | None = None) -> None:
         root = Path(tmp)
         write_project(root, url, n)
         if args.profile:
-            profile_runner(root, k)
+            in_process(root, k, profile=True)
             return
         asyncio.run(raw_aiohttp(url, min(500, n), k))  # warm up the server
         raw = asyncio.run(raw_aiohttp(url, n, k))
         print(f"{n} cases, {k} in flight, OpenAI fake in a subprocess")
         print(f"raw aiohttp        {raw:8.0f} calls/s")
-        elapsed, output = harness_cli(root, k)
+        elapsed, _ = harness_cli(root, k)
         stored = store_count(root / "reports" / "harness.db")
         ours = n / elapsed
         print(
@@ -176,6 +189,11 @@ def main(argv: list[str] | None = None) -> None:
             f"start-up, scoring, store and results files included)"
         )
         print(f"ratio              {ours / raw:8.2f}x raw aiohttp (target >= 0.35x)")
+        inner = in_process(root, k)
+        print(
+            f"runner in-process  {inner:8.0f} calls/s  ({inner / raw:.2f}x raw; no start-up, "
+            "spec loading or report files)"
+        )
         if stored != n:
             raise SystemExit(f"expected {n} results in the store, found {stored}")
 

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from harness.cli.common import Context
-from harness.report.results_files import write_results_files
 from harness.runner.run import new_run_id
 from harness.store.merge import merge_stores
 from harness.store.sqlite import Store
@@ -38,6 +37,8 @@ def command(
     reports/<run-id>/ (or --out).
     """
     info = merge_stores(list(stores), into, run_id=run_id or new_run_id(), source_run_ids=runs)
+    from harness.report.results_files import write_results_files
+
     out_dir = out or ctx.config.reports_dir / info.run_id
     with Store.open(into) as store:
         count = store.count(info.run_id)

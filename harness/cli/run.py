@@ -13,7 +13,6 @@ from rich.console import Console
 from harness.cli.common import Context
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
-from harness.report.results_files import write_results_files
 from harness.runner.cache import DEFAULT_TTL
 from harness.runner.dryrun import dry_run_table, estimate_run
 from harness.runner.expand import Selection, parse_shard
@@ -200,5 +199,7 @@ def _write_files(store: Store, run_id: str, out_dir: Path) -> list[Path]:
     try:
         from harness.report import write_reports
     except ImportError:
+        from harness.report.results_files import write_results_files
+
         return write_results_files(store, run_id, out_dir)
     return list(write_reports(store, run_id, out_dir).values())
