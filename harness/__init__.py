@@ -8,6 +8,8 @@ from harness.config import ProjectConfig, load_config
 from harness.errors import HarnessError, SpecError, SpecProblem
 from harness.spec.load import load_spec, load_specs
 from harness.spec.types import Assertion, Case, PromptTemplate, Spec
+from harness.store.records import ResultRecord, RunInfo
+from harness.store.sqlite import Store
 
 __all__ = [
     "Assertion",
@@ -15,9 +17,12 @@ __all__ = [
     "HarnessError",
     "ProjectConfig",
     "PromptTemplate",
+    "ResultRecord",
+    "RunInfo",
     "Spec",
     "SpecError",
     "SpecProblem",
+    "Store",
     "__version__",
     "load_config",
     "load_spec",
