@@ -87,4 +87,6 @@ class RunProgress:
 
     def _log(self) -> None:
         self._last_log = time.monotonic()
-        self.console.print(f"[run] {self.done}/{self.total} done  {self._text()}", highlight=False)
+        self.console.print(
+            f"[run] {self.done}/{self.total} done  {self._text()}", highlight=False, markup=False
+        )

@@ -1,0 +1,54 @@
+"""Live progress and the summary table."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from harness.runner.progress import RunProgress
+from harness.runner.summary import ModelStats, summary_table
+from harness.store.records import ResultRecord
+
+
+def _record(status: str, **kw: object) -> ResultRecord:
+    return ResultRecord("r", "i", "s", "c", "p:m", 1, status, **kw)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("live", [pytest.param(True, id="terminal"), pytest.param(False, id="log")])
+def test_progress_counts_and_shows_them(live: bool) -> None:
+    out = io.StringIO()
+    console = Console(file=out, force_terminal=live, width=200)
+    with RunProgress(console, 3, live=live) as progress:
+        progress.add(_record("passed", input_tokens=5, output_tokens=5, cost_usd=0.5))
+        progress.add(_record("failed"))
+        progress.add(_record("error"))
+    assert (progress.done, progress.passed, progress.failed, progress.errors) == (3, 1, 1, 1)
+    text = out.getvalue()
+    assert "passed 1" in text and "errors 1" in text and "10 tokens" in text
+    assert "$0.5000" in text
+    assert ("[run] 3/3 done" in text) is not live
+
+
+def test_summary_stats_and_table() -> None:
+    stats = ModelStats("p:m")
+    for i in range(20):
+        stats.add(
+            _record(
+                "passed" if i < 15 else "failed",
+                score=1.0 if i < 15 else 0.0,
+                latency_ms=float(i + 1),
+                cost_usd=0.01,
+            )
+        )
+    stats.add(_record("error", error_type="ServerError"))
+    stats.add(_record("skipped", error_type="budget"))
+    assert stats.pass_rate == pytest.approx(15 / 21)
+    assert stats.mean_score == pytest.approx(15 / 20)
+    assert (stats.latency(0.5), stats.latency(0.95)) == (10.0, 19.0)
+    out = io.StringIO()
+    Console(file=out, width=200).print(summary_table([stats], timings="recorded"))
+    text = out.getvalue()
+    assert "15/21" in text and "71%" in text and "ServerError x1" in text
+    assert "p50 ms (recorded)" in text and "0.2000" in text
