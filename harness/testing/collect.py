@@ -110,5 +110,6 @@ class SpecItem(pytest.Item):
     def reportinfo(self) -> tuple[Path, int | None, str]:
         """Where the case is written, for pytest's headers."""
         item = self.harness_item
-        line = item.case.line - 1 if item.case.line else None
+        from_spec_file = item.case.source in ("", item.spec.path)  # not a cases file's row
+        line = item.case.line - 1 if item.case.line and from_spec_file else None
         return self.path, line, f"{item.spec.name}::{item.case.id} on {item.model}"
