@@ -72,6 +72,91 @@ def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _Dumper.add_representer(str, _represent_str)
 
 
+_STR = "tag:yaml.org,2002:str"
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_NULL = "tag:yaml.org,2002:null"
+_INT = "tag:yaml.org,2002:int"
+_BOOL = "tag:yaml.org,2002:bool"
+_FLOAT = "tag:yaml.org,2002:float"
+_FLATTENED = ("tag:yaml.org,2002:merge", "tag:yaml.org,2002:value")
+
+
+_RESOLVED: dict[str, str] = {}
+
+
+class _Slow(Exception):
+    """Something the fast constructor leaves to PyYAML's own (merge keys, odd tags)."""
+
+
+def _build(loader: Any, node: yaml.Node, seen: dict[int, Any]) -> Any:
+    """Python value of a composed node, for the tags cassettes hold, without PyYAML's
+    generic per-node dispatch (which was most of replay's cassette time)."""
+    tag = node.tag
+    if tag == _STR:
+        return node.value
+    if tag == _MAP and isinstance(node, yaml.MappingNode):
+        if id(node) in seen:  # an alias of a node already built
+            return seen[id(node)]
+        out: dict[Any, Any] = {}
+        seen[id(node)] = out
+        for key_node, value_node in node.value:
+            if key_node.tag in _FLATTENED:
+                raise _Slow
+            key = _build(loader, key_node, seen)
+            try:
+                out[key] = _build(loader, value_node, seen)
+            except TypeError:  # an unhashable key: let PyYAML raise its own error
+                raise _Slow from None
+        return out
+    if tag == _SEQ and isinstance(node, yaml.SequenceNode):
+        if id(node) in seen:
+            return seen[id(node)]
+        items: list[Any] = []
+        seen[id(node)] = items
+        items.extend(_build(loader, child, seen) for child in node.value)
+        return items
+    if tag == _NULL:
+        return None
+    value = node.value
+    if tag == _INT and value.isascii() and value.isdigit() and (value[0] != "0" or value == "0"):
+        return int(value)  # leading zeros are octal in YAML 1.1: PyYAML decides those
+    if tag in (_INT, _BOOL, _FLOAT):
+        return loader.construct_object(node, deep=True)
+    raise _Slow
+
+
+class _FastLoader(_CassetteLoader):  # type: ignore[misc]
+    """vcrpy's safe cassette loader with a direct constructor for plain YAML values.
+
+    Same results as the base loader (a test compares them); anything unusual, such as
+    merge keys or Python tags, goes through the base constructor, which still refuses
+    dangerous tags.
+    """
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        # a plain scalar's tag depends on its text alone (no path resolvers here), and
+        # cassettes repeat the same short keys: remember them, in a bounded table
+        if kind is yaml.ScalarNode and implicit[0] and len(value) <= 64:
+            tag = _RESOLVED.get(value)
+            if tag is None:
+                if len(_RESOLVED) >= 4096:
+                    _RESOLVED.clear()
+                tag = _RESOLVED[value] = super().resolve(kind, value, implicit)
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        try:
+            return _build(self, node, {})
+        except _Slow:
+            pass
+        finally:
+            self.constructed_objects: dict[Any, Any] = {}
+            self.recursive_objects: dict[Any, Any] = {}
+        return super().construct_document(node)
+
+
 class YAMLSerializer:
     """vcrpy serializer: sorted keys, no line folding, unicode kept; loads safely."""
 
@@ -89,8 +174,8 @@ class YAMLSerializer:
 
     @staticmethod
     def deserialize(cassette_string: str) -> Any:
-        """Load with vcrpy's safe loader (no Python object tags)."""
-        return yaml.load(cassette_string, Loader=_CassetteLoader)
+        """Load with vcrpy's safe loader (no Python object tags), libyaml-backed when present."""
+        return yaml.load(cassette_string, Loader=_FastLoader)
 
 
 class AtomicPersister:
