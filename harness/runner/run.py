@@ -174,6 +174,8 @@ class Runner:
             offline=options.record_mode == "none",
             driver_factory=driver_factory,
         )
+        for model in self.models:  # unknown providers fail before anything is stored
+            self.pool.settings(parse_model_id(model)[0])
         limits = {s.name: s.max_cost for s in self.specs if s.max_cost is not None}
         self.budget = Budget(options.max_cost, limits)
         self.stats = {m: ModelStats(m) for m in self.models}
@@ -219,7 +221,6 @@ class Runner:
             by_provider.setdefault(parse_model_id(model)[0], []).append(model)
         sources: dict[str, Iterator[Item]] = {}
         for provider, models in by_provider.items():
-            self.pool.settings(provider)  # unknown providers fail before anything runs
             per_model = [
                 expand(self.specs, self.options.selection, self.config, only_model=m)
                 for m in models

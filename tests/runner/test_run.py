@@ -11,7 +11,7 @@ from rich.console import Console
 
 from harness.config import ProjectConfig
 from harness.drivers.base import Request, Response, Usage
-from harness.errors import RateLimitError, ServerError
+from harness.errors import ConfigError, RateLimitError, ServerError
 from harness.expect.types import CaseVerdict, JudgeCall, Output, Verdict
 from harness.runner.expand import Selection
 from harness.runner.run import Runner, RunOptions
@@ -241,3 +241,11 @@ async def test_cancelled_run_is_marked_interrupted(config: ProjectConfig, store:
     assert info.status == "interrupted"
     assert 0 < store.count(runner.run_id) < 50
     assert store.latest_run_id(unfinished=True) == runner.run_id
+
+
+async def test_unknown_provider_fails_before_anything_is_stored(
+    config: ProjectConfig, store: Store
+) -> None:
+    with pytest.raises(ConfigError, match="unknown provider 'nope'"):
+        _runner([make_spec(models=("nope:x",))], config, store, Drivers())
+    assert store.latest_run_id() is None
