@@ -186,7 +186,7 @@ class Runner:
         self._done: set[str] = set()
         self._writer: StoreWriter | None = None
         self._progress: RunProgress | None = None
-        self._expected: dict[int, list[dict[str, Any]]] = {}
+        self._expected: dict[int, dict[str, Any]] = {}
 
     # planning
 
@@ -293,13 +293,17 @@ class Runner:
         )
 
     def _expected_of(self, case: Case) -> list[dict[str, Any]]:
-        key = id(case)
-        expected = self._expected.get(key)
-        if expected is None:
-            expected = [_assertion_dict(a) for a in case.expect]
-            if len(self._expected) < 10_000:  # spec-level expectations repeat; keep it bounded
-                self._expected[key] = expected
-        return expected
+        # keyed per assertion: spec-level expectations are shared by every case
+        out = []
+        for assertion in case.expect:
+            key = id(assertion)
+            stored = self._expected.get(key)
+            if stored is None:
+                stored = _assertion_dict(assertion)
+                if len(self._expected) < 10_000:
+                    self._expected[key] = stored
+            out.append(stored)
+        return out
 
     async def run_item(self, item: Item) -> ResultRecord:
         """Run one item to a record; never raises a HarnessError (it is recorded instead)."""

@@ -39,19 +39,26 @@ _INSERT = (
 )
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+# one encoder for every value: json.dumps with options builds a new one per call
+
+
 def _dumps(value: Any) -> str:
     if not value and (value == [] or value == {}):
         return "[]" if isinstance(value, list) else "{}"
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
+
+
+_KIND = tuple(2 if f in JSON_FIELDS else 1 if f in BOOL_FIELDS else 0 for f in RESULT_FIELDS)
 
 
 def _row(record: ResultRecord) -> tuple[Any, ...]:
     values: list[Any] = []
-    for name in RESULT_FIELDS:
+    for name, kind in zip(RESULT_FIELDS, _KIND, strict=True):
         value = getattr(record, name)
-        if name in _JSON_RESULT:
+        if kind == 2:
             value = _dumps(value)
-        elif name in _BOOL_RESULT:
+        elif kind == 1:
             value = int(bool(value))
         values.append(value)
     return tuple(values)
