@@ -69,9 +69,11 @@ def default_transport(settings: ProviderSettings) -> httpx.AsyncBaseTransport:
 def make_client(
     settings: ProviderSettings, transport: httpx.AsyncBaseTransport | None
 ) -> httpx.AsyncClient:
-    """One pooled client for a provider: base URL, timeouts and configured headers.
+    """A pooled ``httpx.AsyncClient`` for a provider: base URL, timeouts, configured headers.
 
-    The total timeout is not an httpx notion; drivers enforce it around each call.
+    For callers outside the drivers; drivers send through :class:`Connection`, which
+    skips the client's per-request work. The total timeout is not an httpx notion;
+    callers enforce it around each call.
     """
     t = settings.timeouts
     timeout = httpx.Timeout(connect=t.connect, read=t.read, write=t.read, pool=t.total)
