@@ -221,16 +221,18 @@ def resolve_model(
     raise ConfigError(f"GGUF model file not found: {path} (for local model {name!r})")
 
 
-def check_server_installed() -> None:
+SERVER_MODULES = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context")
+
+
+def check_server_installed(modules: Sequence[str] = SERVER_MODULES) -> None:
     """Raise unless llama.cpp's server (``llama-cpp-python[server]``) is importable.
 
     Raises:
-        ExtraMissingError: names the install command.
+        ExtraMissingError: names the missing modules and the install command.
     """
     import importlib.util
 
-    needed = ("llama_cpp", "uvicorn", "fastapi", "sse_starlette", "starlette_context")
-    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    missing = [m for m in modules if importlib.util.find_spec(m) is None]
     if missing:
         raise ExtraMissingError(
             f"local models need llama.cpp's server (missing: {', '.join(missing)}): "

@@ -15,6 +15,7 @@ from harness.local.catalogue import (
     CatalogueEntry,
     assemble_chunks,
     cache_dir,
+    check_server_installed,
     expected_sha256,
     packaged_files,
     resolve_model,
@@ -164,3 +165,12 @@ def test_smollm2_is_found_in_its_package() -> None:
     found = resolve_model("smollm2-135m")
     assert found.path.name == "SmolLM2-135M-Instruct.Q4_1.gguf"
     assert found.path.read_bytes()[:4] == b"GGUF"
+
+
+def test_a_missing_server_module_names_the_install_command() -> None:
+    with pytest.raises(ExtraMissingError) as info:
+        check_server_installed(("json", "harness_no_such_llama_module"))
+    assert str(info.value) == (
+        "local models need llama.cpp's server (missing: harness_no_such_llama_module): "
+        "run pip install 'harness[local]'"
+    )
