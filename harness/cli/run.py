@@ -139,6 +139,9 @@ def command(
     info: RunInfo | None = None
     if resume is not None:
         with Store.open(store_file) as peek:
+            if resume != LATEST and resume not in peek.run_ids() and Path(resume).exists():
+                # `--resume specs/`: click took the path for the optional RUN_ID
+                paths, resume = (Path(resume), *paths), LATEST
             info = _resumed(peek, resume)
         stored = info.params
         paths = paths or tuple(Path(p) for p in stored.get("paths") or ())

@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from harness.cli import cli
+from harness.store.records import RunInfo
 from harness.store.sqlite import Store
 from tests.fakes.server import FakeServer
 from tests.runner import slow_fake
@@ -229,3 +230,17 @@ def test_sigkill_mid_run_then_resume_stores_every_item_once(tmp_path: Path) -> N
             assert store.run(store.run_ids()[0]).status == "finished"
         # the resume only made the calls that were missing (at most 4 were in flight)
         assert len(fake.requests) - before <= 60 - stored
+
+
+def test_resume_before_a_path_takes_the_latest_unfinished_run(
+    tmp_path: Path, server: FakeServer
+) -> None:
+    root = _project(tmp_path, server.base_url, cases=3)
+    with Store.open(root / "reports" / "harness.db") as store:
+        store.start_run(RunInfo("20250101T000000-aaaaaa", started_at=1.0))
+    result = _run(root, "--resume", "specs")
+    assert result.exit_code == 1, result.output
+    with Store.open(root / "reports" / "harness.db") as store:
+        assert store.run_ids() == ["20250101T000000-aaaaaa"]
+        assert store.count("20250101T000000-aaaaaa") == 3
+    assert _run(root, "--resume").exit_code == 2  # nothing unfinished left
