@@ -81,3 +81,14 @@ def test_errors_point_at_the_key(
     with pytest.raises(SpecError) as info:
         load_config()
     assert str(info.value.problems[0]).startswith(expected)
+
+
+def test_provider_of_known_type_without_base_url_gets_official_endpoint(tmp_path: Path) -> None:
+    (tmp_path / "harness.yaml").write_text(
+        "providers:\n  claude: {type: anthropic}\n  mine: {type: openai, base_url: 'http://127.0.0.1:9/v1'}\n"
+    )
+    config = load_config(start=tmp_path)
+    claude = provider_settings("claude", config)
+    assert (claude.base_url, claude.api_key_env) == ("https://api.anthropic.com", "ANTHROPIC_API_KEY")
+    mine = provider_settings("mine", config)
+    assert (mine.base_url, mine.api_key_env) == ("http://127.0.0.1:9/v1", None)

@@ -71,8 +71,14 @@ def provider_settings(name: str, config: ProjectConfig | None = None) -> Provide
     """Settings for a provider name: harness.yaml first, then presets, then plugins."""
     if config is not None and name in config.providers:
         settings = config.providers[name]
-        if settings.base_url is None and name in PRESETS:
-            settings = replace(settings, base_url=PRESETS[name][1])
+        preset = PRESETS.get(name) or PRESETS.get(settings.type)
+        if settings.base_url is None and preset is not None and preset[1] is not None:
+            # no base_url: the provider's official endpoint, with its usual key variable
+            settings = replace(
+                settings,
+                base_url=preset[1],
+                api_key_env=settings.api_key_env or preset[2],
+            )
         if settings.type == "llamacpp" and settings.concurrency is None:
             settings = replace(settings, concurrency=1)
         return settings
