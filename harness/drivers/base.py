@@ -193,10 +193,10 @@ class ModelPrice:
 
 
 class Driver(abc.ABC):
-    """One wire format. Holds one pooled ``httpx.AsyncClient`` for its provider.
+    """One wire format. Holds one pooled HTTP transport for its provider.
 
     ``transport`` lets the caller wrap the HTTP transport (cassettes do); drivers
-    build their client on it and never patch anything process-wide.
+    send through it and never patch anything process-wide.
     """
 
     def __init__(
