@@ -232,6 +232,8 @@ class HTTPDriver(Driver):
         try:
             body = json.loads(response.content)
             parsed = self.parse_body(body, req, mode)
+            if not isinstance(parsed.text, str):  # a JSON value where the text belongs
+                raise TypeError(f"the text is a {type(parsed.text).__name__}, not a string")
         except ProviderError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:

@@ -1,0 +1,185 @@
+"""Fuzz the response parsers: random bytes and mutated answers through each real driver.
+
+The loopback fakes' handlers make a valid answer (plain or streamed) for the request a
+driver really sends; hypothesis then replaces one part of it with a random JSON value,
+cuts it, or swaps it for random bytes, and ``httpx.MockTransport`` hands it back. Each
+driver must return a ``Response`` or raise a ``HarnessError``, never anything else.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+import os
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.drivers.base import Message, ProviderSettings, Request
+from harness.drivers.registry import create_driver
+from harness.errors import HarnessError
+from tests.fakes import anthropic_fake, gemini_fake, ollama_fake, openai_fake
+from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+
+KEY_ENV = "HARNESS_FUZZ_KEY"
+Handler = Callable[[ReceivedRequest, FakeServer], Awaitable[Reply]]
+FAKES: dict[str, tuple[Handler, str]] = {
+    "openai": (openai_fake.chat, "openai"),
+    "anthropic": (anthropic_fake.messages, "anthropic"),
+    "gemini": (gemini_fake.generate, "gemini"),
+    "ollama": (ollama_fake.chat, "ollama"),
+}
+SCHEMA = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _api_key() -> Iterator[None]:
+    """A key in the environment for every driver (the fakes only check that one is sent)."""
+    old = os.environ.get(KEY_ENV)
+    os.environ[KEY_ENV] = "fuzz-key-0123456789"
+    yield
+    if old is None:
+        del os.environ[KEY_ENV]
+    else:
+        os.environ[KEY_ENV] = old
+
+
+def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield prefix
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, (*prefix, k))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, (*prefix, i))
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    out = copy.deepcopy(value)
+    target = out
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = new
+    return out
+
+
+@st.composite
+def mutations(draw: st.DrawFn) -> Callable[[Reply], tuple[bytes, str]]:
+    """A way to spoil a valid reply: returns (body bytes, content type)."""
+    how = draw(st.sampled_from(["replace", "cut", "bytes", "replace-and-cut"]))
+    new = draw(json_values)
+    pick = draw(st.integers(min_value=0, max_value=10_000))
+    cut = draw(st.floats(min_value=0, max_value=1))
+    junk = draw(st.binary(max_size=200))
+
+    def spoil(reply: Reply) -> tuple[bytes, str]:
+        if reply.streamed:
+            chunks = [bytes(c) for c in reply.chunks]
+            index = pick % len(chunks)
+            line = chunks[index]
+            prefix = b"data: " if line.startswith(b"data: ") else b""
+            payload = line[len(prefix) :].strip()
+            try:
+                event = json.loads(payload)
+            except ValueError:
+                event = None
+            if how.startswith("replace") and event is not None:
+                paths = list(_paths(event))
+                event = _replace(event, paths[pick % len(paths)], new)
+                sep = b"\n\n" if prefix else b"\n"
+                chunks[index] = prefix + json.dumps(event).encode() + sep
+            elif how == "bytes":
+                chunks[index] = junk
+            body = b"".join(chunks)
+        elif how == "bytes":
+            body = junk
+        else:
+            data = reply.json
+            if how.startswith("replace"):
+                paths = list(_paths(data))
+                data = _replace(data, paths[pick % len(paths)], new)
+            body = json.dumps(data).encode()
+        if how.endswith("cut"):
+            body = body[: int(len(body) * cut)]
+        return body, reply.content_type
+
+    return spoil
+
+
+def _driver_call(kind: str, spoil: Callable[[Reply], tuple[bytes, str]], request: Request) -> Any:
+    handler, wire = FAKES[kind]
+    server = FakeServer(kind)
+
+    async def answer(http: httpx.Request) -> httpx.Response:
+        body = http.read()
+        received = ReceivedRequest(
+            method=http.method,
+            path=http.url.path,
+            query=dict(http.url.params),
+            headers={k.lower(): v for k, v in http.headers.items()},
+            json=json.loads(body) if body else None,
+            body=body,
+        )
+        reply = await handler(received, server)
+        content, content_type = spoil(reply)
+        return httpx.Response(reply.status, content=content, headers={"content-type": content_type})
+
+    settings_ = ProviderSettings(
+        name="fuzz",
+        type=wire,
+        base_url="http://127.0.0.1:9",
+        api_key_env=KEY_ENV,
+        max_retries=0,
+    )
+
+    async def call() -> Any:
+        driver = create_driver(settings_, transport=httpx.MockTransport(answer), prices={})
+        try:
+            return await driver.complete(request)
+        finally:
+            await driver.aclose()
+
+    return asyncio.run(call())
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k) for k in FAKES])
+@pytest.mark.parametrize(
+    "stream,schema",
+    [
+        pytest.param(False, False, id="plain"),
+        pytest.param(True, False, id="stream"),
+        pytest.param(False, True, id="schema"),
+        pytest.param(True, True, id="stream-schema"),
+    ],
+)
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spoil=mutations())
+def test_spoiled_answers_give_a_response_or_a_typed_error(
+    kind: str, stream: bool, schema: bool, spoil: Callable[[Reply], tuple[bytes, str]]
+) -> None:
+    request = Request(
+        model="fuzz-model",
+        messages=(Message("user", "say hi"),),
+        stream=stream,
+        schema=SCHEMA if schema else None,
+    )
+    try:
+        response = _driver_call(kind, spoil, request)
+    except HarnessError:
+        return
+    assert isinstance(response.text, str)
