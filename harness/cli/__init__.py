@@ -6,6 +6,7 @@ Each command lives in its own module; this one builds the group and turns every
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -16,7 +17,30 @@ from harness.cli.common import Context
 from harness.errors import HarnessError, SpecError
 
 
+# name -> module under harness.cli exposing a click command called ``command``;
+# imported only when that command runs, so `harness run` doesn't pay for pandas reports
+_COMMANDS = {
+    "validate": "validate",
+    "run": "run",
+    "merge": "merge",
+    "report": "report",
+    "compare": "compare",
+    "cassettes": "cassettes",
+}
+
+
 class _Group(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(_COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = _COMMANDS.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(f"harness.cli.{module_name}")
+        command: click.Command = module.command
+        return command
+
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
@@ -46,23 +70,6 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     check it with `harness validate`, run it on many models with `harness run`.
     """
     ctx.obj = Context(config_path=config_path)
-
-
-def _register() -> None:
-    from harness.cli import validate
-
-    cli.add_command(validate.validate)
-    for name in ("run", "cassettes", "compare", "report", "merge"):
-        try:
-            module = __import__(f"harness.cli.{name}", fromlist=["command"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"harness.cli.{name}":
-                raise
-            continue
-        cli.add_command(module.command)
-
-
-_register()
 
 
 def main() -> None:

@@ -40,3 +40,6 @@ def validate(ctx: Context, paths: tuple[Path, ...], quiet: bool) -> None:
     if not quiet:
         cases = sum(len(s.cases) for s in specs)
         click.echo(f"ok: {len(specs)} spec(s), {cases} case(s)")
+
+
+command = validate
