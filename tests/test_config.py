@@ -89,6 +89,9 @@ def test_provider_of_known_type_without_base_url_gets_official_endpoint(tmp_path
     )
     config = load_config(start=tmp_path)
     claude = provider_settings("claude", config)
-    assert (claude.base_url, claude.api_key_env) == ("https://api.anthropic.com", "ANTHROPIC_API_KEY")
+    assert (claude.base_url, claude.api_key_env) == (
+        "https://api.anthropic.com",
+        "ANTHROPIC_API_KEY",
+    )
     mine = provider_settings("mine", config)
     assert (mine.base_url, mine.api_key_env) == ("http://127.0.0.1:9/v1", None)

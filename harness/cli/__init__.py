@@ -16,7 +16,6 @@ from harness import __version__
 from harness.cli.common import Context
 from harness.errors import HarnessError, SpecError
 
-
 # name -> module under harness.cli exposing a click command called ``command``;
 # imported only when that command runs, so `harness run` doesn't pay for pandas reports
 _COMMANDS = {
