@@ -112,7 +112,15 @@ def load_yaml(text: str) -> LoadedYAML:
     if "\x00" in text:
         out.problems.append((Pos(1, 1), "file is binary, not YAML text"))
         return out
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # the reader refuses control characters up front
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        out.problems.append(
+            (Pos(line, col), f"YAML error: character #x{exc.character:04x} is not allowed")
+        )
+        return out
     try:
         node = loader.get_single_node()
     except yaml.MarkedYAMLError as exc:

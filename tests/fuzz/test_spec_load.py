@@ -1,0 +1,147 @@
+"""Fuzz the spec loader: random spec-shaped YAML, random text and random bytes.
+
+``load_spec`` must return a ``Spec`` or raise ``SpecError`` (a ``HarnessError``) that
+points at the file, never any other exception.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.errors import HarnessError, SpecError
+from harness.spec.load import load_spec
+from harness.spec.types import Spec
+
+FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# python assertions import user code: never let the fuzzer name modules to import
+ASSERTION_TYPES = [
+    "contains", "equals", "regex", "not-contains", "schema-valid", "close-to", "json-path",
+    "starts-with", "length", "judge", "one-of", "refusal", "containz", "",
+]  # fmt: skip
+SPEC_KEYS = [
+    "name", "description", "models", "params", "prompt", "schema", "tools", "vars",
+    "expect", "cases", "tags", "threshold", "repeat", "max_cost", "normalize", "judge",
+    "unknown_key",
+]  # fmt: skip
+GOOD = """\
+name: fuzz
+models: [openai:gpt-4o-mini]
+params: {temperature: 0, max_tokens: 24}
+prompt:
+  system: Reply with JSON only.
+  user: "What is {{ a }} + {{ b }}?"
+schema: {type: object, properties: {answer: {type: number}}, required: [answer]}
+expect:
+  - type: schema-valid
+cases:
+  - {id: one, vars: {a: 2, b: 3}, expect: [{type: close-to, field: answer, value: 5}]}
+  - {id: two, vars: {a: 4, b: 3}, tags: [x], expect: [{type: contains, value: "7"}]}
+"""
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True)
+    | st.text(max_size=16)
+    | st.sampled_from(["{{ a }}", "{{", "{% for %}", "openai:m", "x:y:z", "-1", "1e9"])
+)
+values = st.recursive(
+    scalars,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=10,
+)
+assertions = st.fixed_dictionaries(
+    {"type": st.sampled_from(ASSERTION_TYPES)},
+    optional={"value": values, "field": values, "weight": values, "tolerance": values},
+)
+cases = st.fixed_dictionaries(
+    {"id": scalars},
+    optional={
+        "vars": values,
+        "expect": st.lists(assertions, max_size=3) | values,
+        "tags": values,
+        "skip": values,
+        "repeat": values,
+    },
+)
+specs = st.dictionaries(
+    st.sampled_from(SPEC_KEYS),
+    values,
+    max_size=8,
+).flatmap(
+    lambda base: st.fixed_dictionaries(
+        {
+            "name": st.just(base.get("name", "fuzz")) | values,
+            "prompt": st.just("Say {{ a }}") | values,
+            "cases": st.lists(cases, max_size=4) | values,
+        },
+        optional={"expect": st.lists(assertions, max_size=2), "models": values},
+    ).map(lambda extra: {**base, **extra})
+)
+
+
+@pytest.fixture(scope="module")
+def folder() -> Iterator[Path]:
+    """One folder for every example (hypothesis reruns the test body many times)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        yield Path(tmp)
+
+
+def _load(folder: Path, content: bytes) -> Spec | None:
+    path = folder / "fuzz.yaml"
+    path.write_bytes(content)
+    try:
+        return load_spec(path)
+    except SpecError as exc:
+        assert exc.problems and all(p.path.endswith("fuzz.yaml") for p in exc.problems)
+        return None
+    except HarnessError:
+        return None
+
+
+@FUZZ
+@given(data=specs)
+def test_spec_shaped_yaml_loads_or_says_where(folder: Path, data: dict[str, Any]) -> None:
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    _load(folder, text.encode())
+
+
+@FUZZ
+@given(text=st.text(max_size=400))
+def test_random_text_loads_or_says_where(folder: Path, text: str) -> None:
+    _load(folder, text.encode())
+
+
+@FUZZ
+@given(raw=st.binary(max_size=400))
+def test_random_bytes_load_or_say_where(folder: Path, raw: bytes) -> None:
+    _load(folder, raw)
+
+
+@FUZZ
+@given(
+    at=st.integers(min_value=0, max_value=len(GOOD)),
+    cut=st.integers(min_value=0, max_value=40),
+    insert=st.text(alphabet=":{}[]-'\"#&*!|>%@`\n\t ,?", max_size=6),
+)
+def test_a_damaged_good_spec_loads_or_says_where(
+    folder: Path, at: int, cut: int, insert: str
+) -> None:
+    _load(folder, (GOOD[:at] + insert + GOOD[at + cut :]).encode())
+
+
+def test_the_good_spec_loads(folder: Path) -> None:
+    spec = _load(folder, GOOD.encode())
+    assert spec is not None and [c.id for c in spec.cases] == ["one", "two"]
