@@ -72,7 +72,9 @@ def provider_settings(name: str, config: ProjectConfig | None = None) -> Provide
     if config is not None and name in config.providers:
         settings = config.providers[name]
         preset = PRESETS.get(name) or PRESETS.get(settings.type)
-        if settings.base_url is None and preset is not None and preset[1] is not None:
+        # llamacpp without base_url: LocalDriver starts and manages the server itself
+        managed = settings.type == "llamacpp"
+        if settings.base_url is None and preset and preset[1] is not None and not managed:
             # no base_url: the provider's official endpoint, with its usual key variable
             settings = replace(
                 settings,

@@ -109,7 +109,8 @@ def test_harness_yaml_llamacpp_providers_default_to_concurrency_one(tmp_path: Pa
             "wide": ProviderSettings(name="wide", type="llamacpp", concurrency=4),
         },
     )
-    assert provider_settings("mine", config).concurrency == 1
+    mine = provider_settings("mine", config)
+    assert (mine.concurrency, mine.base_url) == (1, None)  # no base_url: a managed server
     assert provider_settings("wide", config).concurrency == 4
 
 
