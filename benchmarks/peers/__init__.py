@@ -1,0 +1,1 @@
+"""Peers: the same eval run by harness, promptfoo and inspect_ai (see :mod:`.compare`)."""
