@@ -14,6 +14,8 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from vcr.errors import UnhandledHTTPRequestError
+from vcr.record_mode import RecordMode as VcrRecordMode
 from vcr.request import Request as VcrRequest
 
 from harness.cassettes.scrub import replace_bytes
@@ -77,6 +79,20 @@ def replay_response(stored: dict[str, Any]) -> httpx.Response:
     )
 
 
+def _play(cassette: Any, request: VcrRequest) -> dict[str, Any] | None:
+    """The recorded response for ``request``, or None: vcrpy's ``can_play_response_for``
+    then ``play_response`` in one matching pass instead of two."""
+    if cassette.record_mode == VcrRecordMode.ALL:
+        return None
+    if not (cassette.rewound or cassette.allow_playback_repeats):
+        return None
+    try:
+        response: dict[str, Any] = cassette.play_response(request)
+    except UnhandledHTTPRequestError:
+        return None
+    return response
+
+
 class CassetteTransport(httpx.AsyncBaseTransport):
     """Records and replays through the current item's cassette; see the module docstring."""
 
@@ -104,9 +120,10 @@ class CassetteTransport(httpx.AsyncBaseTransport):
         scrubbed = self.recorder.scrubber.request(request, body)
         vcr_request = VcrRequest(scrubbed.method, scrubbed.uri, scrubbed.body, scrubbed.headers)
         cassette = state.cassette
-        if cassette.can_play_response_for(vcr_request):
+        stored = _play(cassette, vcr_request)
+        if stored is not None:
             self.recorder.replayed += 1
-            return replay_response(cassette.play_response(vcr_request))
+            return replay_response(stored)
         if cassette.write_protected:
             if not cassette.rewound:
                 raise CassetteMissingError(f"no cassette for {state.item_id}")
