@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -100,7 +101,12 @@ class ItemCassette:
         return "the request's " + " and ".join(n.replace("json_", "") for n in best) + " differ"
 
     def keep_timings_if_unchanged(self, request: Any, stored: dict[str, Any]) -> dict[str, Any]:
-        """Re-recording identical traffic keeps the old timings, so the file does not change."""
+        """Re-recording equivalent traffic keeps the old response, so the file does not change.
+
+        Equivalent means the same request, status and answer once volatile fields are set
+        aside: response ids, creation times, request-id headers and server-side durations
+        (see ``VOLATILE_BODY_KEYS``). The model's output, usage and finish reason must match.
+        """
         cassette = self.cassette
         for index in range(cassette._loaded_count):
             if index in self._reused:
@@ -108,13 +114,13 @@ class ItemCassette:
             old_request, old = cassette.data[index]
             if (
                 old.get("status") == stored["status"]
-                and old.get("headers") == stored["headers"]
-                and old.get("body") == stored["body"]
+                and _stable_headers(old.get("headers")) == _stable_headers(stored["headers"])
+                and _stable_body(old.get("body")) == _stable_body(stored["body"])
                 and old.get(TIMINGS_KEY)
                 and requests_match(request, old_request, MATCH_ON)
             ):
                 self._reused.add(index)
-                return {**stored, TIMINGS_KEY: dict(old[TIMINGS_KEY])}
+                return dict(old)
         return stored
 
     def save(self) -> bool:
@@ -202,3 +208,55 @@ class Recorder:
         """Write every cassette that has new interactions and is still open."""
         for state in list(self._open.values()):
             self._save(state)
+
+
+# Fields a server fills differently on every call for the same answer.
+VOLATILE_BODY_KEYS = frozenset(
+    {
+        "id",
+        "created",
+        "created_at",
+        "system_fingerprint",
+        "responseId",
+        "total_duration",
+        "load_duration",
+        "prompt_eval_duration",
+        "eval_duration",
+    }
+)
+VOLATILE_HEADERS = frozenset({"x-request-id", "request-id", "openai-processing-ms"})
+
+
+def _stable_headers(headers: Any) -> Any:
+    if not isinstance(headers, dict):
+        return headers
+    return {k: v for k, v in headers.items() if k.lower() not in VOLATILE_HEADERS}
+
+
+def _stable_json(text: str) -> Any:
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return text
+    if isinstance(value, dict):
+        return {k: v for k, v in value.items() if k not in VOLATILE_BODY_KEYS}
+    return value
+
+
+def _stable_body(body: Any) -> Any:
+    """A response body with volatile fields removed: JSON, SSE ``data:`` lines, NDJSON lines."""
+    text = body.get("string") if isinstance(body, dict) else body
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    if not isinstance(text, str):
+        return body
+    lines = text.split("\n")
+    if len(lines) == 1:
+        return _stable_json(text)
+    stable: list[Any] = []
+    for line in lines:
+        if line.startswith("data:"):
+            stable.append(("data", _stable_json(line[5:].strip())))
+        else:
+            stable.append(_stable_json(line) if line.strip() else line)
+    return stable

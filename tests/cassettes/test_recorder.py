@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -14,7 +17,7 @@ from harness.cassettes.modes import RecordMode
 from harness.drivers.sse import iter_ndjson, iter_sse
 from harness.errors import CassetteError, CassetteMissingError, CassetteStaleError
 from tests.cassettes.conftest import API_KEY, ORG, client_for, make_item
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
 
 async def _call(recorder: Recorder, url: str, case: str, body: dict[str, object]) -> httpx.Response:
@@ -308,3 +311,54 @@ async def test_each_attempt_has_its_own_cassette(root: Path, attempt: int) -> No
     expected = root / "spec" / "c1" / "ollama" / f"llama3.1%3A8b{suffix}.yaml"
     assert recorder.cassette_path(item) == expected
     assert expected.is_file()
+
+
+def _volatile_setup(answer: str) -> Callable[[FakeServer], None]:
+    """A server like llama.cpp's: a fresh id, timestamp and request id on every call."""
+
+    async def reply(req: ReceivedRequest, server: FakeServer) -> Reply:
+        volatile = {"id": f"chatcmpl-{uuid.uuid4()}", "created": time.time_ns()}
+        if req.path.endswith("/stream"):
+            events = [{**volatile, "n": i, "text": answer} for i in range(2)]
+            chunks = [f"data: {json.dumps(e)}\n\n".encode() for e in events]
+            return Reply(chunks=[*chunks, b"data: [DONE]\n\n"], content_type="text/event-stream")
+        return Reply(
+            json={**volatile, "text": answer},
+            headers={"x-request-id": uuid.uuid4().hex},
+        )
+
+    def setup(server: FakeServer) -> None:
+        server.route("POST", "/v1/echo", reply)
+        server.route("POST", "/v1/stream", reply)
+
+    return setup
+
+
+@pytest.mark.parametrize(
+    ("second_answer", "same_file"),
+    [
+        pytest.param("hello", True, id="same-answer-new-ids"),
+        pytest.param("goodbye", False, id="changed-answer"),
+    ],
+)
+async def test_rerecord_ignores_volatile_ids_but_not_answers(
+    root: Path, second_answer: str, same_file: bool
+) -> None:
+    async def record(mode: RecordMode, answer: str) -> bytes:
+        server = FakeServer(_volatile_setup(answer))
+        await server.start()
+        try:
+            recorder = Recorder(root, mode)
+            async with client_for(recorder, server.base_url) as client:
+                with recorder.scope(make_item("vol")):
+                    await client.post("/v1/echo", json={"q": 1})
+                    await client.post("/v1/stream", json={"q": 2})
+            recorder.close()
+        finally:
+            await server.stop()
+        return (root / "spec/vol/fake/model.yaml").read_bytes()
+
+    first = await record("once", "hello")
+    second = await record("all", second_answer)
+    assert (first == second) is same_file
+    assert (b"goodbye" in second) is not same_file
