@@ -9,16 +9,23 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+$(VENV)/.installed-base: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
-	touch $@
+	touch $@ $(VENV)/.installed-base
 
 $(VENV)/.installed-local: pyproject.toml | $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[dev,local]'
 	touch $@
 
-demo: $(VENV)/.installed  ## set up, then run the example suite offline from committed cassettes
+# The tiny local models fail much of the suite, honestly; --fail-under 0 keeps the demo's
+# exit status about whether it ran (2 on errors), not about the models' scores.
+demo: $(VENV)/.installed-base  ## set up, then replay the example suite offline and write the report
 	$(BIN)/harness validate specs/
+	$(BIN)/harness run specs/ --record-mode none --fail-under 0
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
