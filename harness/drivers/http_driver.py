@@ -69,8 +69,10 @@ class _Opened(NamedTuple):
 class HTTPDriver(Driver):
     """Base class of the built-in drivers; subclass it for a new wire format.
 
-    Settings ``options`` it reads: ``offline`` (no API key needed, replay only) and
-    ``retry_base_delay`` (seconds, first backoff ceiling).
+    Settings ``options`` it reads: ``offline`` (no API key needed, replay only),
+    ``retry_base_delay`` (seconds, first backoff ceiling) and ``deterministic`` (each call's
+    traffic depends on its request alone: no structured-mode memory carried between calls,
+    so a cassette recorded under concurrency replays in any order).
     """
 
     request_id_header: ClassVar[str] = "x-request-id"
@@ -173,9 +175,13 @@ class HTTPDriver(Driver):
             )
 
         (response, retries), mode = await with_fallback(
-            self.structured_modes(request), with_mode, memory=self.modes, key=key
+            self.structured_modes(request), with_mode, memory=self._memory(), key=key
         )
         return self._finish(response, request, mode, retries)
+
+    def _memory(self) -> ModeMemory:
+        # with cassettes, which modes an item tries must not depend on other items' timing
+        return ModeMemory() if self.settings.options.get("deterministic") else self.modes
 
     async def stream(self, request: Request) -> AsyncIterator[StreamEvent]:
         """Stream the answer; retries happen only before the first event is yielded."""
@@ -189,7 +195,7 @@ class HTTPDriver(Driver):
             )
 
         (opened, retries), mode = await with_fallback(
-            self.structured_modes(request), with_mode, memory=self.modes, key=key
+            self.structured_modes(request), with_mode, memory=self._memory(), key=key
         )
         try:
             async for event in self._events(opened, mode):

@@ -86,6 +86,9 @@ class Pool:
             settings = provider_settings(provider, self.config)
             if self.offline:
                 settings = replace(settings, options={**settings.options, "offline": True})
+            if getattr(self.recorder, "mode", "off") != "off":
+                # cassettes need each call's traffic to depend on its request alone
+                settings = replace(settings, options={**settings.options, "deterministic": True})
             self._settings[provider] = settings
         return self._settings[provider]
 

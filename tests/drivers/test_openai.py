@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -194,3 +195,25 @@ async def test_json_body_is_plain_json() -> None:
     ) as d:
         r = await d.complete(Request("m", HELLO))
     assert r.text == "hi" and seen[0]["model"] == "m"
+
+
+@pytest.mark.parametrize(
+    ("deterministic", "second_call_modes"),
+    [
+        pytest.param(False, ["json_object"], id="memory-skips-rejected-mode"),
+        pytest.param(True, ["json_schema", "json_object"], id="deterministic-walks-the-chain"),
+    ],
+)
+async def test_structured_mode_memory_and_deterministic_option(
+    deterministic: bool, second_call_modes: list[str]
+) -> None:
+    async with FakeServer("openai", options={"reject_json_schema": True}) as fake:
+        base = settings(fake.base_url + "/v1")
+        options = {**base.options, "deterministic": True} if deterministic else base.options
+        async with OpenAIDriver(replace(base, options=options)) as driver:
+            await driver.complete(Request("m", HELLO, schema=SCHEMA))
+            seen = len(fake.requests)
+            second = await driver.complete(Request("m", HELLO, schema=SCHEMA))
+        modes = [r.json["response_format"]["type"] for r in fake.requests[seen:]]
+    assert second.structured_mode == "json_object"
+    assert modes == second_call_modes
