@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import click
+
 from harness.config import ProjectConfig, load_config
 
 
@@ -21,3 +23,13 @@ class Context:
         if self._config is None:
             self._config = load_config(self.config_path)
         return self._config
+
+
+store_option = click.option(
+    "--store",
+    "store_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Results store (default: from harness.yaml, reports/harness.db).",
+)
+"""The ``--store PATH`` option shared by the commands that read or write the store."""

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import Context
+from harness.cli.common import Context, store_option
 from harness.report.compare import compare_runs
 from harness.report.compare_view import format_comparison, render_comparison_html
 from harness.report.sources import load_run
@@ -29,13 +29,7 @@ from harness.report.sources import load_run
     default=None,
     help="Also write the comparison as one HTML page.",
 )
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Results store (default: from harness.yaml, reports/harness.db).",
-)
+@store_option
 @click.pass_obj
 def command(
     ctx: Context,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from harness.cli.common import Context
+from harness.cli.common import Context, store_option
 from harness.errors import ConfigError
 from harness.report import write_reports
 from harness.report.sources import resolve_run_id
@@ -22,13 +22,7 @@ from harness.store.sqlite import Store
     default=None,
     help="Folder to write into (default: <reports>/<run id>/).",
 )
-@click.option(
-    "--store",
-    "store_path",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=None,
-    help="Results store (default: from harness.yaml, reports/harness.db).",
-)
+@store_option
 @click.pass_obj
 def command(ctx: Context, run: str, out_dir: Path | None, store_path: Path | None) -> None:
     """Write report.html, summary.csv, results.csv and results.json for RUN.

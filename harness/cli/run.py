@@ -10,7 +10,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from harness.cli.common import Context
+from harness.cli.common import Context, store_option
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
 from harness.runner.cache import DEFAULT_TTL
@@ -103,7 +103,7 @@ def _resumed(store: Store, resume: str) -> RunInfo:
 )
 @click.option("--cache-ttl", type=float, default=DEFAULT_TTL, show_default=True, help="Seconds.")
 @click.option("--shard", metavar="K/N", help="Run only shard K of N (stable across machines).")
-@click.option("--store", "store_path", type=click.Path(dir_okay=False, path_type=Path))
+@store_option
 @click.pass_obj
 def command(
     ctx: Context,
