@@ -131,11 +131,11 @@ class CassetteTransport(httpx.AsyncBaseTransport):
                 f"cassette is stale for {state.item_id}: re-record with --record-mode all"
                 f" ({state.explain_miss(vcr_request)}; {state.path})"
             )
-        stored = await self._record(request, scrubbed.secrets)
-        stored = state.keep_timings_if_unchanged(vcr_request, stored)
-        cassette.append(vcr_request, stored)
+        live = await self._record(request, scrubbed.secrets)
+        # the file keeps an equivalent old answer (no diff); this run sees what it measured
+        cassette.append(vcr_request, state.keep_timings_if_unchanged(vcr_request, live))
         self.recorder.recorded += 1
-        return replay_response(stored)
+        return replay_response(live)
 
     async def _record(self, request: httpx.Request, secrets: frozenset[str]) -> dict[str, Any]:
         """Call the real transport, read the whole body while timing it, and scrub it."""
