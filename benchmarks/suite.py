@@ -256,6 +256,7 @@ def scaling(suite: Suite) -> None:
                 "",
                 point.run_s,
                 point.run_rss_mb,
+                f"RSS with the spec loaded {point.loaded_rss_mb:,.0f} MB; "
                 f"report files after it: {point.report_s:.1f}s, peak RSS with them "
                 f"{point.total_rss_mb:,.0f} MB",
             )
