@@ -250,7 +250,7 @@ def scaling(suite: Suite) -> None:
     for point in run_sizes(QUICK_SIZES if suite.quick else SIZES):
         suite.rows.append(
             Row(
-                "scaling: `harness run` vs the fake",
+                "scaling: the runner (in-process) vs the fake",
                 f"{point.items:,} items",
                 f"{point.items / point.run_s:,.0f} items/s, {point.us_per_item:,.0f} µs/item",
                 "",
