@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 import harness.errors
-from tests.drills.conftest import (
+from tests.drills.runs import (
     STATUSES,
     count_results,
     runs,
@@ -27,7 +27,8 @@ from tests.drills.conftest import (
 )
 from tests.fakes.faulty import OUTCOMES, FaultMix, FaultyServer
 
-# one model mostly rate-limited, one that hangs and drops connections, one that sends junk
+# one model mostly rate-limited, one streamed that hangs and drops connections mid-stream,
+# one that sends junk
 MIXES = (
     FaultMix(seed=1, rate_limit=0.15, server_error=0.05),
     FaultMix(seed=2, hang=0.04, reset=0.08, server_error=0.05, hang_seconds=1.0),
@@ -52,7 +53,7 @@ def faulty_servers(mixes: tuple[FaultMix, ...]) -> Iterator[tuple[list[FaultySer
 
 def test_2000_items_on_three_faulty_models_each_end_in_the_store_once(tmp_path: Path) -> None:
     with faulty_servers(MIXES) as (servers, urls):
-        total = write_project(tmp_path, urls, cases=667, skip_every=50)
+        total = write_project(tmp_path, urls, cases=667, skip_every=50, streamed=[1])
         start = time.monotonic()
         child = start_run(tmp_path)
         _, err = child.proc.communicate(timeout=120)
@@ -70,6 +71,8 @@ def test_2000_items_on_three_faulty_models_each_end_in_the_store_once(tmp_path: 
     assert set(errors) <= HARNESS_ERRORS, errors  # typed errors only, never a bare crash
     retried = [r["retries"] for r in rows if r["retries"]]
     assert sum(retried) > 50 and any(r["status"] == "passed" for r in rows if r["retries"])
+    streamed = Counter(r["model"] for r in rows if r["ttft_ms"] is not None)
+    assert set(streamed) == {"p1:m"}, streamed  # only the streamed model has a first token
     served = sum((s.counts for s in servers), Counter())
     assert all(served[name] > 0 for name in OUTCOMES), served
     assert [r["status"] for r in runs(tmp_path / "reports" / "harness.db")] == ["finished"]

@@ -109,6 +109,9 @@ class FaultyServer(FakeServer):
         token = _DRAWN.set(fault)
         try:
             return await super()._serve(request, handler)
+        except ConnectionResetError:
+            # the client gave up (a read timeout) while we streamed: nobody is listening
+            return web.Response(status=499)
         finally:
             _DRAWN.reset(token)
             if not self.keep_requests:

@@ -1,4 +1,4 @@
-"""Shared pieces of the fault drills: a project on faulty fakes, ``harness run`` in a
+"""Helpers of the fault drills: a project on faulty fakes, ``harness run`` in a
 subprocess that reports its own peak memory, and a look into the store."""
 
 from __future__ import annotations
@@ -29,18 +29,30 @@ _CHILD = (
 
 
 def write_project(
-    root: Path, urls: Sequence[str], cases: int, *, skip_every: int = 0, concurrency: int = 32
+    root: Path,
+    urls: Sequence[str],
+    cases: int,
+    *,
+    skip_every: int = 0,
+    concurrency: int = 32,
+    streamed: Sequence[int] = (),
 ) -> int:
     """harness.yaml with one provider per URL (``p0``, ``p1``, ...) with short timeouts and
-    tiny backoff, and one spec of ``cases`` cases on all of them; returns the item count."""
+    tiny backoff, and one spec of ``cases`` cases on all of them; returns the item count.
+
+    Models whose index is in ``streamed`` stream their answers (``stream: true`` in
+    harness.yaml), so resets and truncation hit them mid-stream."""
     (root / "specs").mkdir(parents=True, exist_ok=True)
     providers = "".join(
         f"  p{i}: {{type: openai, base_url: '{url}/v1', max_retries: 2, "
         "timeout: {connect: 2, read: 0.4, total: 5}, options: {retry_base_delay: 0.005}}\n"
         for i, url in enumerate(urls)
     )
+    models = "".join(f"  p{i}:m: {{params: {{stream: true}}}}\n" for i in streamed)
     (root / "harness.yaml").write_text(
-        f"providers:\n{providers}defaults: {{record_mode: 'off', concurrency: {concurrency}}}\n"
+        f"providers:\n{providers}"
+        + (f"models:\n{models}" if models else "")
+        + f"defaults: {{record_mode: 'off', concurrency: {concurrency}}}\n"
     )
     with (root / "specs" / "cases.jsonl").open("w") as f:
         for i in range(cases):
