@@ -116,6 +116,10 @@ def migrate(db: sqlite3.Connection) -> list[str]:
         if name in done:
             continue
         db.execute("BEGIN IMMEDIATE")
+        # another process (an xdist worker, a shard) may have applied it while we waited
+        if db.execute("SELECT 1 FROM _migrations WHERE name = ?", (name,)).fetchone():
+            db.execute("ROLLBACK")
+            continue
         try:
             step(db)
             db.execute("INSERT INTO _migrations VALUES (?, ?)", (name, time.time()))

@@ -64,6 +64,27 @@ def _row(record: ResultRecord) -> tuple[Any, ...]:
     return tuple(values)
 
 
+def _connect(path: Path, attempts: int = 8) -> sqlite3.Connection:
+    """Connect, switch to WAL and migrate; a store that another process is creating or
+    migrating at this moment (xdist workers, shards) is retried, not reported broken."""
+    for attempt in range(attempts):
+        db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        try:
+            db.execute("PRAGMA busy_timeout=10000")
+            db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL in WAL mode: a power loss may drop the last commits, a crash never does
+            db.execute("PRAGMA synchronous=NORMAL")
+            migrate(db)
+            return db
+        except sqlite3.OperationalError as exc:
+            db.close()
+            # SQLite skips the busy handler where waiting could deadlock; back off instead
+            if "locked" not in str(exc) or attempt + 1 == attempts:
+                raise
+            time.sleep(0.05 * 2**attempt)
+    raise AssertionError("unreachable")
+
+
 class Store:
     """A results store on one SQLite file. Not thread-safe: use it from one thread."""
 
@@ -80,12 +101,7 @@ class Store:
         """
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL in WAL mode: a power loss may drop the last commits, a crash never does
-            db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=5000")
-            migrate(db)
+            db = _connect(path)
         except (sqlite3.Error, OSError) as exc:
             raise ConfigError(f"cannot open results store {path}: {exc}") from None
         return cls(db, path)
