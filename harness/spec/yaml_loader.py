@@ -85,7 +85,11 @@ class _Builder:
             if not isinstance(key_node, yaml.ScalarNode):
                 self.out.problems.append((_mark(key_node), "mapping keys must be plain scalars"))
                 continue
-            key = self.loader.construct_object(key_node)
+            try:
+                key = self.loader.construct_object(key_node)
+            except yaml.constructor.ConstructorError as exc:  # a key with an unknown tag
+                self.out.problems.append((_mark(key_node), f"cannot read key: {exc.problem}"))
+                continue
             if not isinstance(key, str | int | float | bool) and key is not None:
                 self.out.problems.append((_mark(key_node), f"unsupported key {key!r}"))
                 continue

@@ -145,3 +145,20 @@ def test_a_damaged_good_spec_loads_or_says_where(
 def test_the_good_spec_loads(folder: Path) -> None:
     spec = _load(folder, GOOD.encode())
     assert spec is not None and [c.id for c in spec.cases] == ["one", "two"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"\x1f", id="control-character"),
+        pytest.param(b"name: x\n!temperature: 0\n", id="tagged-key"),
+        pytest.param(b"name: x\n!!python/name:os.system : 1\n", id="python-tagged-key"),
+        pytest.param(b"cases: [{id: a, vars: !!binary aGk=}]\n", id="binary-value"),
+    ],
+)
+def test_inputs_the_fuzzer_found_are_spec_problems(folder: Path, content: bytes) -> None:
+    path = folder / "fuzz.yaml"
+    path.write_bytes(content)
+    with pytest.raises(SpecError) as raised:
+        load_spec(path)
+    assert raised.value.problems[0].line >= 1
