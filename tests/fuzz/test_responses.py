@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from harness.drivers.base import Message, ProviderSettings, Request
 from harness.drivers.registry import create_driver
-from harness.errors import HarnessError
+from harness.errors import HarnessError, ResponseParseError
 from tests.fakes import anthropic_fake, gemini_fake, ollama_fake, openai_fake
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
@@ -183,3 +183,31 @@ def test_spoiled_answers_give_a_response_or_a_typed_error(
     except HarnessError:
         return
     assert isinstance(response.text, str)
+
+
+def _content_is(value: Any) -> Callable[[Reply], tuple[bytes, str]]:
+    """A spoiler that puts ``value`` where the answer's text belongs."""
+
+    def spoil(reply: Reply) -> tuple[bytes, str]:
+        body = copy.deepcopy(reply.json)
+        if "choices" in body:
+            body["choices"][0]["message"]["content"] = value
+        else:
+            body["message"]["content"] = value
+        return json.dumps(body).encode(), reply.content_type
+
+    return spoil
+
+
+@pytest.mark.parametrize(
+    "kind,value",
+    [
+        pytest.param("openai", 5, id="openai-number"),
+        pytest.param("openai", {"a": 1}, id="openai-object"),
+        pytest.param("ollama", [1], id="ollama-list"),
+    ],
+)
+def test_a_non_text_answer_is_a_parse_error(kind: str, value: Any) -> None:
+    request = Request(model="fuzz-model", messages=(Message("user", "say hi"),))
+    with pytest.raises(ResponseParseError, match="not a string"):
+        _driver_call(kind, _content_is(value), request)
