@@ -76,7 +76,7 @@ class FaultyServer(FakeServer):
     """The OpenAI fake with seeded random faults; ``counts`` says what was served."""
 
     def __init__(self, mix: FaultMix | None = None, *, port: int = 0) -> None:
-        super().__init__(_setup, port=port)
+        super().__init__(openai_fake.setup, port=port)
         self.mix = mix or FaultMix()
         self.faults = _DrawnFaults()
         self.counts: Counter[str] = Counter()
@@ -95,6 +95,7 @@ class FaultyServer(FakeServer):
 
     async def _serve(self, request: web.Request, handler: Any) -> web.StreamResponse:
         outcome = self.draw()  # before any await: the order of arrival decides
+        fault = self._fault(outcome)
         self.counts[outcome] += 1
         if self.mix.delay:
             await asyncio.sleep(self.mix.delay)
@@ -103,7 +104,6 @@ class FaultyServer(FakeServer):
             return web.Response(
                 text="<html><body>502 Bad Gateway</body></html>", content_type="text/html"
             )
-        fault = self._fault(outcome)
         if outcome == "huge":
             handler = _huge(handler, self.mix.huge_bytes)
         token = _DRAWN.set(fault)
@@ -149,10 +149,6 @@ def _huge(handler: Any, size: int) -> Any:
         return Reply(json=body, status=reply.status, headers=reply.headers)
 
     return answer
-
-
-def _setup(server: FakeServer) -> None:
-    openai_fake.setup(server)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
