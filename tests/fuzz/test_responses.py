@@ -121,7 +121,13 @@ def mutations(draw: st.DrawFn) -> Callable[[Reply], tuple[bytes, str]]:
     return spoil
 
 
-def _driver_call(kind: str, spoil: Callable[[Reply], tuple[bytes, str]], request: Request) -> Any:
+def _driver_call(
+    kind: str,
+    spoil: Callable[[Reply], tuple[bytes, str]],
+    request: Request,
+    *,
+    status: int | None = None,
+) -> Any:
     handler, wire = FAKES[kind]
     server = FakeServer(kind)
 
@@ -137,7 +143,9 @@ def _driver_call(kind: str, spoil: Callable[[Reply], tuple[bytes, str]], request
         )
         reply = await handler(received, server)
         content, content_type = spoil(reply)
-        return httpx.Response(reply.status, content=content, headers={"content-type": content_type})
+        return httpx.Response(
+            status or reply.status, content=content, headers={"content-type": content_type}
+        )
 
     settings_ = ProviderSettings(
         name="fuzz",
@@ -211,3 +219,36 @@ def test_a_non_text_answer_is_a_parse_error(kind: str, value: Any) -> None:
     request = Request(model="fuzz-model", messages=(Message("user", "say hi"),))
     with pytest.raises(ResponseParseError, match="not a string"):
         _driver_call(kind, _content_is(value), request)
+
+
+ERROR_STATUSES = [400, 401, 403, 404, 408, 413, 422, 429, 500, 502, 503, 504, 529]
+error_bodies = (
+    json_values.map(lambda v: json.dumps(v).encode())
+    | st.binary(max_size=100)
+    | st.fixed_dictionaries(
+        {
+            "error": st.fixed_dictionaries(
+                {},
+                optional={
+                    "message": json_values,
+                    "type": json_values,
+                    "code": json_values,
+                    "status": json_values,
+                    "details": json_values,
+                },
+            )
+        },
+        optional={"type": json_values, "request_id": json_values},
+    ).map(lambda v: json.dumps(v).encode())
+)
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k) for k in FAKES])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(status=st.sampled_from(ERROR_STATUSES), body=error_bodies, stream=st.booleans())
+def test_error_answers_give_a_typed_error(
+    kind: str, status: int, body: bytes, stream: bool
+) -> None:
+    request = Request(model="fuzz-model", messages=(Message("user", "say hi"),), stream=stream)
+    with pytest.raises(HarnessError):
+        _driver_call(kind, lambda reply: (body, "application/json"), request, status=status)
