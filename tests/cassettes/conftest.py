@@ -15,7 +15,7 @@ from harness.runner.items import Item
 from harness.spec.types import Case, PromptTemplate, Spec
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
-API_KEY = "sk-test-SECRET-0123456789abcdef"
+API_KEY = "test-key-SECRET-0123456789abcdef"
 ORG = "org-SECRET-ORGANIZATION-42"
 
 

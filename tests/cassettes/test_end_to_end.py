@@ -12,7 +12,7 @@ from click.testing import CliRunner, Result
 from harness.cli import cli
 from tests.fakes.server import FakeServer
 
-KEY = "sk-bench-SECRET-e2e-0123456789"
+KEY = "bench-key-SECRET-e2e-0123456789"
 
 SPECS = {
     "qa.yaml": """
