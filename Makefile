@@ -35,8 +35,10 @@ lint: $(VENV)/.installed
 test: lint  ## set up, then lint, type-check and run the test suite
 	$(BIN)/pytest -m "not live_local" -n 2 -q
 
+# every test of the local provider with the extra installed: the live end-to-end one on
+# local:smollm2-135m, and those that need the model packages present
 test-live: $(VENV)/.installed-local  ## the live end-to-end test on a real local model (builds llama.cpp)
-	$(BIN)/pytest -m live_local -q
+	$(BIN)/pytest tests/local -q -rs
 
 bench: $(VENV)/.installed
 	$(BIN)/python -m benchmarks
