@@ -23,6 +23,7 @@ class RunProgress:
         self.done = self.passed = self.failed = self.errors = self.skipped = 0
         self.tokens = 0
         self.cost = 0.0
+        self.unpriced = 0  # calls whose price is unknown: never shown as $0
         self.started = time.monotonic()
         self._last_log = self.started
         self._bar: Progress | None = None
@@ -62,7 +63,10 @@ class RunProgress:
         elif record.status == SKIPPED:
             self.skipped += 1
         self.tokens += (record.input_tokens or 0) + (record.output_tokens or 0)
-        self.cost += record.cost_usd or 0.0
+        if record.cost_usd is not None:
+            self.cost += record.cost_usd
+        elif record.status in (PASSED, FAILED) and not record.cached:
+            self.unpriced += 1
         if self._bar is not None:
             if self.done % 16 == 0 or self.done == self.total:
                 self._refresh()
@@ -78,8 +82,14 @@ class RunProgress:
         return (
             f"passed {self.passed}  failed {self.failed}  errors {self.errors}  "
             f"skipped {self.skipped}  {self.rate:.0f} calls/s  {self.tokens} tokens  "
-            f"${self.cost:.4f}"
+            f"{self._cost_text()}"
         )
+
+    def _cost_text(self) -> str:
+        if self.unpriced and self.cost == 0:
+            return "cost unknown"
+        unknown = f" (+{self.unpriced} unpriced)" if self.unpriced else ""
+        return f"${self.cost:.4f}{unknown}"
 
     def _refresh(self) -> None:
         assert self._bar is not None and self._task is not None

@@ -27,8 +27,17 @@ def test_progress_counts_and_shows_them(live: bool) -> None:
     assert (progress.done, progress.passed, progress.failed, progress.errors) == (3, 1, 1, 1)
     text = out.getvalue()
     assert "passed 1" in text and "errors 1" in text and "10 tokens" in text
-    assert "$0.5000" in text
+    assert "$0.5000 (+1 unpriced)" in text
     assert ("[run] 3/3 done" in text) is not live
+
+
+def test_unknown_prices_are_not_shown_as_zero() -> None:
+    out = io.StringIO()
+    with RunProgress(Console(file=out, width=200), 2, live=False) as progress:
+        progress.add(_record("passed"))
+        progress.add(_record("failed"))
+    text = out.getvalue()
+    assert "cost unknown" in text and "$0.0000" not in text
 
 
 def test_summary_stats_and_table() -> None:
