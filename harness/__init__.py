@@ -1,30 +1,160 @@
-"""harness: spec-driven, cross-model evaluation of LLMs."""
+"""harness: spec-driven, cross-model evaluation of LLMs.
+
+The public API, one import away::
+
+    import harness
+
+    config = harness.load_config()
+    specs, problems = harness.load_specs([Path("specs")], config)
+
+Names load lazily (PEP 562), so ``import harness`` stays cheap: the pytest plugin
+and every CLI command pay only for the stages they use.
+"""
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
 
-from harness.config import ProjectConfig, load_config
-from harness.errors import HarnessError, SpecError, SpecProblem
-from harness.spec.load import load_spec, load_specs
-from harness.spec.types import Assertion, Case, PromptTemplate, Spec
-from harness.store.records import ResultRecord, RunInfo
-from harness.store.sqlite import Store
+if TYPE_CHECKING:
+    from harness.cassettes import Recorder, resolve_record_mode
+    from harness.config import ProjectConfig, load_config
+    from harness.drivers import (
+        Driver,
+        HTTPDriver,
+        Message,
+        ProviderSettings,
+        Request,
+        Response,
+        StreamEvent,
+        Tool,
+        ToolCall,
+        Usage,
+        create_driver,
+        provider_settings,
+    )
+    from harness.errors import (
+        ConfigError,
+        HarnessError,
+        ProviderError,
+        SpecError,
+        SpecProblem,
+    )
+    from harness.expect import CaseVerdict, Output, Verdict, evaluate_case, parse_output
+    from harness.report import compare_runs, write_reports
+    from harness.runner import Item, Runner, RunOptions, RunResult, Selection
+    from harness.spec.load import load_spec, load_specs
+    from harness.spec.types import Assertion, Case, PromptTemplate, Spec
+    from harness.store.records import ResultRecord, RunInfo
+    from harness.store.sqlite import Store
+
+_EXPORTS: dict[str, str] = {
+    # spec -> cases
+    "Assertion": "harness.spec.types",
+    "Case": "harness.spec.types",
+    "PromptTemplate": "harness.spec.types",
+    "Spec": "harness.spec.types",
+    "load_spec": "harness.spec.load",
+    "load_specs": "harness.spec.load",
+    "ProjectConfig": "harness.config",
+    "load_config": "harness.config",
+    # requests -> driver -> response
+    "Driver": "harness.drivers",
+    "HTTPDriver": "harness.drivers",
+    "Message": "harness.drivers",
+    "ProviderSettings": "harness.drivers",
+    "Request": "harness.drivers",
+    "Response": "harness.drivers",
+    "StreamEvent": "harness.drivers",
+    "Tool": "harness.drivers",
+    "ToolCall": "harness.drivers",
+    "Usage": "harness.drivers",
+    "create_driver": "harness.drivers",
+    "provider_settings": "harness.drivers",
+    # runner and cassettes
+    "Item": "harness.runner",
+    "RunOptions": "harness.runner",
+    "RunResult": "harness.runner",
+    "Runner": "harness.runner",
+    "Selection": "harness.runner",
+    "Recorder": "harness.cassettes",
+    "resolve_record_mode": "harness.cassettes",
+    # verdicts
+    "CaseVerdict": "harness.expect",
+    "Output": "harness.expect",
+    "Verdict": "harness.expect",
+    "evaluate_case": "harness.expect",
+    "parse_output": "harness.expect",
+    # store -> report
+    "ResultRecord": "harness.store.records",
+    "RunInfo": "harness.store.records",
+    "Store": "harness.store.sqlite",
+    "compare_runs": "harness.report",
+    "write_reports": "harness.report",
+    # errors
+    "ConfigError": "harness.errors",
+    "HarnessError": "harness.errors",
+    "ProviderError": "harness.errors",
+    "SpecError": "harness.errors",
+    "SpecProblem": "harness.errors",
+}
 
 __all__ = [
     "Assertion",
     "Case",
+    "CaseVerdict",
+    "ConfigError",
+    "Driver",
+    "HTTPDriver",
     "HarnessError",
+    "Item",
+    "Message",
+    "Output",
     "ProjectConfig",
     "PromptTemplate",
+    "ProviderError",
+    "ProviderSettings",
+    "Recorder",
+    "Request",
+    "Response",
     "ResultRecord",
     "RunInfo",
+    "RunOptions",
+    "RunResult",
+    "Runner",
+    "Selection",
     "Spec",
     "SpecError",
     "SpecProblem",
     "Store",
+    "StreamEvent",
+    "Tool",
+    "ToolCall",
+    "Usage",
+    "Verdict",
     "__version__",
+    "compare_runs",
+    "create_driver",
+    "evaluate_case",
     "load_config",
     "load_spec",
     "load_specs",
+    "parse_output",
+    "provider_settings",
+    "resolve_record_mode",
+    "write_reports",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value  # later lookups skip this function
+        return value
+    raise AttributeError(f"module 'harness' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

@@ -6,29 +6,62 @@ turns a :class:`Request` into a :class:`Response`; see docs/drivers.md.
 
 from __future__ import annotations
 
-from harness.drivers.base import (
-    Driver,
-    ImagePart,
-    Message,
-    ModelPrice,
-    ProviderSettings,
-    Request,
-    Response,
-    StreamEvent,
-    TextPart,
-    Timeouts,
-    Tool,
-    ToolCall,
-    Usage,
-)
-from harness.drivers.http_driver import HTTPCall, HTTPDriver
-from harness.drivers.registry import (
-    create_driver,
-    driver_class,
-    known_providers,
-    parse_model_id,
-    provider_settings,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.drivers.base import (
+        Driver,
+        ImagePart,
+        Message,
+        ModelPrice,
+        ProviderSettings,
+        Request,
+        Response,
+        StreamEvent,
+        TextPart,
+        Timeouts,
+        Tool,
+        ToolCall,
+        Usage,
+    )
+    from harness.drivers.http_driver import HTTPCall, HTTPDriver
+    from harness.drivers.registry import (
+        create_driver,
+        driver_class,
+        known_providers,
+        parse_model_id,
+        provider_settings,
+    )
+
+# loaded on first use: importing harness.drivers.base (as the spec loader does) must not
+# pull in aiohttp, httpx transports and every driver
+_EXPORTS = {
+    **dict.fromkeys(
+        [
+            "Driver",
+            "ImagePart",
+            "Message",
+            "ModelPrice",
+            "ProviderSettings",
+            "Request",
+            "Response",
+            "StreamEvent",
+            "TextPart",
+            "Timeouts",
+            "Tool",
+            "ToolCall",
+            "Usage",
+        ],
+        "harness.drivers.base",
+    ),
+    "HTTPCall": "harness.drivers.http_driver",
+    "HTTPDriver": "harness.drivers.http_driver",
+    **dict.fromkeys(
+        ["create_driver", "driver_class", "known_providers", "parse_model_id", "provider_settings"],
+        "harness.drivers.registry",
+    ),
+}
 
 __all__ = [
     "Driver",
@@ -52,3 +85,9 @@ __all__ = [
     "parse_model_id",
     "provider_settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'harness.drivers' has no attribute {name!r}")

@@ -1,0 +1,25 @@
+"""The public API: re-exported from harness/__init__.py, sorted, resolvable, cheap to import."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import harness
+
+
+def test_all_is_sorted_and_every_name_resolves() -> None:
+    names = [n for n in harness.__all__ if n != "__version__"]
+    assert names == sorted(names)
+    for name in harness.__all__:
+        assert getattr(harness, name) is not None, name
+
+
+def test_importing_harness_does_not_load_the_heavy_stages() -> None:
+    code = (
+        "import sys, harness, harness.spec.load;"
+        "heavy = [m for m in ('pandas', 'aiohttp', 'vcr', 'harness.report', 'harness.runner.run')"
+        " if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
