@@ -92,6 +92,8 @@ class ProviderError(HarnessError):
 
     retryable: bool = False
     kind: str = "provider_error"
+    retries: int = 0
+    """Retries made before this error was given up on (set by the retry loop)."""
 
     def __init__(
         self,

@@ -100,10 +100,14 @@ async def with_retries(
         sleep=sleep,
         reraise=True,
     )
-    async for attempt in retrying:
-        with attempt:
-            if first is not None:
-                replay, first = first, None
-                raise replay
-            result = await call()
+    try:
+        async for attempt in retrying:
+            with attempt:
+                if first is not None:
+                    replay, first = first, None
+                    raise replay
+                result = await call()
+    except ProviderError as exc:
+        exc.retries = retries  # an item that errors after retrying still shows them
+        raise
     return result, retries

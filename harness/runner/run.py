@@ -429,6 +429,7 @@ def _errored(record: ResultRecord, exc: BaseException) -> ResultRecord:
     record.status = ERROR
     record.error_type = type(exc).__name__
     record.error = str(exc) or type(exc).__name__
+    record.retries = max(record.retries, getattr(exc, "retries", 0))
     record.finished_at = time.time()
     return record
 

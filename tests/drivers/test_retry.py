@@ -78,9 +78,10 @@ async def test_auth_and_bad_requests_are_never_retried(error: ProviderError) -> 
 
 async def test_gives_up_after_max_retries_with_the_last_error() -> None:
     call = Flaky(*[ServerError(f"fail {i}") for i in range(5)])
-    with pytest.raises(ServerError, match="fail 2"):
+    with pytest.raises(ServerError, match="fail 2") as info:
         await with_retries(call, max_retries=2, sleep=Sleeps())
     assert call.calls == 3
+    assert info.value.retries == 2, "the error carries the retries made before giving up"
 
 
 async def test_zero_retries_means_one_attempt() -> None:

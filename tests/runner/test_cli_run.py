@@ -165,6 +165,7 @@ def test_injected_429_and_500_end_in_a_record_each(tmp_path: Path, server: FakeS
     assert len(records) == 6
     assert {r["status"] for r in records} <= {"passed", "failed", "error"}
     assert records[0]["status"] == "error" and records[0]["error"] == "ServerError"
+    assert records[0]["retries"] == 2, "an item that errors after retrying shows its retries"
     assert records[1]["retries"] == 2 and records[1]["status"] == "passed"
     assert len(server.requests) == 3 + 3 + 4
     assert result.exit_code == 1
