@@ -208,7 +208,7 @@ class Driver(abc.ABC):
     ) -> None:
         self.settings = settings
         self.transport = transport
-        self.prices: Mapping[str, ModelPrice] = prices or {}
+        self.prices: Mapping[str, ModelPrice] = prices if prices is not None else {}
 
     @abc.abstractmethod
     async def complete(self, request: Request) -> Response:

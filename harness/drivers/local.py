@@ -14,7 +14,7 @@ command-line arguments) and ``startup_timeout`` (seconds). A provider with a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -177,10 +177,29 @@ class LocalDriver(Driver):
         if key not in self._drivers:
             inner = replace(self.settings, type="openai", base_url=base_url, api_key_env=None)
             self._drivers[key] = LlamaCppOpenAIDriver(
-                inner, transport=self._shared, prices=self.prices
+                inner, transport=self._shared, prices=_FreeUnlessPriced(self.prices)
             )
             self._busy[key] = asyncio.Lock()
         return key
+
+
+class _FreeUnlessPriced(Mapping[str, ModelPrice]):
+    """Prices where a model without an entry costs $0: a local model runs on your own CPU,
+    so its per-token price is known to be zero, not unknown (harness.yaml can still set one)."""
+
+    FREE = ModelPrice(input_per_mtok=0.0, output_per_mtok=0.0)
+
+    def __init__(self, prices: Mapping[str, ModelPrice]) -> None:
+        self._prices = prices
+
+    def __getitem__(self, key: str) -> ModelPrice:
+        return self._prices.get(key, self.FREE)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._prices)
+
+    def __len__(self) -> int:
+        return len(self._prices)
 
 
 def _with_options(model: LocalModel, options: Mapping[str, Any]) -> LocalModel:

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from harness.config import ProjectConfig
-from harness.drivers.base import Message, ProviderSettings, Request
+from harness.drivers.base import Message, ModelPrice, ProviderSettings, Request
 from harness.drivers.local import OFFLINE_BASE_URL, LocalDriver
 from harness.drivers.registry import create_driver, driver_class, provider_settings
 from harness.errors import ConfigError
@@ -189,3 +189,32 @@ async def test_a_base_url_uses_a_running_server() -> None:
     async with driver:
         assert (await driver.complete(ask("anything"))).text == "ok"
         assert driver.servers == {}
+
+
+@pytest.mark.parametrize(
+    ("prices", "expected"),
+    [
+        pytest.param({}, 0.0, id="own-cpu-costs-nothing"),
+        pytest.param(
+            {"local:MODEL": ModelPrice(input_per_mtok=1_000_000.0, output_per_mtok=0.0)},
+            "input tokens in USD",
+            id="harness-yaml-price-wins",
+        ),
+    ],
+)
+async def test_local_calls_cost_zero_unless_priced(
+    gguf: Path, prices: dict[str, ModelPrice], expected: object
+) -> None:
+    prices = {k.replace("MODEL", str(gguf)): v for k, v in prices.items()}
+    driver = LocalDriver(
+        ProviderSettings(name="local", type="llamacpp"), server_command=fake_command, prices=prices
+    )
+    try:
+        answer = await driver.complete(ask(str(gguf), "Hello there"))
+    finally:
+        await driver.aclose()
+    assert answer.usage.input_tokens is not None
+    if expected == 0.0:
+        assert answer.cost_usd == 0.0
+    else:
+        assert answer.cost_usd == float(answer.usage.input_tokens)
