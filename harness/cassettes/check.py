@@ -18,9 +18,15 @@ import httpx
 from harness.cassettes.paths import SUFFIX, cassette_path, safe_name
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
-from harness.drivers.base import Driver
+from harness.drivers.base import Driver, Request, Response
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
-from harness.errors import CassetteMissingError, CassetteStaleError, HarnessError
+from harness.errors import (
+    CassetteError,
+    CassetteMissingError,
+    CassetteStaleError,
+    HarnessError,
+)
+from harness.expect import evaluate_case, parse_output
 from harness.runner.expand import Selection, expand
 from harness.runner.items import Item
 from harness.runner.requests import build_request
@@ -69,11 +75,9 @@ def expected_items(
 
 
 async def check_items(items: Iterable[Item], config: ProjectConfig, root: Path) -> CheckReport:
-    """Replay each item's model call from its cassette and report stale and missing ones.
-
-    Judge calls are not made (assertions are not evaluated); a cassette that only
-    differs in a judge call is reported by the next replay run instead.
-    """
+    """Replay each item from its cassette, as a replay run would, and report stale and
+    missing ones: the model call, then the case's assertions, so judge and classify calls
+    recorded in the item's cassette are checked too."""
     report = CheckReport()
     recorder = Recorder(root, "none")
     drivers: dict[str, Driver] = {}
@@ -96,16 +100,35 @@ async def _check_one(
     item: Item, config: ProjectConfig, recorder: Recorder, drivers: dict[str, Driver]
 ) -> Finding | None:
     path = recorder.cassette_path(item)
-    try:
-        provider, _ = parse_model_id(item.model)
+
+    def driver_for(model_id: str) -> Driver:
+        provider, _ = parse_model_id(model_id)
         if provider not in drivers:
             settings = provider_settings(provider, config)
-            settings = replace(settings, options={**settings.options, "offline": True})
+            options = {**settings.options, "offline": True, "deterministic": True}
             transport = recorder.wrap(_NoNetwork())
-            drivers[provider] = create_driver(settings, transport=transport, prices=config.prices)
+            drivers[provider] = create_driver(
+                replace(settings, options=options), transport=transport, prices=config.prices
+            )
+        return drivers[provider]
+
+    judge_misses: list[CassetteError] = []
+
+    async def judge(model_id: str, request: Request) -> Response:
+        try:
+            return await driver_for(model_id).complete(request)
+        except (CassetteMissingError, CassetteStaleError) as exc:
+            judge_misses.append(exc)  # the verdict turns it into an error; we need the cause
+            raise
+
+    try:
         request = build_request(item, config.model_params)
         with recorder.scope(item):
-            await drivers[provider].complete(request)
+            response = await driver_for(item.model).complete(request)
+            output = parse_output(response.text, item.spec.schema, response=response)
+            await evaluate_case(
+                item.spec, item.case, output, judge=judge, judge_model=config.defaults.judge
+            )
     except CassetteMissingError as exc:
         return Finding("missing", path, item.id, str(exc))
     except CassetteStaleError as exc:
@@ -114,6 +137,8 @@ async def _check_one(
         return None  # a recorded provider error replays as that error: the cassette is fine
     except Exception as exc:  # a template or driver problem: say so, keep checking
         return Finding("error", path, item.id, f"{type(exc).__name__}: {exc}")
+    if judge_misses:
+        return Finding("stale", path, item.id, f"judge call: {judge_misses[0]}")
     return None
 
 
