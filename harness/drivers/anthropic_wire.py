@@ -190,6 +190,7 @@ def usage_from(data: Mapping[str, Any]) -> Usage:
         output_tokens=data.get("output_tokens"),
         cached_tokens=int(reads) if fresh is not None else None,
         reasoning_tokens=details.get("thinking_tokens"),
+        cache_write_tokens=int(writes) if fresh is not None else None,
     )
 
 

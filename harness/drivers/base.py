@@ -96,12 +96,14 @@ class Request:
 
 @dataclass(frozen=True, slots=True)
 class Usage:
-    """Token counts. ``input_tokens`` is the total input, cached tokens included."""
+    """Token counts. ``input_tokens`` is the total input: cache reads (``cached_tokens``)
+    and cache writes (``cache_write_tokens``, Anthropic's cache creation) included."""
 
     input_tokens: int | None = None
     output_tokens: int | None = None
     cached_tokens: int | None = None
     reasoning_tokens: int | None = None
+    cache_write_tokens: int | None = None
 
     @property
     def total_tokens(self) -> int | None:

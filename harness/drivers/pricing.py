@@ -1,7 +1,9 @@
 """Cost of a call from its token usage: harness.yaml overrides first, then genai-prices.
 
-An unknown price is ``None``, never a made-up zero. Cache-read tokens are part of
-``input_tokens`` and are priced at the cached rate when one is known.
+An unknown price is ``None``, never a made-up zero. Cache-read and cache-write tokens are
+part of ``input_tokens``; from the table they are priced at their own rates (Anthropic's
+cache writes cost more than plain input), and a harness.yaml override prices cache reads
+at ``cached_input_per_mtok`` and cache writes at the input rate.
 """
 
 from __future__ import annotations
@@ -67,7 +69,12 @@ def cost_usd(
     if provider_id is None or not _known(provider_id, model):
         return None
     return _from_table(
-        provider_id, model, usage.input_tokens, usage.output_tokens, usage.cached_tokens or 0
+        provider_id,
+        model,
+        usage.input_tokens,
+        usage.output_tokens,
+        usage.cached_tokens or 0,
+        usage.cache_write_tokens or 0,
     )
 
 
@@ -96,9 +103,14 @@ def _known(provider_id: str, model: str) -> bool:
     return True
 
 
-def _from_table(provider_id: str, model: str, inp: int, out: int, cached: int) -> float:
+def _from_table(
+    provider_id: str, model: str, inp: int, out: int, cached: int, written: int = 0
+) -> float:
     from genai_prices import Usage as PriceUsage
     from genai_prices import calc_price
 
-    usage = PriceUsage(input_tokens=inp, output_tokens=out, cache_read_tokens=cached)
+    # genai-prices, like us, counts cache reads and writes inside input_tokens
+    usage = PriceUsage(
+        input_tokens=inp, output_tokens=out, cache_read_tokens=cached, cache_write_tokens=written
+    )
     return float(calc_price(usage, model, provider_id=provider_id).total_price)

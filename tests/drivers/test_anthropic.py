@@ -111,7 +111,11 @@ async def test_cache_and_thinking_usage(driver: AnthropicDriver, stream: bool) -
     response = await driver.complete(req(stream=stream))
     # "hello world" is 2 fresh input tokens; "echo: hello world" 3 output tokens + 7 thinking
     assert response.usage == Usage(
-        input_tokens=2 + 20 + 300, output_tokens=10, cached_tokens=300, reasoning_tokens=7
+        input_tokens=2 + 20 + 300,
+        output_tokens=10,
+        cached_tokens=300,
+        reasoning_tokens=7,
+        cache_write_tokens=20,
     )
 
 

@@ -118,7 +118,7 @@ def _message(content: list[dict[str, Any]], stop: str = "end_turn", **usage: int
     [
         pytest.param(
             {"input_tokens": 10, "output_tokens": 4},
-            Usage(10, 4, 0, None),
+            Usage(10, 4, 0, None, 0),
             id="no-cache",
         ),
         pytest.param(
@@ -128,7 +128,7 @@ def _message(content: list[dict[str, Any]], stop: str = "end_turn", **usage: int
                 "cache_read_input_tokens": 1000,
                 "output_tokens": 4,
             },
-            Usage(1110, 4, 1000, None),
+            Usage(1110, 4, 1000, None, 100),
             id="cache-writes-and-reads-count-as-input",
         ),
         pytest.param(
@@ -138,7 +138,7 @@ def _message(content: list[dict[str, Any]], stop: str = "end_turn", **usage: int
                 "output_tokens": 9,
                 "output_tokens_details": {"thinking_tokens": 6},
             },
-            Usage(5, 9, 0, 6),
+            Usage(5, 9, 0, 6, 0),
             id="thinking-tokens-are-reasoning",
         ),
         pytest.param({}, Usage(None, None, None, None), id="unknown"),
@@ -278,7 +278,7 @@ def test_stream_state_folds_text_tools_and_cumulative_usage() -> None:
     assert events[1].tool_call == ToolCall("get", {"q": "x"}, id="t1", raw_arguments='{"q": "x"}')
     final = events[-1].response
     assert final.text == "Hi"
-    assert final.usage == Usage(13, 12, 4, None)
+    assert final.usage == Usage(13, 12, 4, None, 0)
     assert final.finish_reason == "tool_calls"
     assert final.model == "claude-x"
     assert state.done

@@ -76,3 +76,13 @@ def test_unknown_is_none_never_zero(settings: ProviderSettings, model: str, usag
 )
 def test_price_provider_id(settings: ProviderSettings, expected: str | None) -> None:
     assert price_provider_id(settings) == expected
+
+
+def test_genai_prices_cache_writes_cost_more_than_plain_input() -> None:
+    anthropic = ProviderSettings(name="anthropic", type="anthropic")
+    plain = Usage(input_tokens=1_000_000, output_tokens=0)
+    written = Usage(input_tokens=1_000_000, output_tokens=0, cache_write_tokens=1_000_000)
+    plain_cost = cost_usd(anthropic, "claude-3-5-haiku-latest", plain, {})
+    written_cost = cost_usd(anthropic, "claude-3-5-haiku-latest", written, {})
+    assert plain_cost is not None and written_cost is not None
+    assert written_cost == pytest.approx(plain_cost * 1.25)
