@@ -79,8 +79,9 @@ def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
     frontier = {known[i].model for i in pareto_frontier([(p.cost or 0.0, p.rate) for p in known])}
     width, height, left, right, top, bottom = 720, 380, 60, 170 if unknown else 30, 40, 50
     plot_w, plot_h = width - left - right, height - top - bottom
-    max_cost = max((p.cost or 0.0 for p in known), default=0.0) or 1e-6
-    xticks = _ticks(max_cost * 1.1)
+    max_cost = max((p.cost or 0.0 for p in known), default=0.0)
+    # every known cost $0 (local models): one $0 tick, not a made-up micro-dollar scale
+    xticks = _ticks(max_cost * 1.1) if max_cost > 0 else [0.0]
     x_max = xticks[-1] or 1.0
 
     def x(cost: float) -> float:

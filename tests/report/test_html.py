@@ -112,3 +112,18 @@ def test_empty_run_renders() -> None:
 
     html = render_report(run_info(), normalize(pd.DataFrame()))
     assert "no latencies recorded" in html
+
+
+def test_all_free_models_get_a_plain_zero_cost_axis() -> None:
+    from harness.report.charts import accuracy_vs_cost
+    from harness.report.tables import leaderboard
+
+    frame = frame_of(
+        [
+            record("local:a", "c1", "passed", cost_usd=0.0),
+            record("local:b", "c1", "failed", cost_usd=0.0),
+        ]
+    )
+    svg = str(accuracy_vs_cost(leaderboard(frame)))
+    assert ">$0<" in svg
+    assert "e-0" not in svg, "no micro-dollar scale made up for models that cost nothing"
