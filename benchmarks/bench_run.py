@@ -24,7 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,10 +32,12 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @contextmanager
-def fake_server() -> Iterator[str]:
-    """The OpenAI fake in a subprocess; yields its base URL."""
+def fake_server(
+    module: str = "tests.fakes.server", args: Sequence[str] = ("--kind", "openai")
+) -> Iterator[str]:
+    """A fake provider (the OpenAI fake by default) in a subprocess; yields its base URL."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.server", "--kind", "openai"],
+        [sys.executable, "-m", module, *args],
         cwd=REPO,
         stdout=subprocess.PIPE,
         text=True,

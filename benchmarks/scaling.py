@@ -25,6 +25,8 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from benchmarks.bench_run import fake_server
+
 REPO = Path(__file__).resolve().parent.parent
 SIZES = (1000, 10_000, 100_000)
 QUICK_SIZES = (1000, 10_000)
@@ -64,18 +66,8 @@ def quiet_fake() -> Iterator[str]:
             "huge",
         )
     ]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.fakes.faulty", *zero],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert proc.stdout is not None
-        yield proc.stdout.readline().strip()
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with fake_server("tests.fakes.faulty", zero) as url:
+        yield url
 
 
 def _peak_mb() -> float:
