@@ -23,3 +23,22 @@ def test_importing_harness_does_not_load_the_heavy_stages() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_record_mode_off_never_imports_vcrpy() -> None:
+    code = (
+        "import sys, httpx, harness.cli.run;"
+        "from pathlib import Path;"
+        "from harness.cassettes import Recorder, resolve_record_mode;"
+        "r = Recorder(Path('cassettes'), 'off');"
+        "t = httpx.AsyncHTTPTransport(); assert r.wrap(t) is t;"
+        "cm = r.scope(None); cm.__enter__(); cm.__exit__(None, None, None);"
+        "print([m for m in sys.modules if m == 'vcr' or m.startswith('vcr.')])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    # and recording does load it
+    code = code.replace("'off'", "'once'").replace("assert r.wrap(t) is t", "r.wrap(t)")
+    code = code.replace("cm = r.scope(None); cm.__enter__(); cm.__exit__(None, None, None);", "")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "'vcr'" in out.stdout

@@ -22,7 +22,8 @@ from harness.cassettes.scrub import replace_bytes
 from harness.errors import CassetteError, CassetteMissingError, CassetteStaleError
 
 if TYPE_CHECKING:
-    from harness.cassettes.recorder import ItemCassette, Recorder
+    from harness.cassettes.item_cassette import ItemCassette
+    from harness.cassettes.recorder import Recorder
 
 TIMINGS_EXTENSION = "harness.recorded_timings"
 """``response.extensions`` key holding ``{"latency_ms": .., "ttft_ms": ..}`` as recorded."""

@@ -42,13 +42,8 @@ def _rate(value: float | None) -> float | None:
 
 
 def _record_mode(flag: str | None, config: ProjectConfig) -> str:
-    try:
-        from harness.cassettes import resolve_record_mode
-    except ImportError:  # cassettes stage not installed: same precedence, inline
-        import os
+    from harness.cassettes.modes import resolve_record_mode
 
-        mode = flag or os.environ.get("HARNESS_RECORD_MODE") or config.defaults.record_mode
-        return mode or ("none" if os.environ.get("CI") else "once")
     return str(resolve_record_mode(flag, config))
 
 

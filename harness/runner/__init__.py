@@ -6,8 +6,9 @@ runner itself needs drivers, expectations and the store.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from harness._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.runner.expand import Selection, expand
@@ -27,7 +28,4 @@ _EXPORTS = {
 __all__ = ["Item", "RunOptions", "RunResult", "Runner", "Selection", "expand", "new_run_id"]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'harness.runner' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
