@@ -48,6 +48,8 @@ def fake_server(
     finally:
         proc.terminate()
         proc.wait(10)
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def write_project(root: Path, url: str, cases: int) -> None:

@@ -208,39 +208,33 @@ def report(suite: Suite) -> None:
 
 
 def peers(suite: Suite) -> None:
-    """promptfoo and inspect_ai on the same 1,000-case eval as harness."""
-    from benchmarks.peers.compare import compare
+    """promptfoo and inspect_ai on the same 1,000-case eval as harness, in both setups."""
+    from benchmarks.peers.compare import ceiling_speedup, compare, speedup
 
     cases = 200 if suite.quick else 1000
     print(f"== peers ({cases} cases)", flush=True)
     results = compare(cases)
-    ours = next((r for r in results if r.name == "harness"), None)
     for r in results:
+        label = f"peer ({r.setup}): {r.name}"
         if r.seconds is None:
             suite.rows.append(
-                Row(
-                    f"peer: {r.name}",
-                    f"{cases:,} cases",
-                    "not run",
-                    note=f"could not run here: {r.error}",
-                )
+                Row(label, f"{cases:,} cases", "not run", note=f"could not run here: {r.error}")
             )
             continue
-        ratio = ""
-        if ours is not None and ours.seconds and r.name != "harness":
-            ratio = f"harness {r.seconds / ours.seconds:.1f}x faster"
+        x, c = speedup(results, r), ceiling_speedup(results, r)
+        ceiling = f"; raw aiohttp {c:.1f}x faster than it" if c is not None else ""
         suite.rows.append(
             Row(
-                f"peer: {r.name}" + (f" {r.version}" if r.version else ""),
+                label + (f" {r.version}" if r.version else ""),
                 f"{cases:,} cases",
                 f"{cases / r.seconds:,.0f} cases/s, {r.passed}/{r.results} passed",
-                ratio,
+                f"harness {x:.1f}x faster" if x is not None else "",
                 r.seconds,
                 r.peak_rss_mb,
-                r.note,
+                r.note + ceiling,
             )
         )
-        suite.log.append(f"peer {r.name}: {r.seconds:.2f}s {r.note}")
+        suite.log.append(f"peer {r.name} ({r.setup}): {r.seconds:.2f}s {r.note}")
 
 
 def scaling(suite: Suite) -> None:

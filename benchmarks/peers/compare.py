@@ -1,18 +1,28 @@
 """harness, promptfoo and inspect_ai side by side on the same eval and the same server.
 
 One loopback OpenAI-compatible fake (``tests.fakes.server``) serves all three. The eval:
-N cases ``Repeat: item {n}``, max 16 tokens, 64 in flight, each case checking that the
-answer contains ``item {n}`` (every tenth case expects ``never`` and fails). Each tool
-gets the equivalent config, generated here, and is timed from its command line to exit
+N cases ``Repeat: item {n}``, max 16 tokens, each case checking that the answer contains
+``item {n}`` (every tenth case expects ``never`` and fails). Each tool gets the
+equivalent config, generated here, and is timed from its command line to exit
 (start-up included), with the peak RSS of its largest process.
+
+Each tool runs in two setups (``SETUPS``):
+
+- ``tuned``: 64 calls in flight for all three, and promptfoo at its fastest (no cache,
+  no results database, no table, no progress bar);
+- ``defaults``: the command as a user first types it, every setting at the tool's
+  default (harness 16 in flight; promptfoo 4, cache and results database on;
+  inspect_ai its default connection limit). Caches start empty.
+
+Ratios compare harness with a peer in the same setup.
 
 The peers install on first use into ``benchmarks/.peers/`` (git-ignored):
 promptfoo from npm (the newest release whose ``engines`` accept this Node 20) and
 inspect_ai from PyPI into its own venv. A peer that cannot be installed or run is
 reported with its error, never with a made-up number::
 
-    .venv/bin/python -m benchmarks.peers                 # 1,000 cases
-    .venv/bin/python -m benchmarks.peers --cases 200 --no-install
+    .venv/bin/python -m benchmarks.peers                 # 1,000 cases, both setups
+    .venv/bin/python -m benchmarks.peers --cases 200 --no-install --setups tuned
 """
 
 from __future__ import annotations
@@ -25,6 +35,7 @@ import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from benchmarks.bench_run import fake_server, store_count, write_project
@@ -36,6 +47,8 @@ PROMPTFOO_VERSION = "0.121.20"
 later releases need Node >= 22.22."""
 IN_FLIGHT = 64
 MAX_TOKENS = 16
+SETUPS = ("tuned", "defaults")
+"""``tuned``: 64 in flight, peers at their fastest; ``defaults``: every tool as installed."""
 
 
 class PeerUnavailable(Exception):
@@ -47,6 +60,7 @@ class PeerResult:
     """One tool's run of the eval; ``seconds`` is None when it could not run."""
 
     name: str
+    setup: str = "tuned"
     seconds: float | None = None
     results: int | None = None
     passed: int | None = None
@@ -68,11 +82,12 @@ def _tail(text: str, lines: int = 6) -> str:
 # --------------------------------------------------------------------------- harness
 
 
-def run_harness(url: str, cases: int, work: Path) -> PeerResult:
+def run_harness(url: str, cases: int, work: Path, setup: str = "tuned") -> PeerResult:
     """``harness run`` (the CLI, as a user would) on the eval."""
     root = work / "harness"
     write_project(root, url, cases)
-    m = measure([sys.executable, "-m", "harness", "run", "--concurrency", str(IN_FLIGHT)], cwd=root)
+    flags = ["--concurrency", str(IN_FLIGHT)] if setup == "tuned" else []
+    m = measure([sys.executable, "-m", "harness", "run", *flags], cwd=root)
     if m.returncode not in (0, 1):
         raise PeerUnavailable(f"harness run exited {m.returncode}: {_tail(m.stderr)}")
     db = root / "reports" / "harness.db"
@@ -82,11 +97,36 @@ def run_harness(url: str, cases: int, work: Path) -> PeerResult:
         passed = con.execute("SELECT COUNT(*) FROM results WHERE status='passed'").fetchone()[0]
     return PeerResult(
         "harness",
+        setup,
         m.seconds,
         store_count(db),
         int(passed),
         m.peak_rss_mb,
-        note="report.html and results files included",
+        note="report.html and results files included"
+        + ("" if setup == "tuned" else ", 16 in flight"),
+    )
+
+
+# --------------------------------------------------------------------------- the ceiling
+
+
+def run_raw_aiohttp(url: str, cases: int, work: Path, setup: str = "tuned") -> PeerResult:
+    """The eval as a bare aiohttp script (``raw_client``): how fast any Python tool could be."""
+    m = measure(
+        [sys.executable, "-m", "benchmarks.peers.raw_client", url, str(cases), str(IN_FLIGHT)],
+        cwd=REPO,
+    )
+    if m.returncode != 0:
+        raise PeerUnavailable(f"raw_client exited {m.returncode}: {_tail(m.stderr)}")
+    counts = json.loads(m.stdout)
+    return PeerResult(
+        "raw aiohttp",
+        setup,
+        m.seconds,
+        int(counts["results"]),
+        int(counts["passed"]),
+        m.peak_rss_mb,
+        note="the ceiling: no framework, no store, no files",
     )
 
 
@@ -141,33 +181,31 @@ def promptfoo_config(url: str, cases: int) -> dict[str, object]:
     }
 
 
-def run_promptfoo(url: str, cases: int, work: Path, *, install: bool = True) -> PeerResult:
-    """``promptfoo eval`` with caching, sharing and the results database off."""
+PROMPTFOO_TUNED = [
+    *("--no-cache", "--no-write", "--no-table", "--no-progress-bar"),
+    *("-j", str(IN_FLIGHT)),
+]
+
+
+def run_promptfoo(
+    url: str, cases: int, work: Path, setup: str = "tuned", *, install: bool = True
+) -> PeerResult:
+    """``promptfoo eval``: tuned, with caching, the results database and output off."""
     exe = promptfoo_bin(install)
     folder = work / "promptfoo"
     folder.mkdir()
     config = folder / "promptfooconfig.json"  # JSON is YAML: promptfoo reads it as its config
     config.write_text(json.dumps(promptfoo_config(url, cases)))
     out = folder / "output.json"
+    flags = PROMPTFOO_TUNED if setup == "tuned" else []
     m = measure(
-        [
-            str(exe),
-            "eval",
-            "-c",
-            str(config),
-            "--no-cache",
-            "--no-write",
-            "--no-table",
-            "--no-progress-bar",
-            "-j",
-            str(IN_FLIGHT),
-            "-o",
-            str(out),
-        ],
+        [str(exe), "eval", "-c", str(config), *flags, "-o", str(out)],
         cwd=folder,
         PROMPTFOO_DISABLE_TELEMETRY="1",
         PROMPTFOO_DISABLE_UPDATE="1",
+        # its database and cache start empty, in the work folder
         PROMPTFOO_CONFIG_DIR=str(folder / "home"),
+        PROMPTFOO_CACHE_PATH=str(folder / "cache"),
     )
     if not out.exists():
         raise PeerUnavailable(f"promptfoo exited {m.returncode}: {_tail(m.stderr + m.stdout)}")
@@ -176,12 +214,13 @@ def run_promptfoo(url: str, cases: int, work: Path, *, install: bool = True) -> 
     errors = int(stats.get("errors", 0))
     return PeerResult(
         "promptfoo",
+        setup,
         m.seconds,
         passed + failed + errors,
         passed,
         m.peak_rss_mb,
         version=PROMPTFOO_VERSION,
-        note="--no-cache --no-write",
+        note=" ".join(flags) or "cache and results database on, 4 in flight",
     )
 
 
@@ -227,7 +266,9 @@ def inspect_bin(install: bool) -> Path:
     return exe
 
 
-def run_inspect(url: str, cases: int, work: Path, *, install: bool = True) -> PeerResult:
+def run_inspect(
+    url: str, cases: int, work: Path, setup: str = "tuned", *, install: bool = True
+) -> PeerResult:
     """``inspect eval`` through its OpenAI-compatible provider (Chat Completions)."""
     exe = inspect_bin(install)
     folder = work / "inspect"
@@ -236,26 +277,14 @@ def run_inspect(url: str, cases: int, work: Path, *, install: bool = True) -> Pe
     (folder / "cases.json").write_text(json.dumps(rows))
     (folder / "task.py").write_text(INSPECT_TASK)
     logs = folder / "logs"
+    model = ["--model", "openai-api/bench/fake-model", "--max-tokens", str(MAX_TOKENS)]
+    tuned = ["--max-connections", str(IN_FLIGHT), "--display", "none"]
     m = measure(
-        [
-            str(exe),
-            "eval",
-            "task.py",
-            "--model",
-            "openai-api/bench/fake-model",
-            "--max-connections",
-            str(IN_FLIGHT),
-            "--max-tokens",
-            str(MAX_TOKENS),
-            "--log-dir",
-            str(logs),
-            "--display",
-            "none",
-        ],
+        [str(exe), "eval", "task.py", *model, "--log-dir", str(logs)]
+        + (tuned if setup == "tuned" else []),
         cwd=folder,
         BENCH_API_KEY="sk-fake",
         BENCH_BASE_URL=f"{url}/v1",
-        INSPECT_DISPLAY="none",
     )
     found = sorted(logs.glob("*.eval")) if logs.exists() else []
     if m.returncode != 0 or not found:
@@ -270,67 +299,97 @@ def run_inspect(url: str, cases: int, work: Path, *, install: bool = True) -> Pe
     total = int(log["results"]["completed_samples"])
     return PeerResult(
         "inspect_ai",
+        setup,
         m.seconds,
         total,
         round(accuracy * total),
         m.peak_rss_mb,
         version=log.get("eval", {}).get("packages", {}).get("inspect_ai"),
-        note="a .eval log written",
+        note="a .eval log written" + ("" if setup == "tuned" else ", default connections"),
     )
 
 
 # --------------------------------------------------------------------------- all together
 
-Runner = Callable[[str, int, Path], PeerResult]
+Runner = Callable[[str, int, Path, str], PeerResult]
 
 
-def compare(cases: int = 1000, *, install: bool = True) -> list[PeerResult]:
-    """Run harness and both peers against one fake; a peer that fails says why."""
+def compare(
+    cases: int = 1000, *, install: bool = True, setups: tuple[str, ...] = SETUPS
+) -> list[PeerResult]:
+    """Run harness and both peers against one fake in each setup; a peer that fails says why."""
     runners: dict[str, Runner] = {
         "harness": run_harness,
-        "promptfoo": lambda u, n, w: run_promptfoo(u, n, w, install=install),
-        "inspect_ai": lambda u, n, w: run_inspect(u, n, w, install=install),
+        "promptfoo": lambda u, n, w, s: run_promptfoo(u, n, w, s, install=install),
+        "inspect_ai": lambda u, n, w, s: run_inspect(u, n, w, s, install=install),
     }
     results: list[PeerResult] = []
-    with fake_server() as url, tempfile.TemporaryDirectory() as tmp:
-        for name, run in runners.items():
-            print(f"-- {name}: {cases} cases against {url}", flush=True)
-            try:
-                r = run(url, cases, Path(tmp))
-            except (
-                PeerUnavailable,
-                OSError,
-                subprocess.SubprocessError,
-                ValueError,
-                KeyError,
-            ) as exc:
-                r = PeerResult(name, error=f"{type(exc).__name__}: {exc}")
-                print(f"   {name} could not run here: {r.error}", flush=True)
+    with fake_server() as url:
+        for setup in setups:
+            if setup == "tuned":  # the ceiling has no settings to leave at their defaults
+                runners = {"raw aiohttp": run_raw_aiohttp, **runners}
             else:
-                print(
-                    f"   {r.seconds:.2f}s, {r.passed}/{r.results} passed, "
-                    f"peak RSS {r.peak_rss_mb or 0:.0f} MB",
-                    flush=True,
-                )
-                if r.results != cases:
+                runners.pop("raw aiohttp", None)
+            for name, run in runners.items():
+                print(f"-- {name} ({setup}): {cases} cases against {url}", flush=True)
+                with tempfile.TemporaryDirectory() as tmp:
+                    r = _run_one(name, setup, partial(run, url, cases, Path(tmp), setup))
+                if r.results not in (None, cases):
                     r.note += f"; reported {r.results} results for {cases} cases"
-            results.append(r)
+                results.append(r)
     return results
 
 
+def _run_one(name: str, setup: str, run: Callable[[], PeerResult]) -> PeerResult:
+    try:
+        r = run()
+    except (PeerUnavailable, OSError, subprocess.SubprocessError, ValueError, KeyError) as exc:
+        r = PeerResult(name, setup, error=f"{type(exc).__name__}: {exc}")
+        print(f"   {name} could not run here: {r.error}", flush=True)
+    else:
+        print(
+            f"   {r.seconds:.2f}s, {r.passed}/{r.results} passed, "
+            f"peak RSS {r.peak_rss_mb or 0:.0f} MB",
+            flush=True,
+        )
+    return r
+
+
+def speedup(results: list[PeerResult], peer: PeerResult) -> float | None:
+    """How many times faster harness finished than ``peer``, in the same setup."""
+    ours = next(
+        (r for r in results if r.name == "harness" and r.setup == peer.setup and r.seconds), None
+    )
+    if ours is None or peer.seconds is None or ours.seconds is None or peer.name == "harness":
+        return None
+    if peer.name == "raw aiohttp":
+        return None  # the ceiling: shown as its own speed-up over each peer
+    return peer.seconds / ours.seconds
+
+
+def ceiling_speedup(results: list[PeerResult], tool: PeerResult) -> float | None:
+    """How many times faster the bare aiohttp script finished than ``tool``."""
+    raw = next((r for r in results if r.name == "raw aiohttp" and r.seconds), None)
+    if raw is None or raw.seconds is None or tool.seconds is None or tool is raw:
+        return None
+    return tool.seconds / raw.seconds
+
+
 def print_table(results: list[PeerResult], cases: int) -> None:
-    """Wall time, cases/s and the ratio to harness for each tool."""
-    ours = next((r.seconds for r in results if r.name == "harness"), None)
-    print(f"\n{cases} cases, {IN_FLIGHT} in flight, one loopback OpenAI-compatible fake")
-    print(f"{'tool':<12} {'wall s':>8} {'cases/s':>8} {'passed':>9} {'RSS MB':>7}  vs harness")
+    """Wall time, cases/s and the ratio to harness (same setup) for each tool."""
+    print(f"\n{cases} cases, one loopback OpenAI-compatible fake")
+    header = f"{'tool':<12} {'setup':<9} {'wall s':>8} {'cases/s':>8} {'passed':>9} {'RSS MB':>7}"
+    print(header + "  vs harness              vs the ceiling")
     for r in results:
         if r.seconds is None:
-            print(f"{r.name:<12} could not run: {r.error}")
+            print(f"{r.name:<12} {r.setup:<9} could not run: {r.error}")
             continue
-        ratio = f"harness {r.seconds / ours:.1f}x faster" if ours and r.name != "harness" else ""
+        x, c = speedup(results, r), ceiling_speedup(results, r)
+        ratio = f"harness {x:.1f}x faster" if x is not None else ""
+        ceiling = f"raw aiohttp {c:.1f}x faster" if c is not None else ""
         print(
-            f"{r.name:<12} {r.seconds:>8.2f} {cases / r.seconds:>8,.0f} "
-            f"{r.passed:>4}/{r.results:<4} {r.peak_rss_mb or 0:>7.0f}  {ratio}"
+            f"{r.name:<12} {r.setup:<9} {r.seconds:>8.2f} {cases / r.seconds:>8,.0f} "
+            f"{r.passed:>4}/{r.results:<4} {r.peak_rss_mb or 0:>7.0f}  {ratio:<24}{ceiling}"
         )
 
 
@@ -341,7 +400,16 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1000)
     parser.add_argument("--no-install", action="store_true", help="never install a peer")
+    parser.add_argument(
+        "--setups",
+        default=",".join(SETUPS),
+        help="comma-separated: tuned (64 in flight, peers at their fastest), defaults",
+    )
     args = parser.parse_args(argv)
+    setups = tuple(s for s in args.setups.split(",") if s)
+    unknown = set(setups) - set(SETUPS)
+    if unknown:
+        parser.error(f"unknown setup {', '.join(sorted(unknown))}; choose from {', '.join(SETUPS)}")
     os.environ.setdefault("PYTHONPATH", str(REPO))
-    results = compare(args.cases, install=not args.no_install)
+    results = compare(args.cases, install=not args.no_install, setups=setups)
     print_table(results, args.cases)
