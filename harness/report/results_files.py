@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
+from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,24 @@ from harness.store.sqlite import BOOL_FIELDS, JSON_FIELDS, RESULT_FIELDS, Store
 
 CHUNK = 5000
 """Rows per batch written."""
+
+
+def json_scalar(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` for a store cell, without its per-call setup.
+
+    Store cells are None, str, int or float; strings go through the json module's C
+    encoder directly. Anything else (or a non-finite float) takes ``json.dumps``.
+    """
+    if value is None:
+        return "null"
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is float and math.isfinite(value):
+        return float.__repr__(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _json_row(row: tuple[Any, ...], keys: tuple[str, ...], kinds: tuple[int, ...]) -> str:
@@ -27,7 +47,7 @@ def _json_row(row: tuple[Any, ...], keys: tuple[str, ...], kinds: tuple[int, ...
         elif kind == 2:
             text = "true" if value else "false"
         else:
-            text = json.dumps(value, ensure_ascii=False)
+            text = json_scalar(value)
         parts.append(f"{key}: {text}")
     return "{" + ", ".join(parts) + "}"
 

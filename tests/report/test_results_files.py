@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
 
-from harness.report.results_files import write_results_files
+from harness.report.results_files import json_scalar, write_results_files
 from harness.store.records import ResultRecord, RunInfo
 from harness.store.sqlite import RESULT_FIELDS, Store
 
@@ -48,3 +50,15 @@ def test_empty_run_still_writes_headers(tmp_path: Path) -> None:
         csv_path, json_path = write_results_files(store, "r", tmp_path)
     assert csv_path.read_text().startswith("run_id,item_id,")
     assert json.loads(json_path.read_text())["results"] == []
+
+
+@given(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()  # NaN and infinities included
+    | st.text()  # control characters, quotes, surrogates, non-ASCII
+    | st.lists(st.integers(), max_size=3)
+)
+def test_json_scalar_writes_exactly_what_json_dumps_writes(value: object) -> None:
+    assert json_scalar(value) == json.dumps(value, ensure_ascii=False)
