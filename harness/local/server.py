@@ -4,6 +4,8 @@
 serves the OpenAI API on the port it is given), waits until ``GET /v1/models``
 answers, and stops it. Servers run in their own process group, and an ``atexit``
 hook kills any still running, so an interrupted run leaves no model server behind.
+On Linux the kernel also kills a server when the process that started it dies, even
+by ``kill -9`` (``PR_SET_PDEATHSIG``), which no ``atexit`` hook survives.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -152,6 +155,7 @@ class ManagedServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # its own process group: killed as a whole
+                preexec_fn=_die_with_parent(os.getpid()),
             )
         self.port = port
         _LIVE.add(self)
@@ -212,6 +216,39 @@ class ManagedServer:
         if self._log_dir is not None:
             self._log_dir.cleanup()
             self._log_dir = None
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to SIGKILL the child when ``parent`` dies (else None).
+
+    Set in the child between fork and exec: ``PR_SET_PDEATHSIG`` survives exec. The
+    signal follows the thread that started the server; harness starts servers from the
+    thread that runs the event loop, which outlives them.
+    """
+    if _PRCTL is None:
+        return None
+    prctl = _PRCTL
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the parent died before the request took effect
+            os._exit(1)
+
+    return hook
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    return prctl
+
+
+_PR_SET_PDEATHSIG = 1
+_PRCTL = _load_prctl()
 
 
 def _signal_group(proc: subprocess.Popen[bytes], sig: signal.Signals) -> None:

@@ -121,3 +121,57 @@ async def test_stop_kills_a_server_that_ignores_sigterm(tmp_path: Path) -> None:
     process = server.process
     await server.stop(grace=0.3)
     assert process is not None and process.returncode is not None
+
+
+_ORPHAN_PARENT = """
+import asyncio, sys, time
+sys.path.insert(0, sys.argv[1])
+from tests.local.test_server import fake_command
+from harness.local.server import ManagedServer
+
+async def main():
+    server = ManagedServer(fake_command(), name="local:fake")
+    await server.start()
+    print(server.process.pid, flush=True)
+    time.sleep(60)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux-only")
+def test_a_server_dies_with_a_harness_killed_by_sigkill(repo_root: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import time
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _ORPHAN_PARENT, str(repo_root)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None
+    try:
+        server_pid = int(parent.stdout.readline())
+        os.kill(server_pid, 0)  # running
+        parent.send_signal(signal.SIGKILL)  # no atexit hook runs
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(server_pid, 0)
+            except ProcessLookupError:
+                break
+            # reaped by init once it dies; a zombie still answers kill(0), so look closer
+            stat = Path(f"/proc/{server_pid}/stat")
+            if not stat.exists() or stat.read_text().split(") ")[1].startswith("Z"):
+                break
+            time.sleep(0.05)
+        else:
+            os.kill(server_pid, signal.SIGKILL)
+            pytest.fail("the model server outlived the harness process that was SIGKILLed")
+    finally:
+        parent.kill()
+        parent.wait(10)
+        parent.stdout.close()
