@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import subprocess
 import sys
+
+import pytest
 
 import harness
 
@@ -42,3 +45,17 @@ def test_record_mode_off_never_imports_vcrpy() -> None:
     code = code.replace("cm = r.scope(None); cm.__enter__(); cm.__exit__(None, None, None);", "")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "'vcr'" in out.stdout
+
+
+@pytest.mark.parametrize(
+    "package", ["harness", "harness.cassettes", "harness.drivers", "harness.runner"]
+)
+def test_lazy_packages_export_exactly_what_they_list(package: str) -> None:
+    # __all__ stays a literal for type checkers; it must name the same things _EXPORTS loads
+    module = importlib.import_module(package)
+    listed = {n for n in module.__all__ if n != "__version__"}
+    assert listed == set(module._EXPORTS)
+    for name in listed:
+        assert getattr(module, name) is not None, name
+    with pytest.raises(AttributeError, match=package):
+        module.no_such_name  # noqa: B018
