@@ -8,6 +8,7 @@ and re-encoded), so a 100,000-result run never sits in memory whole.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
 import json
 import math
@@ -15,7 +16,7 @@ from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 from typing import Any
 
-from harness.store.sqlite import BOOL_FIELDS, JSON_FIELDS, RESULT_FIELDS, Store
+from harness.store.sqlite import BOOL_FIELDS, JSON_FIELDS, RESULT_FIELDS, RESULT_TYPES, Store
 
 CHUNK = 5000
 """Rows per batch written."""
@@ -55,36 +56,92 @@ def _json_row(row: tuple[Any, ...], keys: tuple[str, ...], kinds: tuple[int, ...
 def write_results_files(
     store: Store, run_id: str, out_dir: Path, *, chunk_size: int = CHUNK
 ) -> list[Path]:
-    """Write ``results.csv`` and ``results.json`` for a run into ``out_dir``; returns the paths.
+    """Write ``results.csv`` and ``results.json`` for a run into ``out_dir`` (and
+    ``results.parquet`` when pyarrow is installed); returns the paths.
 
     Columns are the :class:`ResultRecord` fields, in their order; ``results.json`` is
-    ``{"run": {...RunInfo...}, "results": [{...}, ...]}``.
+    ``{"run": {...RunInfo...}, "results": [{...}, ...]}``. Rows stream from a store
+    cursor ``chunk_size`` at a time: memory stays flat at any run size.
     """
-    import pandas as pd  # imported here: `harness run` starts faster without it
-
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out_dir / "results.csv", out_dir / "results.json"
     info = store.run(run_id)
     keys = tuple(json.dumps(f) for f in RESULT_FIELDS)
     kinds = tuple(1 if f in JSON_FIELDS else 2 if f in BOOL_FIELDS else 0 for f in RESULT_FIELDS)
-    bools = [f for f in RESULT_FIELDS if f in BOOL_FIELDS]
+    bools = [i for i, f in enumerate(RESULT_FIELDS) if f in BOOL_FIELDS]
+    parquet = ParquetSink.open(out_dir / "results.parquet")
     with (
         csv_path.open("w", encoding="utf-8", newline="") as csv_file,
         json_path.open("w", encoding="utf-8") as json_file,
     ):
+        writer = csv.writer(csv_file, lineterminator="\n")
+        writer.writerow(RESULT_FIELDS)
         run = json.dumps(dataclasses.asdict(info), ensure_ascii=False, default=str)
         json_file.write(f'{{"run": {run}, "results": [')
-        header = True
         separator = "\n"
-        for rows in store.iter_rows(run_id, batch=chunk_size):
-            json_file.write(separator + ",\n".join(_json_row(r, keys, kinds) for r in rows))
-            separator = ",\n"
-            frame = pd.DataFrame.from_records(rows, columns=list(RESULT_FIELDS))
-            for column in bools:
-                frame[column] = frame[column].astype(bool)
-            frame.to_csv(csv_file, index=False, header=header)
-            header = False
-        if header:  # no results: still a CSV with its header
-            pd.DataFrame(columns=list(RESULT_FIELDS)).to_csv(csv_file, index=False)
+        try:
+            for rows in store.iter_rows(run_id, batch=chunk_size):
+                json_file.write(separator + ",\n".join(_json_row(r, keys, kinds) for r in rows))
+                separator = ",\n"
+                writer.writerows(_csv_row(r, bools) for r in rows)
+                if parquet is not None:
+                    parquet.write(rows)
+        finally:
+            if parquet is not None:
+                parquet.close()
         json_file.write("\n]}\n")
-    return [csv_path, json_path]
+    return [csv_path, json_path] + ([parquet.path] if parquet is not None else [])
+
+
+def _csv_row(row: tuple[Any, ...], bools: list[int]) -> list[Any]:
+    """A CSV row: missing values empty, booleans ``True``/``False``, floats as ``repr``."""
+    out = ["" if v is None else v for v in row]
+    for i in bools:
+        out[i] = bool(row[i])
+    return out
+
+
+class ParquetSink:
+    """``results.parquet``, written a row group per batch; only when pyarrow is installed.
+
+    Columns and order as ``results.csv``: JSON values as JSON text, booleans as booleans.
+    """
+
+    def __init__(self, path: Path, writer: Any, schema: Any) -> None:
+        self.path = path
+        self.writer = writer
+        self.schema = schema
+
+    @classmethod
+    def open(cls, path: Path) -> ParquetSink | None:
+        """A sink writing ``path``; None (and no file) when pyarrow is not installed."""
+        try:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+        except ImportError:
+            path.unlink(missing_ok=True)  # never leave a stale file from an earlier write
+            return None
+        types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
+        schema = pa.schema([(name, types[RESULT_TYPES[name]]) for name in RESULT_FIELDS])
+        return cls(path, pq.ParquetWriter(path, schema), schema)
+
+    def write(self, rows: list[tuple[Any, ...]]) -> None:
+        """Append one batch of raw store rows as a row group."""
+        import pyarrow as pa
+
+        columns = list(zip(*rows, strict=True)) if rows else [() for _ in RESULT_FIELDS]
+        arrays = []
+        for name, values in zip(RESULT_FIELDS, columns, strict=True):
+            kind = RESULT_TYPES[name]
+            if kind == "bool":
+                values = tuple(bool(v) for v in values)
+            elif kind == "float":
+                values = tuple(None if v is None else float(v) for v in values)
+            elif kind == "int":
+                values = tuple(None if v is None else int(v) for v in values)
+            arrays.append(pa.array(values, type=self.schema.field(name).type))
+        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+
+    def close(self) -> None:
+        """Finish the file."""
+        self.writer.close()

@@ -30,6 +30,20 @@ JSON_FIELDS = frozenset({"parsed_output", "verdicts", "tags", "case_vars", "expe
 """Result fields stored as JSON text."""
 BOOL_FIELDS = frozenset({"repaired", "timings_recorded", "cached"})
 """Result fields stored as 0/1."""
+_INT_FIELDS = ("attempt", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")
+_FLOAT_FIELDS = ("score", "latency_ms", "ttft_ms", "cost_usd", "started_at", "finished_at")
+RESULT_TYPES: dict[str, str] = {
+    name: "bool"
+    if name in BOOL_FIELDS
+    else "int"
+    if name in _INT_FIELDS or name == "retries"
+    else "float"
+    if name in _FLOAT_FIELDS
+    else "str"
+    for name in RESULT_FIELDS
+}
+"""Each result column's type in exports: ``int``, ``float``, ``bool`` or ``str`` (JSON
+values are JSON text)."""
 _JSON_RESULT = JSON_FIELDS
 _BOOL_RESULT = BOOL_FIELDS
 _JSON_RUN = frozenset({"config", "spec_hashes", "models", "params"})

@@ -1,0 +1,271 @@
+"""The report's measures as SQL aggregates over the store: flat memory at any run size.
+
+The same measures as ``harness.report.tables`` (which computes them with pandas from a
+frame, for results files and ``harness compare``), by the same rules: every graded
+attempt counts once, errors count as not passed and score 0, skipped items are left out
+and counted apart, unknown costs stay unknown. Counts and sums are SQL aggregates;
+percentiles read one group's sorted values at a time (8 bytes a value), never a frame of
+every row. A test checks both paths give the same tables.
+"""
+
+from __future__ import annotations
+
+import itertools
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.report.measures import SUMMARY_COLUMNS, PairResult, sort_leaderboard
+from harness.report.stats import (
+    mcnemar_exact,
+    pairwise_sum,
+    percentile_sorted,
+    wilson_interval,
+)
+from harness.store.sqlite import Store
+
+GRADED = "status != 'skipped'"
+"""SQL: the result counts toward the pass rate."""
+
+_GROUP_COLUMNS = {"model": "model", "spec": "spec"}
+
+
+def _by(by: Sequence[str]) -> str:
+    for name in by:
+        if name not in _GROUP_COLUMNS:
+            raise ValueError(f"cannot group results by {name!r}")
+    return ", ".join(by)
+
+
+@dataclass(slots=True)
+class SortedValues:
+    """One group's non-missing values of a column, sorted ascending."""
+
+    key: tuple[Any, ...]
+    values: array[float]
+
+    def percentile(self, q: float) -> float | None:
+        """The ``q``-th percentile (0-100), as ``stats.percentile`` computes it."""
+        return percentile_sorted(self.values, q)
+
+
+def sorted_values(
+    store: Store, run_id: str, by: Sequence[str], column: str
+) -> Iterator[SortedValues]:
+    """Each group's graded, non-missing ``column`` values, sorted, one group at a time."""
+    if column not in ("latency_ms", "ttft_ms"):
+        raise ValueError(f"no percentiles of {column!r}")
+    keys = _by(by)
+    cur = store.db.execute(
+        f"SELECT {keys}, {column} FROM results WHERE run_id = ? AND {GRADED} "
+        f"AND {column} IS NOT NULL ORDER BY {keys}, {column}",
+        (run_id,),
+    )
+    width = len(by)
+    for key, rows in itertools.groupby(cur, key=lambda r: r[:width]):
+        yield SortedValues(tuple(key), array("d", (float(r[width]) for r in rows)))
+
+
+def summarize_store(store: Store, run_id: str, by: Sequence[str]) -> list[dict[str, Any]]:
+    """One row per group of ``by`` (``["model"]`` or ``["spec", "model"]``), in key order,
+    with every leaderboard measure: the rows ``tables.summarize`` gives for a frame."""
+    keys = _by(by)
+    width = len(by)
+    counts = store.db.execute(
+        f"""
+        SELECT {keys},
+            SUM({GRADED}),
+            SUM(status = 'passed'),
+            SUM(status = 'error'),
+            COUNT(*),
+            MAX(attempt),
+            SUM(CASE WHEN {GRADED} THEN input_tokens END),
+            SUM(CASE WHEN {GRADED} THEN output_tokens END),
+            COUNT(CASE WHEN {GRADED} THEN cost_usd END),
+            SUM(CASE WHEN {GRADED} AND output IS NOT NULL THEN repaired END),
+            COUNT(CASE WHEN {GRADED} AND output IS NOT NULL THEN 1 END),
+            MAX(CASE WHEN {GRADED} THEN timings_recorded ELSE 0 END)
+        FROM results WHERE run_id = ? GROUP BY {keys} ORDER BY {keys}
+        """,
+        (run_id,),
+    ).fetchall()
+    distinct = ", ".join(dict.fromkeys([*by, "spec", "case_id"]))
+    cases = dict(
+        (tuple(r[:width]), r[width])
+        for r in store.db.execute(
+            f"SELECT {keys}, COUNT(*) FROM (SELECT DISTINCT {distinct} FROM results "
+            f"WHERE run_id = ? AND {GRADED}) GROUP BY {keys}",
+            (run_id,),
+        )
+    )
+    sums = _float_sums(store, run_id, by)
+    latency = _percentiles(store, run_id, by, "latency_ms", (50, 95))
+    ttft = _percentiles(store, run_id, by, "ttft_ms", (50,))
+    rows = []
+    for row in counts:
+        key = tuple(row[:width])
+        (n, passed, errors, total, max_attempt, tin, tout, known, repaired, outputs,
+         recorded) = row[width:]  # fmt: skip
+        scores, cost = sums.get(key, (0.0, 0.0))
+        n, passed, errors = int(n or 0), int(passed or 0), int(errors or 0)
+        low, high = wilson_interval(passed, n)
+        total_cost = float(cost) if known else None
+        rows.append(
+            {
+                **dict(zip(by, key, strict=True)),
+                "attempts": n,
+                "cases": int(cases.get(key, 0)),
+                "max_attempt": int(max_attempt) if total else 0,
+                "passed": passed,
+                "failed": n - passed - errors,
+                "errors": errors,
+                "skipped": int(total) - n,
+                "pass_rate": passed / n if n else None,
+                "pass_rate_ci_low": low if n else None,
+                "pass_rate_ci_high": high if n else None,
+                "mean_score": float(scores or 0.0) / n if n else None,
+                "latency_p50_ms": latency.get(key, {}).get(50),
+                "latency_p95_ms": latency.get(key, {}).get(95),
+                "ttft_p50_ms": ttft.get(key, {}).get(50),
+                "input_tokens": int(tin or 0),
+                "output_tokens": int(tout or 0),
+                "cost_usd": total_cost,
+                "cost_known": int(known),
+                "cost_per_pass_usd": total_cost / passed
+                if total_cost is not None and passed
+                else None,
+                "repaired_share": float(repaired) / outputs if outputs else None,
+                "timings_recorded": bool(recorded),
+            }
+        )
+    return rows
+
+
+def _float_sums(
+    store: Store, run_id: str, by: Sequence[str]
+) -> dict[tuple[Any, ...], tuple[float, float]]:
+    """Per group, the sums of scores (errors score 0) and of known costs, added in the
+    pandas path's order (rows in write order, NumPy's pairwise sum)."""
+    keys = _by(by)
+    width = len(by)
+    cur = store.db.execute(
+        f"SELECT {keys}, CASE WHEN status = 'error' THEN 0.0 ELSE COALESCE(score, 0.0) END, "
+        f"COALESCE(cost_usd, 0.0) FROM results WHERE run_id = ? AND {GRADED} "
+        f"ORDER BY {keys}, rowid",
+        (run_id,),
+    )
+    out = {}
+    for key, rows in itertools.groupby(cur, key=lambda r: r[:width]):
+        scores, costs = array("d"), array("d")
+        for r in rows:
+            scores.append(r[width])
+            costs.append(r[width + 1])
+        out[tuple(key)] = (pairwise_sum(scores), pairwise_sum(costs))
+    return out
+
+
+def _percentiles(
+    store: Store, run_id: str, by: Sequence[str], column: str, qs: Sequence[float]
+) -> dict[tuple[Any, ...], dict[float, float | None]]:
+    return {
+        group.key: {q: group.percentile(q) for q in qs}
+        for group in sorted_values(store, run_id, by, column)
+    }
+
+
+def leaderboard_store(store: Store, run_id: str) -> list[dict[str, Any]]:
+    """One row per model, best pass rate first (ties: lower cost per pass first)."""
+    return sort_leaderboard(summarize_store(store, run_id, ["model"]))
+
+
+def summary_store(store: Store, run_id: str) -> list[dict[str, Any]]:
+    """The ``summary.csv`` rows (``SUMMARY_COLUMNS``): model rows, then spec x model rows."""
+    out = [
+        {"scope": "model", "spec": "", **row} for row in summarize_store(store, run_id, ["model"])
+    ]
+    out += [
+        {"scope": "spec_model", **row} for row in summarize_store(store, run_id, ["spec", "model"])
+    ]
+    return [{name: row[name] for name in SUMMARY_COLUMNS} for row in out]
+
+
+def pairwise_store(store: Store, run_id: str) -> list[PairResult]:
+    """Every pair of graded models compared on the (spec, case, attempt) keys both ran."""
+    models = [
+        r[0]
+        for r in store.db.execute(
+            f"SELECT DISTINCT model FROM results WHERE run_id = ? AND {GRADED} ORDER BY model",
+            (run_id,),
+        )
+    ]
+    # one row per key and model (passed if any record of it passed), then a self-join
+    store.db.execute("DROP TABLE IF EXISTS temp.report_outcome")
+    store.db.execute(
+        "CREATE TEMP TABLE report_outcome AS SELECT spec, case_id, attempt, model, "
+        f"MAX(status = 'passed') AS passed FROM results WHERE run_id = ? AND {GRADED} "
+        "GROUP BY spec, case_id, attempt, model",
+        (run_id,),
+    )
+    try:
+        store.db.execute(
+            "CREATE INDEX temp.report_outcome_key ON report_outcome (spec, case_id, attempt)"
+        )
+        counts = {
+            (a, b): (shared, wins, losses)
+            for a, b, shared, wins, losses in store.db.execute(
+                "SELECT x.model, y.model, COUNT(*), SUM(x.passed AND NOT y.passed), "
+                "SUM(y.passed AND NOT x.passed) FROM report_outcome x JOIN report_outcome y "
+                "ON x.spec = y.spec AND x.case_id = y.case_id AND x.attempt = y.attempt "
+                "AND x.model < y.model GROUP BY x.model, y.model"
+            )
+        }
+    finally:
+        store.db.execute("DROP TABLE IF EXISTS temp.report_outcome")
+    results = []
+    for a, b in itertools.combinations(models, 2):
+        shared, wins, losses = (int(v or 0) for v in counts.get((a, b), (0, 0, 0)))
+        results.append(
+            PairResult(
+                a=str(a),
+                b=str(b),
+                shared=shared,
+                wins=wins,
+                losses=losses,
+                ties=shared - wins - losses,
+                p_value=mcnemar_exact(wins, losses),
+            )
+        )
+    return results
+
+
+@dataclass(slots=True)
+class RunCounts:
+    """What the report's run section says about the results as a whole."""
+
+    total: int
+    recorded: int
+    models: list[str] = field(default_factory=list)
+    replayed_models: set[str] = field(default_factory=set)
+
+
+def run_counts(store: Store, run_id: str) -> RunCounts:
+    """Results, how many replayed their timings, and the models (sorted) of a run."""
+    total, recorded = store.db.execute(
+        "SELECT COUNT(*), COALESCE(SUM(timings_recorded), 0) FROM results WHERE run_id = ?",
+        (run_id,),
+    ).fetchone()
+    models = [
+        r[0]
+        for r in store.db.execute(
+            "SELECT DISTINCT model FROM results WHERE run_id = ? ORDER BY model", (run_id,)
+        )
+    ]
+    replayed = {
+        r[0]
+        for r in store.db.execute(
+            "SELECT DISTINCT model FROM results WHERE run_id = ? AND timings_recorded",
+            (run_id,),
+        )
+    }
+    return RunCounts(int(total), int(recorded), models, replayed)

@@ -1,0 +1,113 @@
+"""Write a run's report files straight from the store, in flat memory at any size.
+
+Every table and chart comes from SQL aggregates (``harness.report.aggregates``), the
+matrix embeds at most a capped selection (``harness.report.matrix``), and the results
+files are streamed from a cursor (``harness.report.results_files``). pandas is not
+imported on this path.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from harness.report.aggregates import (
+    leaderboard_store,
+    pairwise_store,
+    run_counts,
+    sorted_values,
+    summary_store,
+)
+from harness.report.charts import LatencyRow, accuracy_vs_cost, latency_chart
+from harness.report.html import _leaderboard_rows, _run_meta, render_page
+from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
+from harness.report.measures import SUMMARY_COLUMNS
+from harness.report.results_files import write_results_files
+from harness.store.sqlite import Store
+
+
+def render_store_report(
+    store: Store,
+    run_id: str,
+    *,
+    max_results: int = MATRIX_RESULTS,
+    max_bytes: int = MATRIX_BYTES,
+) -> str:
+    """The whole ``report.html`` of a run in ``store``, as ``render_report`` draws it from a
+    frame, with the matrix capped at ``max_results`` results and ``max_bytes`` of text."""
+    counts = run_counts(store, run_id)
+    meta = _run_meta(
+        store.run(run_id),
+        run_id=run_id,
+        recorded=counts.recorded,
+        total=counts.total,
+        models=counts.models,
+    )
+    board = leaderboard_store(store, run_id)
+    latency = [
+        LatencyRow.of(str(group.key[0]), group.values)
+        for group in sorted_values(store, run_id, ["model"], "latency_ms")
+    ]
+    matrix = matrix_data(store, run_id, max_results=max_results, max_bytes=max_bytes)
+    payload = matrix.payload
+    left_out: dict[str, Any] | None = None
+    if matrix.capped:
+        payload = {**payload, "total": matrix.total}
+        left_out = {
+            "shown": payload["n"],
+            "cap": max_results,
+            "megabytes": f"{max_bytes / 1e6:g}",
+            "kinds": matrix.left,
+        }
+    return render_page(
+        meta,
+        board=_leaderboard_rows(board),
+        cost_chart=accuracy_vs_cost(board),
+        latency_chart=latency_chart(
+            latency, replayed=counts.replayed_models, recorded=meta["timings"] != "live"
+        ),
+        pairs=pairwise_store(store, run_id) if len(counts.models) > 1 else [],
+        payload=payload,
+        total=counts.total,
+        left_out=left_out,
+    )
+
+
+def write_summary_csv(store: Store, run_id: str, path: Path) -> Path:
+    """``summary.csv``: one row per model and per spec x model (``SUMMARY_COLUMNS``).
+
+    Written as pandas' ``to_csv`` writes ``tables.summary_frame``: unknown values empty,
+    floats as ``repr``, booleans ``True``/``False``.
+    """
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f, lineterminator="\n")
+        writer.writerow(SUMMARY_COLUMNS)
+        for row in summary_store(store, run_id):
+            writer.writerow(["" if row[c] is None else row[c] for c in SUMMARY_COLUMNS])
+    return path
+
+
+def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
+    """Write ``report.html``, ``summary.csv``, ``results.csv`` and ``results.json`` (and
+    ``results.parquet`` when pyarrow is installed).
+
+    Args:
+        store: The results store holding the run.
+        run_id: The run to report on.
+        out_dir: The run's report folder (created if needed).
+
+    Returns:
+        The written paths by kind: ``html``, ``summary``, ``results_csv``,
+        ``results_json`` and, with pyarrow, ``results_parquet``.
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    html_path = out_dir / "report.html"
+    html_path.write_text(render_store_report(store, run_id), encoding="utf-8")
+    paths = {
+        "html": html_path,
+        "summary": write_summary_csv(store, run_id, out_dir / "summary.csv"),
+    }
+    for path in write_results_files(store, run_id, out_dir):
+        paths["results_" + path.suffix.lstrip(".")] = path
+    return paths
