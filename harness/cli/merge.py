@@ -37,12 +37,14 @@ def command(
     reports/<run-id>/ (or --out).
     """
     info = merge_stores(list(stores), into, run_id=run_id or new_run_id(), source_run_ids=runs)
-    from harness.report.results_files import write_results_files
+    from harness.report.results_files import write_parquet, write_results_files
 
     out_dir = out or ctx.config.reports_dir / info.run_id
     with Store.open(into) as store:
         count = store.count(info.run_id)
         files = write_results_files(store, info.run_id, out_dir)
+    parquet = write_parquet(files[0], out_dir / "results.parquet")
+    files += [parquet] if parquet is not None else []
     click.echo(
         f"merged {len(info.params.get('merged_from', []))} run(s), {count} result(s) "
         f"into run {info.run_id} in {into}"

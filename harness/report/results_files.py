@@ -56,8 +56,7 @@ def _json_row(row: tuple[Any, ...], keys: tuple[str, ...], kinds: tuple[int, ...
 def write_results_files(
     store: Store, run_id: str, out_dir: Path, *, chunk_size: int = CHUNK
 ) -> list[Path]:
-    """Write ``results.csv`` and ``results.json`` for a run into ``out_dir`` (and
-    ``results.parquet`` when pyarrow is installed); returns the paths.
+    """Write ``results.csv`` and ``results.json`` for a run into ``out_dir``; returns the paths.
 
     Columns are the :class:`ResultRecord` fields, in their order; ``results.json`` is
     ``{"run": {...RunInfo...}, "results": [{...}, ...]}``. Rows stream from a store
@@ -69,7 +68,6 @@ def write_results_files(
     keys = tuple(json.dumps(f) for f in RESULT_FIELDS)
     kinds = tuple(1 if f in JSON_FIELDS else 2 if f in BOOL_FIELDS else 0 for f in RESULT_FIELDS)
     bools = [i for i, f in enumerate(RESULT_FIELDS) if f in BOOL_FIELDS]
-    parquet = ParquetSink.open(out_dir / "results.parquet")
     with (
         csv_path.open("w", encoding="utf-8", newline="") as csv_file,
         json_path.open("w", encoding="utf-8") as json_file,
@@ -79,18 +77,12 @@ def write_results_files(
         run = json.dumps(dataclasses.asdict(info), ensure_ascii=False, default=str)
         json_file.write(f'{{"run": {run}, "results": [')
         separator = "\n"
-        try:
-            for rows in store.iter_rows(run_id, batch=chunk_size):
-                json_file.write(separator + ",\n".join(_json_row(r, keys, kinds) for r in rows))
-                separator = ",\n"
-                writer.writerows(_csv_row(r, bools) for r in rows)
-                if parquet is not None:
-                    parquet.write(rows)
-        finally:
-            if parquet is not None:
-                parquet.close()
+        for rows in store.iter_rows(run_id, batch=chunk_size):
+            json_file.write(separator + ",\n".join(_json_row(r, keys, kinds) for r in rows))
+            separator = ",\n"
+            writer.writerows(_csv_row(r, bools) for r in rows)
         json_file.write("\n]}\n")
-    return [csv_path, json_path] + ([parquet.path] if parquet is not None else [])
+    return [csv_path, json_path]
 
 
 def _csv_row(row: tuple[Any, ...], bools: list[int]) -> list[Any]:
@@ -101,47 +93,36 @@ def _csv_row(row: tuple[Any, ...], bools: list[int]) -> list[Any]:
     return out
 
 
-class ParquetSink:
-    """``results.parquet``, written a row group per batch; only when pyarrow is installed.
+def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 22) -> Path | None:
+    """``results.parquet`` from ``results.csv``, streamed batch by batch; None (and no file)
+    when pyarrow is not installed.
 
-    Columns and order as ``results.csv``: JSON values as JSON text, booleans as booleans.
+    Columns and order as the CSV, typed (``RESULT_TYPES``): JSON values as JSON text,
+    booleans as booleans, missing values and empty text as null. Read through pyarrow's
+    own CSV reader: building arrays from Python objects would import pandas, which
+    ``harness run`` otherwise never loads.
     """
-
-    def __init__(self, path: Path, writer: Any, schema: Any) -> None:
-        self.path = path
-        self.writer = writer
-        self.schema = schema
-
-    @classmethod
-    def open(cls, path: Path) -> ParquetSink | None:
-        """A sink writing ``path``; None (and no file) when pyarrow is not installed."""
-        try:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-        except ImportError:
-            path.unlink(missing_ok=True)  # never leave a stale file from an earlier write
-            return None
-        types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
-        schema = pa.schema([(name, types[RESULT_TYPES[name]]) for name in RESULT_FIELDS])
-        return cls(path, pq.ParquetWriter(path, schema), schema)
-
-    def write(self, rows: list[tuple[Any, ...]]) -> None:
-        """Append one batch of raw store rows as a row group."""
+    try:
         import pyarrow as pa
-
-        columns = list(zip(*rows, strict=True)) if rows else [() for _ in RESULT_FIELDS]
-        arrays = []
-        for name, values in zip(RESULT_FIELDS, columns, strict=True):
-            kind = RESULT_TYPES[name]
-            if kind == "bool":
-                values = tuple(bool(v) for v in values)
-            elif kind == "float":
-                values = tuple(None if v is None else float(v) for v in values)
-            elif kind == "int":
-                values = tuple(None if v is None else int(v) for v in values)
-            arrays.append(pa.array(values, type=self.schema.field(name).type))
-        self.writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
-
-    def close(self) -> None:
-        """Finish the file."""
-        self.writer.close()
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+    except ImportError:
+        path.unlink(missing_ok=True)  # never leave a stale file from an earlier write
+        return None
+    types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
+    schema = pa.schema([(name, types[RESULT_TYPES[name]]) for name in RESULT_FIELDS])
+    reader = pacsv.open_csv(
+        csv_path,
+        read_options=pacsv.ReadOptions(block_size=block_size),
+        convert_options=pacsv.ConvertOptions(
+            column_types=schema,
+            null_values=[""],  # "null" or "N/A" in an output is text, not a missing value
+            strings_can_be_null=True,
+            true_values=["True"],
+            false_values=["False"],
+        ),
+    )
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+    return path

@@ -23,7 +23,7 @@ from harness.report.charts import LatencyRow, accuracy_vs_cost, latency_chart
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
 from harness.report.measures import SUMMARY_COLUMNS
-from harness.report.results_files import write_results_files
+from harness.report.results_files import write_parquet, write_results_files
 from harness.store.sqlite import Store
 
 
@@ -108,6 +108,9 @@ def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
         "html": html_path,
         "summary": write_summary_csv(store, run_id, out_dir / "summary.csv"),
     }
-    for path in write_results_files(store, run_id, out_dir):
-        paths["results_" + path.suffix.lstrip(".")] = path
+    csv_path, json_path = write_results_files(store, run_id, out_dir)
+    paths.update(results_csv=csv_path, results_json=json_path)
+    parquet = write_parquet(csv_path, out_dir / "results.parquet")
+    if parquet is not None:
+        paths["results_parquet"] = parquet
     return paths

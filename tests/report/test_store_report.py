@@ -1,0 +1,236 @@
+"""Report files from the store (SQL aggregates, cursors, a capped matrix) say exactly what
+the pandas path says about the same results."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harness.report.aggregates import leaderboard_store, pairwise_store, summary_store
+from harness.report.html import render_report
+from harness.report.matrix import KINDS, matrix_data
+from harness.report.tables import leaderboard, pairwise, summary_frame
+from harness.report.write import render_store_report, write_reports
+from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
+from harness.store.sqlite import Store
+from tests.report.fixtures import demo_records, frame_of, mixed_records, record, run_info
+
+DATA = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
+GENERATED = re.compile(r"Report generated [^<]* from")
+
+
+def _store(path: Path, records: list[ResultRecord], info: RunInfo | None = None) -> Store:
+    store = Store.open(path)
+    store.start_run(info or run_info())
+    store.write(records)
+    return store
+
+
+@pytest.fixture(
+    params=[pytest.param(mixed_records, id="mixed"), pytest.param(demo_records, id="demo")]
+)
+def run(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, pd.DataFrame]]:
+    """A fixture run in a store, and the same run as a normalized frame."""
+    records = request.param()
+    with _store(tmp_path / "h.db", records) as store:
+        yield store, frame_of(records)
+
+
+def _plain(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """None for NaN and numpy scalars as Python ones, so two tables compare by value."""
+    out = []
+    for row in rows:
+        clean = {}
+        for key, value in row.items():
+            if hasattr(value, "item"):
+                value = value.item()
+            if isinstance(value, float) and math.isnan(value):
+                value = None
+            clean[key] = value
+        out.append(clean)
+    return out
+
+
+def test_summary_rows_equal_the_pandas_tables_to_the_last_digit(
+    run: tuple[Store, pd.DataFrame],
+) -> None:
+    store, frame = run
+    expected = _plain(summary_frame(frame).to_dict("records"))
+    assert _plain(summary_store(store, "run-1")) == expected
+
+
+def test_summary_csv_is_byte_for_byte_what_pandas_writes(
+    run: tuple[Store, pd.DataFrame], tmp_path: Path
+) -> None:
+    store, frame = run
+    paths = write_reports(store, "run-1", tmp_path / "out")
+    assert paths["summary"].read_text() == summary_frame(frame).to_csv(index=False)
+
+
+def test_leaderboard_order_and_pairs_equal_the_pandas_tables(
+    run: tuple[Store, pd.DataFrame],
+) -> None:
+    store, frame = run
+    board = leaderboard_store(store, "run-1")
+    assert _plain(board) == _plain(leaderboard(frame).to_dict("records"))
+    assert pairwise_store(store, "run-1") == pairwise(frame)
+
+
+def test_report_html_equals_the_one_drawn_from_a_frame(run: tuple[Store, pd.DataFrame]) -> None:
+    store, frame = run
+    from_store = GENERATED.sub("", render_store_report(store, "run-1"))
+    from_frame = GENERATED.sub("", render_report(run_info(), frame))
+    assert from_store == from_frame
+
+
+statuses = st.sampled_from([PASSED, PASSED, FAILED, ERROR, SKIPPED])
+results = st.lists(
+    st.tuples(
+        st.sampled_from(["a:m", "b:m", "c:m"]),
+        st.integers(0, 6),
+        st.integers(1, 2),
+        statuses,
+        st.none() | st.floats(0, 1),
+        st.none() | st.floats(0, 0.01, allow_subnormal=False),
+        st.none() | st.floats(1, 5000),
+    ),
+    min_size=1,
+    max_size=60,
+    unique_by=lambda t: (t[0], t[1], t[2]),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(rows=results)
+def test_any_run_summarizes_the_same_from_the_store_and_from_a_frame(
+    rows: list[tuple[str, int, int, str, float | None, float | None, float | None]],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    records = [
+        record(
+            m,
+            f"c{c}",
+            status,
+            attempt=a,
+            spec=f"s{c % 2}",
+            score=score,
+            cost_usd=cost,
+            latency_ms=latency,
+        )
+        for m, c, a, status, score, cost, latency in rows
+    ]
+    with _store(tmp_path_factory.mktemp("h") / "h.db", records) as store:
+        assert _plain(summary_store(store, "run-1")) == _plain(
+            summary_frame(frame_of(records)).to_dict("records")
+        )
+        assert pairwise_store(store, "run-1") == pairwise(frame_of(records))
+
+
+def _capped_run() -> list[ResultRecord]:
+    """40 cases on two models: 5 where the models disagree, 10 both failing, 25 both passing."""
+    out = []
+    for i in range(40):
+        a = FAILED if 5 <= i < 15 else PASSED
+        b = FAILED if i < 15 else PASSED
+        out += [record("a:m", f"c{i:02d}", a), record("b:m", f"c{i:02d}", b)]
+    return out
+
+
+def test_a_capped_matrix_holds_disagreements_then_failures_and_counts_the_rest(
+    tmp_path: Path,
+) -> None:
+    with _store(tmp_path / "h.db", _capped_run()) as store:
+        matrix = matrix_data(store, "run-1", max_results=24)
+    payload = matrix.payload
+    s = payload["s"]
+    cases = sorted({s[i] for i in payload["case"]})
+    # 5 disagreements (10 results) first, then 7 failing cases (14 results): 24
+    assert cases == [f"c{i:02d}" for i in range(12)]
+    assert payload["n"] == 24 and matrix.total == 80 and matrix.capped
+    left = {k.kind: (k.cases, k.results) for k in matrix.left}
+    assert left == {KINDS[1]: (3, 6), KINDS[2]: (25, 50)}
+    assert matrix.left_results == 56 and matrix.left_cases == 28
+
+
+def test_the_page_says_what_it_left_out_and_where_it_is(tmp_path: Path) -> None:
+    with _store(tmp_path / "h.db", _capped_run()) as store:
+        html = render_store_report(store, "run-1", max_results=24)
+    note = re.search(r'<p class="note" id="matrix-left-out">(.*?)</p>', html, re.S)
+    assert note is not None
+    text = note.group(1)
+    for phrase in ("24 of the run's 80 results", "3 case(s) with failures or errors (6 results)",
+                   "25 case(s) where every attempt passed or was skipped (50 results)",
+                   "results.csv and results.json", "harness report run-1"):  # fmt: skip
+        assert phrase in text, phrase
+    found = DATA.search(html)
+    assert found is not None
+    data = json.loads(found.group(1))
+    assert (data["n"], data["total"]) == (24, 80)
+
+
+def test_an_uncapped_page_has_no_note(tmp_path: Path) -> None:
+    with _store(tmp_path / "h.db", _capped_run()) as store:
+        html = render_store_report(store, "run-1")
+    assert "matrix-left-out" not in html
+
+
+def test_long_texts_cap_the_matrix_by_size_too(tmp_path: Path) -> None:
+    records = [record("m", f"c{i}", FAILED, output=f"{i} " + "x" * 50_000) for i in range(20)]
+    with _store(tmp_path / "h.db", records) as store:
+        matrix = matrix_data(store, "run-1", max_bytes=200_000)
+    assert 3 <= matrix.payload["n"] < 20
+    assert sum(len(t) for t in matrix.payload["s"]) < 300_000
+    assert matrix.left_results == 20 - matrix.payload["n"]
+
+
+def test_results_parquet_holds_every_row_typed(tmp_path: Path) -> None:
+    pytest.importorskip("pyarrow")
+    with _store(tmp_path / "h.db", mixed_records()) as store:
+        paths = write_reports(store, "run-1", tmp_path / "out")
+    table = pd.read_parquet(paths["results_parquet"])
+    csv = pd.read_csv(paths["results_csv"])
+    assert list(table.columns) == list(csv.columns)
+    assert len(table) == len(mixed_records())
+    assert table["repaired"].dtype == bool
+    assert table["attempt"].dtype == "int64"
+    assert json.loads(table["verdicts"][0]) == mixed_records()[0].verdicts
+
+
+def test_without_pyarrow_there_is_no_parquet_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "results.parquet").write_text("stale")
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # what an environment without it does
+    with _store(tmp_path / "h.db", mixed_records()) as store:
+        paths = write_reports(store, "run-1", out)
+    assert "results_parquet" not in paths
+    assert not (out / "results.parquet").exists()
+
+
+def test_writing_the_report_files_never_imports_pandas(tmp_path: Path) -> None:
+    with _store(tmp_path / "h.db", demo_records(20)):
+        pass
+    code = (
+        "import sys; from pathlib import Path; from harness.report import write_reports; "
+        "from harness.store.sqlite import Store; "
+        f"s = Store.open(Path({str(tmp_path / 'h.db')!r})); "
+        f"write_reports(s, 'run-1', Path({str(tmp_path / 'out')!r})); "
+        "print('pandas' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"
+    assert (tmp_path / "out" / "report.html").is_file()
