@@ -122,8 +122,7 @@ def run_sizes(sizes: Sequence[int]) -> list[Point]:
         small, big = points[0], points[-1]
         growth = big.us_per_item / small.us_per_item
         print(
-            f"time per item at {big.items:,} is {growth:.2f}x that at {small.items:,} "
-            "(1.0 = flat)"
+            f"time per item at {big.items:,} is {growth:.2f}x that at {small.items:,} (1.0 = flat)"
         )
         print(
             f"at {big.items:,}: peak RSS of harness run {big.run_rss_mb:,.0f} MB "

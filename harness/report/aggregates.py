@@ -11,6 +11,7 @@ every row. A test checks both paths give the same tables.
 from __future__ import annotations
 
 import itertools
+import math
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,6 @@ from harness.report.measures import SUMMARY_COLUMNS, PairResult, sort_leaderboar
 from harness.report.stats import (
     mcnemar_exact,
     pairwise_sum,
-    percentile_sorted,
     wilson_interval,
 )
 from harness.store.sqlite import Store
@@ -39,32 +39,71 @@ def _by(by: Sequence[str]) -> str:
 
 
 @dataclass(slots=True)
-class SortedValues:
-    """One group's non-missing values of a column, sorted ascending."""
+class Quantiles:
+    """One group's sorted graded values of a column, as far as the report needs them:
+    how many there are and the values at the positions asked for (0-based)."""
 
     key: tuple[Any, ...]
-    values: array[float]
+    count: int
+    at: dict[int, float]
 
     def percentile(self, q: float) -> float | None:
         """The ``q``-th percentile (0-100), as ``stats.percentile`` computes it."""
-        return percentile_sorted(self.values, q)
+        if not self.count:
+            return None
+        pos = (self.count - 1) * q / 100
+        lo, hi = math.floor(pos), math.ceil(pos)
+        return self.at[lo] + (self.at[hi] - self.at[lo]) * (pos - lo)
+
+    def every(self, step: int) -> list[float]:
+        """Every ``step``-th value from the smallest (those asked for with ``strip``)."""
+        return [self.at[i] for i in range(0, self.count, step)]
+
+    @property
+    def top(self) -> float:
+        """The largest value."""
+        return self.at[self.count - 1]
 
 
-def sorted_values(
-    store: Store, run_id: str, by: Sequence[str], column: str
-) -> Iterator[SortedValues]:
-    """Each group's graded, non-missing ``column`` values, sorted, one group at a time."""
+def quantiles(
+    store: Store,
+    run_id: str,
+    by: Sequence[str],
+    column: str,
+    qs: Sequence[int],
+    *,
+    strip: int | None = None,
+) -> Iterator[Quantiles]:
+    """Per group of ``by``, the graded non-missing ``column`` values that the percentiles
+    ``qs`` read (and, with ``strip``, every ``max(1, n // strip)``-th value and the
+    largest): SQLite sorts and numbers each group, only the values asked for come back."""
     if column not in ("latency_ms", "ttft_ms"):
         raise ValueError(f"no percentiles of {column!r}")
     keys = _by(by)
+    width = len(by)
+    wanted = []
+    for q in qs:
+        pos = f"(n - 1) * {int(q)} / 100.0"
+        wanted.append(f"i = CAST({pos} AS INTEGER)")
+        wanted.append(f"i = CAST({pos} AS INTEGER) + ({pos} > CAST({pos} AS INTEGER))")
+    if strip is not None:
+        wanted.append(f"i % MAX(1, n / {int(strip)}) = 0")
+        wanted.append("i = n - 1")
     cur = store.db.execute(
-        f"SELECT {keys}, {column} FROM results WHERE run_id = ? AND {GRADED} "
-        f"AND {column} IS NOT NULL ORDER BY {keys}, {column}",
+        f"SELECT {keys}, n, i, v FROM (SELECT {keys}, {column} AS v, "
+        f"ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {column}) - 1 AS i, "
+        f"COUNT(*) OVER (PARTITION BY {keys}) AS n "
+        f"FROM results WHERE run_id = ? AND {GRADED} AND {column} IS NOT NULL) "
+        f"WHERE {' OR '.join(wanted) or '0'} ORDER BY {keys}, i",
         (run_id,),
     )
-    width = len(by)
     for key, rows in itertools.groupby(cur, key=lambda r: r[:width]):
-        yield SortedValues(tuple(key), array("d", (float(r[width]) for r in rows)))
+        at: dict[int, float] = {}
+        count = 0
+        for r in rows:
+            count = int(r[width])
+            at[int(r[width + 1])] = float(r[width + 2])
+        yield Quantiles(tuple(key), count, at)
 
 
 def summarize_store(store: Store, run_id: str, by: Sequence[str]) -> list[dict[str, Any]]:
@@ -166,11 +205,11 @@ def _float_sums(
 
 
 def _percentiles(
-    store: Store, run_id: str, by: Sequence[str], column: str, qs: Sequence[float]
-) -> dict[tuple[Any, ...], dict[float, float | None]]:
+    store: Store, run_id: str, by: Sequence[str], column: str, qs: Sequence[int]
+) -> dict[tuple[Any, ...], dict[int, float | None]]:
     return {
         group.key: {q: group.percentile(q) for q in qs}
-        for group in sorted_values(store, run_id, by, column)
+        for group in quantiles(store, run_id, by, column, qs)
     }
 
 

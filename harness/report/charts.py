@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 MAX_STRIP_POINTS = 200
+LATENCY_QUANTILES = (5, 25, 50, 75, 95)
 
 
 def _el(tag: str, children: Sequence[str] = (), **attrs: object) -> Markup:
@@ -201,7 +202,7 @@ class LatencyRow:
         step = max(1, len(ordered) // MAX_STRIP_POINTS)
         return cls(
             model,
-            {k: percentile_sorted(ordered, k) or 0.0 for k in (5, 25, 50, 75, 95)},
+            {k: percentile_sorted(ordered, k) or 0.0 for k in LATENCY_QUANTILES},
             [ordered[i] for i in range(0, len(ordered), step)],
             ordered[-1],
         )

@@ -15,11 +15,17 @@ from typing import Any
 from harness.report.aggregates import (
     leaderboard_store,
     pairwise_store,
+    quantiles,
     run_counts,
-    sorted_values,
     summary_store,
 )
-from harness.report.charts import LatencyRow, accuracy_vs_cost, latency_chart
+from harness.report.charts import (
+    LATENCY_QUANTILES,
+    MAX_STRIP_POINTS,
+    LatencyRow,
+    accuracy_vs_cost,
+    latency_chart,
+)
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
 from harness.report.measures import SUMMARY_COLUMNS
@@ -46,8 +52,15 @@ def render_store_report(
     )
     board = leaderboard_store(store, run_id)
     latency = [
-        LatencyRow.of(str(group.key[0]), group.values)
-        for group in sorted_values(store, run_id, ["model"], "latency_ms")
+        LatencyRow(
+            str(group.key[0]),
+            {q: group.percentile(q) or 0.0 for q in LATENCY_QUANTILES},
+            group.every(max(1, group.count // MAX_STRIP_POINTS)),
+            group.top,
+        )
+        for group in quantiles(
+            store, run_id, ["model"], "latency_ms", LATENCY_QUANTILES, strip=MAX_STRIP_POINTS
+        )
     ]
     matrix = matrix_data(store, run_id, max_results=max_results, max_bytes=max_bytes)
     payload = matrix.payload

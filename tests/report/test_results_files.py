@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -62,3 +64,30 @@ def test_empty_run_still_writes_headers(tmp_path: Path) -> None:
 )
 def test_json_scalar_writes_exactly_what_json_dumps_writes(value: object) -> None:
     assert json_scalar(value) == json.dumps(value, ensure_ascii=False)
+
+
+@given(
+    st.text(alphabet=st.characters(blacklist_categories=["Cs"]))
+)  # SQLite stores no lone surrogates
+def test_sqlite_json_quote_writes_exactly_what_json_dumps_writes(value: str) -> None:
+    # results.json has SQLite quote its text cells: they must be json.dumps's output
+    db = sqlite3.connect(":memory:")
+    assert db.execute("SELECT json_quote(?)", (value,)).fetchone()[0] == json.dumps(
+        value, ensure_ascii=False
+    )
+
+
+def test_results_json_rows_are_json_dumps_of_the_records(tmp_path: Path) -> None:
+    from tests.report.fixtures import mixed_records
+
+    records = mixed_records()
+    with Store.open(tmp_path / "h.db") as store:
+        store.start_run(RunInfo("run-1", started_at=1.0))
+        store.write(records)
+        _, json_path = write_results_files(store, "run-1", tmp_path / "out", chunk_size=4)
+    rows = json.loads(json_path.read_text())["results"]
+    assert rows == [json.loads(json.dumps(dataclasses.asdict(r), default=str)) for r in records]
+    # results.csv reads back to the same cells
+    frame = pd.read_csv(tmp_path / "out" / "results.csv", keep_default_na=False)
+    assert list(frame["item_id"]) == [r.item_id for r in records]
+    assert list(frame["repaired"]) == [r.repaired for r in records]
