@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from harness.report.aggregates import (
-    leaderboard_store,
     pairwise_store,
     quantiles,
     run_counts,
-    summary_store,
+    summarize_store,
 )
 from harness.report.charts import (
     LATENCY_QUANTILES,
@@ -28,7 +27,7 @@ from harness.report.charts import (
 )
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
-from harness.report.measures import SUMMARY_COLUMNS
+from harness.report.measures import SUMMARY_COLUMNS, sort_leaderboard
 from harness.report.results_files import write_parquet, write_results_files
 from harness.store.sqlite import Store
 
@@ -39,6 +38,7 @@ def render_store_report(
     *,
     max_results: int = MATRIX_RESULTS,
     max_bytes: int = MATRIX_BYTES,
+    summary: Summaries | None = None,
 ) -> str:
     """The whole ``report.html`` of a run in ``store``, as ``render_report`` draws it from a
     frame, with the matrix capped at ``max_results`` results and ``max_bytes`` of text."""
@@ -50,7 +50,8 @@ def render_store_report(
         total=counts.total,
         models=counts.models,
     )
-    board = leaderboard_store(store, run_id)
+    per_model = summarize_store(store, run_id, ["model"]) if summary is None else summary[0]
+    board = sort_leaderboard(per_model)
     latency = [
         LatencyRow(
             str(group.key[0]),
@@ -87,7 +88,21 @@ def render_store_report(
     )
 
 
-def write_summary_csv(store: Store, run_id: str, path: Path) -> Path:
+Summaries = tuple[list[dict[str, Any]], list[dict[str, Any]]]
+"""The per-model and the per spec x model summary rows (``summarize_store``)."""
+
+
+def summaries(store: Store, run_id: str) -> Summaries:
+    """Both summaries of a run: report.html and summary.csv read the same ones."""
+    return (
+        summarize_store(store, run_id, ["model"]),
+        summarize_store(store, run_id, ["spec", "model"]),
+    )
+
+
+def write_summary_csv(
+    store: Store, run_id: str, path: Path, *, summary: Summaries | None = None
+) -> Path:
     """``summary.csv``: one row per model and per spec x model (``SUMMARY_COLUMNS``).
 
     Written as pandas' ``to_csv`` writes ``tables.summary_frame``: unknown values empty,
@@ -96,7 +111,10 @@ def write_summary_csv(store: Store, run_id: str, path: Path) -> Path:
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
         writer.writerow(SUMMARY_COLUMNS)
-        for row in summary_store(store, run_id):
+        per_model, per_spec = summary or summaries(store, run_id)
+        rows = [{"scope": "model", "spec": "", **row} for row in per_model]
+        rows += [{"scope": "spec_model", **row} for row in per_spec]
+        for row in rows:
             writer.writerow(["" if row[c] is None else row[c] for c in SUMMARY_COLUMNS])
     return path
 
@@ -116,10 +134,11 @@ def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "report.html"
-    html_path.write_text(render_store_report(store, run_id), encoding="utf-8")
+    summary = summaries(store, run_id)
+    html_path.write_text(render_store_report(store, run_id, summary=summary), encoding="utf-8")
     paths = {
         "html": html_path,
-        "summary": write_summary_csv(store, run_id, out_dir / "summary.csv"),
+        "summary": write_summary_csv(store, run_id, out_dir / "summary.csv", summary=summary),
     }
     csv_path, json_path = write_results_files(store, run_id, out_dir)
     paths.update(results_csv=csv_path, results_json=json_path)
