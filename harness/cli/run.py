@@ -14,7 +14,6 @@ from harness.cli.common import Context, store_option
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
 from harness.runner.cache import DEFAULT_TTL
-from harness.runner.dryrun import dry_run_table, estimate_run
 from harness.runner.expand import Selection, parse_shard
 from harness.runner.run import Runner, RunOptions, new_run_id
 from harness.runner.summary import print_summary
@@ -154,6 +153,8 @@ def command(
     )
     specs = _load(paths, config)
     if dry_run:
+        from harness.runner.dryrun import dry_run_table, estimate_run
+
         stdout.print(dry_run_table(estimate_run(specs, selection, config)))
         return
     mode = _record_mode(record_mode, config)

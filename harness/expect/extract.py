@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import json_repair
-
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 _STARTS = re.compile(r"[\[{]")
 _DECODER = json.JSONDecoder()
@@ -102,6 +100,8 @@ def _repair(text: str) -> Extracted:
     m = _STARTS.search(text)
     if m is None:
         return Extracted(error="no JSON object or array found in the output")
+    import json_repair  # here: only output that needs repair pays for it
+
     try:
         value = json_repair.repair_json(text[m.start() :], return_objects=True)
     except Exception as exc:  # the repair library must never take a run down

@@ -14,8 +14,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import jsonschema
-
 Number = (int, float)
 
 
@@ -320,6 +318,8 @@ def _path_problem(path: str) -> str | None:
 
 
 def _schema_problems(schema: Mapping[str, Any]) -> list[str]:
+    import jsonschema  # here: only specs with a schema pay for it at start-up
+
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     return [
         f"invalid JSON Schema at {e.json_path}: {e.message}"

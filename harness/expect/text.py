@@ -12,8 +12,6 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
-
 from harness.expect.common import Context, Outcome, as_text, show, type_name
 from harness.spec.types import Assertion
 
@@ -208,6 +206,8 @@ def length(a: Assertion, subject: Any, ctx: Context) -> Outcome:
 
 def similar(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Normalized Levenshtein similarity to ``value`` reaches the threshold (default 0.8)."""
+    from rapidfuzz.distance import Levenshtein  # here: only `similar` pays for it
+
     want, got = _text(a, a.value), _text(a, subject)
     score = float(Levenshtein.normalized_similarity(want, got))
     need = a.threshold if a.threshold is not None else 0.8

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jsonschema
 from pydantic import BaseModel
 
 from harness.config import ProjectConfig
@@ -393,6 +392,8 @@ def _schema(
             c.at(("schema", "model"), f"{ref!r} is not a pydantic model class")
             return None, ref
         return obj.model_json_schema(), ref
+    import jsonschema  # here: most runs have no schema, and it costs start-up time
+
     validator = jsonschema.validators.validator_for(value, default=jsonschema.Draft202012Validator)
     for error in validator(validator.META_SCHEMA).iter_errors(value):
         where: PathKey = ("schema", *error.absolute_path)
