@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
 import math
 from collections.abc import Iterator
@@ -61,13 +62,41 @@ def _json_select() -> tuple[str, str, list[int]]:
     return ", ".join(cells), template, floats
 
 
-def _csv_select() -> str:
-    """The SELECT list of a results.csv row: booleans as ``True``/``False``, the rest as
-    stored (the csv module writes None as an empty cell and floats as ``repr``)."""
-    return ", ".join(
-        f"CASE WHEN {name} THEN 'True' ELSE 'False' END" if name in BOOL_FIELDS else name
-        for name in RESULT_FIELDS
-    )
+def _csv_quoted_by() -> tuple[str, ...]:
+    """The characters that make this Python's csv module quote a field (they differ
+    between versions: 3.11 leaves a lone ``\\r`` unquoted with a ``\\n`` line end)."""
+    out = []
+    for char in (",", '"', "\n", "\r"):
+        line = io.StringIO()
+        csv.writer(line, lineterminator="\n").writerow([f"a{char}b", ""])
+        if line.getvalue().startswith('"'):
+            out.append(char)
+    return tuple(out)
+
+
+def _csv_select() -> tuple[str, list[int]]:
+    """The SELECT list that has SQLite write each cell of a results.csv row as the csv
+    module would (minimal quoting, None as an empty cell, booleans ``True``/``False``),
+    and the positions of the REAL cells left to Python (written as ``repr``). A test
+    checks rows against ``csv.writer``."""
+    tests = " OR ".join(f"instr({{c}}, char({ord(ch)}))" for ch in _csv_quoted_by()) or "0"
+    cells, floats = [], []
+    for i, name in enumerate(RESULT_FIELDS):
+        kind = RESULT_TYPES[name]
+        if kind == "bool":
+            cells.append(f"CASE WHEN {name} THEN 'True' ELSE 'False' END")
+        elif kind == "float":
+            cells.append(name)
+            floats.append(i)
+        elif kind == "int":
+            cells.append(f"COALESCE(CAST({name} AS TEXT), '')")
+        else:
+            quote = tests.format(c=name)
+            cells.append(
+                f"CASE WHEN {name} IS NULL THEN '' WHEN {quote} "
+                f"""THEN '"' || replace({name}, '"', '""') || '"' ELSE {name} END"""
+            )
+    return ", ".join(cells), floats
 
 
 def _select(store: Store, run_id: str, cells: str, batch: int) -> Iterator[list[Any]]:
@@ -91,11 +120,19 @@ def write_results_files(
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out_dir / "results.csv", out_dir / "results.json"
     info = store.run(run_id)
+    cells, floats = _csv_select()
     with csv_path.open("w", encoding="utf-8", newline="") as csv_file:
-        writer = csv.writer(csv_file, lineterminator="\n")
-        writer.writerow(RESULT_FIELDS)
-        for rows in _select(store, run_id, _csv_select(), chunk_size):
-            writer.writerows(rows)
+        csv.writer(csv_file, lineterminator="\n").writerow(RESULT_FIELDS)
+        for rows in _select(store, run_id, cells, chunk_size):
+            lines = []
+            for row in rows:
+                if floats:
+                    row = list(row)
+                    for i in floats:
+                        value = row[i]
+                        row[i] = "" if value is None else repr(value)
+                lines.append(",".join(row))
+            csv_file.write("\n".join(lines) + "\n")
     cells, template, floats = _json_select()
     with json_path.open("w", encoding="utf-8") as json_file:
         run = json.dumps(dataclasses.asdict(info), ensure_ascii=False, default=str)
