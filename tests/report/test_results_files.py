@@ -134,4 +134,4 @@ def test_results_csv_rows_are_what_csv_writer_writes(
         if name in BOOL_FIELDS:
             cells[i] = bool(raw[i])
     writer.writerow(cells)
-    assert csv_path.read_text(encoding="utf-8") == expected.getvalue()
+    assert csv_path.read_bytes().decode("utf-8") == expected.getvalue()  # no newline translation
