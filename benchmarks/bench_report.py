@@ -105,13 +105,14 @@ def measure(n: int) -> dict[str, float]:
                 batch = []
         store.write(batch)
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         paths = write_reports(store, "bench", out)
-        elapsed = time.perf_counter() - start
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "results": n,
         "render_s": round(elapsed, 2),
+        "cpu_s": round(cpu, 2),
         "html_mb": round(paths["html"].stat().st_size / 1e6, 2),
         "summary_kb": round(paths["summary"].stat().st_size / 1e3, 1),
         "peak_rss_mb": round(peak / 1024, 1),
@@ -143,13 +144,15 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one)))
         return
-    header = f"{'results':>8} {'render s':>9} {'html MB':>8} {'peak RSS MB':>12}"
+    header = f"{'results':>9} {'render s':>9} {'CPU s':>7} {'html MB':>8} {'peak RSS MB':>12}"
     print(header + (f" {'load s':>7}" if args.browser else ""))
     for n in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--one", str(n)], check=True,
                              capture_output=True, text=True).stdout  # fmt: skip
         m = json.loads(out)
-        line = f"{n:>8,} {m['render_s']:>9} {m['html_mb']:>8} {m['peak_rss_mb']:>12}"
+        line = (
+            f"{n:>9,} {m['render_s']:>9} {m['cpu_s']:>7} {m['html_mb']:>8} {m['peak_rss_mb']:>12}"
+        )
         if args.browser:
             line += f" {asyncio.run(page_load(n)):>7}"
         print(line, flush=True)
