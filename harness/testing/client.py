@@ -19,15 +19,14 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from harness.cassettes.constants import SUFFIX
 from harness.cassettes.modes import RecordMode
-from harness.cassettes.paths import SUFFIX, safe_name
+from harness.cassettes.paths import safe_name
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
 from harness.drivers.base import Message, Request, Response
 from harness.drivers.registry import parse_model_id
-from harness.runner.items import Item
 from harness.runner.pool import Pool
-from harness.spec.types import Case, PromptTemplate, Spec
 
 Prompt = str | Sequence[Message] | Sequence[Mapping[str, str]]
 """A user message's text, or whole messages (``Message`` or ``{"role", "content"}``)."""
@@ -50,17 +49,6 @@ def cassette_for_test(root: Path, nodeid: str, model_id: str) -> Path:
         / safe_name(provider)
         / (safe_name(model) + SUFFIX)
     )
-
-
-class _OneCassette(Recorder):
-    """A recorder whose every scope uses one cassette file (the test's)."""
-
-    def __init__(self, path: Path, mode: RecordMode) -> None:
-        super().__init__(path.parent, mode)
-        self.path = path
-
-    def cassette_path(self, item: Item) -> Path:
-        return self.path
 
 
 def _messages(prompt: Prompt, system: str | None) -> tuple[Message, ...]:
@@ -101,11 +89,8 @@ class ModelClient:
         self.project = project
         self.cassette = cassette
         self.record_mode = record_mode
-        self.recorder = _OneCassette(cassette, record_mode)
-        spec = Spec(
-            name=nodeid, path=nodeid.partition("::")[0], prompt=PromptTemplate(()), cases=()
-        )
-        self._item = Item(spec, Case(id="calls", vars={}, expect=()), model_id)
+        self.nodeid = nodeid
+        self.recorder = Recorder(cassette.parent, record_mode)
 
     def request(
         self,
@@ -140,7 +125,7 @@ class ModelClient:
         # a pool per call: its HTTP client belongs to this call's event loop
         pool = Pool(self.project, self.recorder, concurrency=4, offline=self.record_mode == "none")
         try:
-            with self.recorder.scope(self._item):
+            with self.recorder.scope_file(self.cassette, f"{self.nodeid}::{self.model_id}"):
                 return await pool.complete(self.model_id, request)
         finally:
             await pool.aclose()
