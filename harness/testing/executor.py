@@ -19,11 +19,11 @@ from pathlib import Path
 from harness.errors import ConfigError
 from harness.runner.batch import ItemBatch
 from harness.runner.items import Item
-from harness.runner.run import Runner
+from harness.runner.run import Run
 from harness.store.records import ResultRecord, RunInfo
 from harness.store.sqlite import Store
 
-MakeRunner = Callable[[Store], Runner]
+MakeRunner = Callable[[Store], Run]
 """Builds the session's runner on the background loop, given the open store."""
 
 OPEN_ATTEMPTS = 20
@@ -74,7 +74,7 @@ class BackgroundExecutor:
         return self._batch is not None
 
     @property
-    def runner(self) -> Runner | None:
+    def runner(self) -> Run | None:
         """The session's runner once started."""
         return None if self._batch is None else self._batch.runner
 
@@ -104,13 +104,21 @@ class BackgroundExecutor:
         Raises:
             HarnessError: the store or runner could not be set up (first call only).
         """
-        new = list({i.id: i for i in items if i.id not in self._futures}.values())
+        new = []
+        for item in items:
+            item_id = item.id
+            if item_id not in self._futures:
+                self._futures[item_id] = concurrent.futures.Future()
+                new.append(item)
         if not new:
             return
         if self._loop is None:
-            self._start()
-        for item in new:
-            self._futures[item.id] = concurrent.futures.Future()
+            try:
+                self._start()
+            except BaseException:
+                for item in new:
+                    del self._futures[item.id]
+                raise
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._submit, new)
 
@@ -127,6 +135,10 @@ class BackgroundExecutor:
             future.cancel()
         elif (exc := task.exception()) is not None:
             future.set_exception(exc)
+
+    def submitted(self, item: Item) -> bool:
+        """Whether ``item`` was submitted already (its result is, or will be, known)."""
+        return item.id in self._futures
 
     def result(self, item: Item) -> ResultRecord:
         """Wait for one item's record (submitting it if needed).

@@ -22,7 +22,7 @@ from harness.config import ProjectConfig, load_config
 from harness.drivers.registry import parse_model_id, provider_settings
 from harness.runner.expand import Selection
 from harness.runner.items import Item
-from harness.runner.run import Runner, RunOptions, git_commit, new_run_id
+from harness.runner.run import Run, RunOptions, new_run_id, run_info
 from harness.spec.types import Spec
 from harness.store.records import ResultRecord, RunInfo
 from harness.store.sqlite import Store
@@ -130,65 +130,68 @@ class HarnessSession:
 
     # running
 
-    def run_info(self) -> RunInfo:
-        """The run's row as known before any item runs."""
-        mode = self.options.record_mode
-        return RunInfo(
-            run_id=self.run_id,
-            started_at=self.started_at,
-            git_commit=git_commit(self.project.root),
-            config={"path": str(self.project.path) if self.project.path else None},
-            models=list(self.options.models),
-            params={
-                "models": list(self.options.models),
-                "repeat": self.options.repeat,
-                "concurrency": self.options.concurrency,
-                "args": list(self.config.invocation_params.args),
-            },
-            record_mode=mode,
-            timings="recorded" if mode == "none" else "live",
-            source="pytest",
-        )
-
-    def _make_runner(self, store: Store) -> Runner:
-        options = RunOptions(
+    def run_options(self) -> RunOptions:
+        """This session as the run's options (``source`` ``pytest``)."""
+        return RunOptions(
             selection=Selection(models=self.options.models, repeat=self.options.repeat),
             concurrency=self.options.concurrency,
             record_mode=self.options.record_mode,
             run_id=self.run_id,
             progress=False,
+            source="pytest",
+            args=tuple(self.config.invocation_params.args),
+            started_at=self.started_at,
         )
+
+    def run_info(self) -> RunInfo:
+        """The run's row as known before any item runs."""
+        return run_info(
+            self.run_id,
+            self.project,
+            self.run_options(),
+            specs=(),
+            models=self.options.models,
+            concurrency=self.options.concurrency,
+        )
+
+    def _make_runner(self, store: Store) -> Run:
         recorder = Recorder(self.project.cassettes_dir, self.options.record_mode)
-        return Runner(
+        return Run(
             list(self._specs.values()),
             self.project,
             store,
-            options,
+            self.run_options(),
             recorder=recorder,
             console=Console(stderr=True, quiet=True),
         )
 
     def result(self, item: SpecItem) -> ResultRecord:
-        """The record of one spec item, starting this process's batch on first use."""
-        if xdist.is_worker(self.config):
-            batch = [item, *_spec_items(xdist.queued_items(item.session))]
-        else:
-            batch = [item, *_spec_items(item.session.items)]
-        self.executor.submit([i.harness_item for i in batch])
-        return self.executor.result(item.harness_item)
+        """The record of one spec item, starting this process's batch on first use.
+
+        Constant work per item: the batch is gathered only when an item that was not
+        submitted yet starts (the first one; under xdist, the first of each new chunk
+        the controller sent), never by scanning every item for every item.
+        """
+        harness_item = item.harness_item
+        if not self.executor.submitted(harness_item):
+            if xdist.is_worker(self.config):
+                batch = [item, *_spec_items(xdist.queued_items(item.session))]
+            else:
+                batch = [item, *_spec_items(item.session.items)]
+            self.executor.submit([i.harness_item for i in batch])
+        return self.executor.result(harness_item)
 
     # the end
 
     def summary(self) -> dict[str, Any]:
         """What this process ran: spec hashes and models (sent to the controller by workers)."""
         records = self.executor.records.values()
+        ran_specs = {r.spec for r in records}
         return {
             "ran": len(self.executor.records),
             "models": sorted({r.model for r in records}),
             "spec_hashes": {
-                name: spec.content_hash
-                for name, spec in self._specs.items()
-                if any(r.spec == name for r in records)
+                name: spec.content_hash for name, spec in self._specs.items() if name in ran_specs
             },
         }
 
