@@ -32,6 +32,7 @@ IN_FLIGHT = 64
 def write_project(root: Path, url: str, cases: int) -> None:
     """harness.yaml with the fake as provider ``bench``; one spec of ``cases`` cases, 2 models."""
     (root / "specs").mkdir(parents=True)
+    (root / "pytest.ini").write_text("[pytest]\n")  # rootdir here, whatever is above it
     (root / "harness.yaml").write_text(
         f"providers:\n  bench: {{type: openai, base_url: '{url}/v1'}}\n"
     )
@@ -98,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
         ):
             print(
                 f"{mode}: harness run {peer:7.2f} s  pytest {ours:7.2f} s  "
-                f"ratio {ours / peer:5.2f}x (target <= {TARGET}x)"
+                f"ratio {ours / peer:5.2f}x (target <= {TARGET}x)",
+                flush=True,
             )
 
 
