@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness.cassettes.paths import cassette_path, safe_name
+from harness.cassettes.paths import cassette_path
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,7 +21,7 @@ class CassetteKey:
         >>> CassetteKey("qa", "capital", "openai:gpt-4o").path(Path("c")).as_posix()
         'c/qa/capital/openai/gpt-4o.yaml'
         >>> CassetteKey("qa", "capital", "openai:gpt-4o", 2, "terse").path(Path("c")).as_posix()
-        'c/qa/capital%2Bterse/openai/gpt-4o.attempt-2.yaml'
+        'c/qa/capital/openai/gpt-4o.variant-terse.attempt-2.yaml'
     """
 
     spec: str
@@ -32,17 +32,14 @@ class CassetteKey:
 
     @property
     def id(self) -> str:
-        """``spec::case::model::attempt`` (the variant joins the case as ``case+variant``)."""
-        return f"{self.spec}::{self._case}::{self.model}::{self.attempt}"
-
-    @property
-    def _case(self) -> str:
-        return self.case if self.variant is None else f"{self.case}+{self.variant}"
+        """``spec::case::model::attempt`` (``spec::case::model::attempt::variant`` with one)."""
+        base = f"{self.spec}::{self.case}::{self.model}::{self.attempt}"
+        return base if self.variant is None else f"{base}::{self.variant}"
 
     def path(self, root: Path) -> Path:
-        """``<root>/<spec>/<case>/<provider>/<model>[.attempt-N].yaml``: the layout every
-        committed cassette already uses (a variant is kept apart as ``<case>+<variant>``)."""
-        return cassette_path(root, self.spec, self._case, self.model, self.attempt)
+        """``<root>/<spec>/<case>/<provider>/<model>[.variant-V][.attempt-N].yaml``: the
+        layout every committed cassette already uses (no variant)."""
+        return cassette_path(root, self.spec, self.case, self.model, self.attempt, self.variant)
 
 
-__all__ = ["CassetteKey", "safe_name"]
+__all__ = ["CassetteKey"]
