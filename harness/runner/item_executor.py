@@ -41,7 +41,7 @@ from harness.spec.types import Case, Spec
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
 from harness.store.sqlite import Store
 
-__all__ = ["Evaluate", "ItemExecutor", "ResponseCache"]
+__all__ = ["Evaluate", "ItemExecutor", "ResponseCache", "errored", "fill_response"]
 
 
 class Evaluate(Protocol):
@@ -133,7 +133,7 @@ class ItemExecutor:
 
     async def verdict(self, item: Item, record: ResultRecord, response: Response) -> ResultRecord:
         """Parse ``response``, evaluate the case's expectations and fill ``record``."""
-        _fill_response(record, response)
+        fill_response(record, response)
         output: Output = parse_output(response.text, item.spec.schema, response=response)
         record.parsed_output = output.parsed
         record.repaired = output.repaired
@@ -142,7 +142,7 @@ class ItemExecutor:
                 item.spec, item.case, output, judge=self.judge, **self._judge_model
             )
         except Exception as exc:  # an assertion bug is this item's error, not the run's
-            return _errored(record, exc)
+            return errored(record, exc)
         record.status = PASSED if verdict.passed else FAILED
         record.score = verdict.score
         record.verdicts = [_shallow(v) for v in verdict.verdicts]
@@ -163,7 +163,7 @@ class ItemExecutor:
         try:
             request = self.request(item)
         except (jinja2.TemplateError, HarnessError) as exc:
-            return _errored(record, exc)
+            return errored(record, exc)
         record.prompt = prompt_text(request)
         if self.recorder.active:
             record.cassette = str(self.recorder.cassette_path(item))
@@ -189,9 +189,9 @@ class ItemExecutor:
                     self.cache.store.cache_put(key, response_to_json(response))
                 return await self.verdict(item, record, response)
         except HarnessError as exc:
-            return _errored(record, exc)
+            return errored(record, exc)
         except Exception as exc:  # a bug in one item must not end the run
-            return _errored(record, exc)
+            return errored(record, exc)
         finally:
             if budget.limited:
                 actual = response.cost_usd if response is not None else None
@@ -246,7 +246,8 @@ def _assertion_dict(assertion: Any) -> dict[str, Any]:
     return out
 
 
-def _fill_response(record: ResultRecord, response: Response) -> None:
+def fill_response(record: ResultRecord, response: Response) -> None:
+    """Copy what the model answered (text, usage, cost, timings) into ``record``."""
     record.output = response.text
     record.latency_ms = response.latency_ms
     record.ttft_ms = response.ttft_ms
@@ -262,7 +263,8 @@ def _fill_response(record: ResultRecord, response: Response) -> None:
     record.timings_recorded = response.timings_recorded
 
 
-def _errored(record: ResultRecord, exc: BaseException) -> ResultRecord:
+def errored(record: ResultRecord, exc: BaseException) -> ResultRecord:
+    """``record`` ended by ``exc``: status ``error``, its type and message."""
     record.status = ERROR
     record.error_type = type(exc).__name__
     record.error = str(exc) or type(exc).__name__

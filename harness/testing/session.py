@@ -10,6 +10,7 @@ all when a session ran no spec items.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,6 +79,9 @@ class HarnessSession:
         self._spec_names: dict[str, str] = {}
         self._markers: set[str] = set()
         self._specs: dict[str, Spec] = {}
+        self.calls: list[ResultRecord] = []
+        self._calls_lock = threading.Lock()
+        self._call_counts: dict[tuple[str, str, str], int] = {}
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> HarnessSession:
@@ -183,22 +187,49 @@ class HarnessSession:
 
     # the end
 
+    def record_call(self, record: ResultRecord) -> None:
+        """Keep one ``harness_model`` call's record for the store (any thread may call this).
+
+        Each test's calls to one model are numbered 1, 2, ... as their ``attempt``.
+        """
+        with self._calls_lock:
+            key = (record.spec, record.case_id, record.model)
+            attempt = self._call_counts.get(key, 0) + 1
+            self._call_counts[key] = attempt
+            record.run_id = self.run_id
+            record.attempt = attempt
+            record.item_id = f"{record.spec}::{record.case_id}::{record.model}::{attempt}"
+            self.calls.append(record)
+
     def summary(self) -> dict[str, Any]:
         """What this process ran: spec hashes and models (sent to the controller by workers)."""
-        records = self.executor.records.values()
+        records = [*self.executor.records.values(), *self.calls]
         ran_specs = {r.spec for r in records}
         return {
-            "ran": len(self.executor.records),
+            "ran": len(records),
             "models": sorted({r.model for r in records}),
             "spec_hashes": {
                 name: spec.content_hash for name, spec in self._specs.items() if name in ran_specs
             },
         }
 
+    def _write_calls(self, store: Store | None = None) -> None:
+        """Write the ``harness_model`` calls' records (opening the store when not given)."""
+        if not self.calls:
+            return
+        if store is not None:
+            store.write(self.calls)
+            return
+        with Store.open(self.project.store_path) as opened:
+            if not self.executor.started:  # no spec item wrote the run's row yet
+                opened.start_run(self.run_info())
+            opened.write(self.calls)
+
     def finish(self, exitstatus: int) -> None:
         """Stop the executor; the controller (or a lone process) closes the run and reports."""
         self.executor.close(cancel=True)
         if xdist.is_worker(self.config):
+            self._write_calls()
             workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
             workeroutput[xdist.OUTPUT_KEY] = self.summary()
             return
@@ -217,6 +248,7 @@ class HarnessSession:
 
         with Store.open(self.project.store_path) as store:
             store.start_run(info)
+            self._write_calls(store)
             store.finish_run(self.run_id, status)
             self.report_paths = write_reports(store, self.run_id, self.report_dir)
 
