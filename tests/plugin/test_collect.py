@@ -51,7 +51,7 @@ def test_broken_spec_is_a_collection_error_with_positions(project: pytest.Pytest
     result.stdout.fnmatch_lines(["*ERROR collecting specs/bad.yaml*"])
     assert "specs/bad.yaml:6:" in out
     assert "unknown assertion type 'containz' (did you mean 'contains'?)" in out
-    assert "specs/bad.yaml:4:" in out and "'name'" in out
+    assert "specs/bad.yaml:2:" in out and "'name'" in out
     assert "Traceback" not in out
     assert "harness/" not in out
     assert result.ret == pytest.ExitCode.INTERRUPTED
