@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any
 
 import jinja2
@@ -29,10 +30,10 @@ from harness.drivers.registry import parse_model_id
 from harness.errors import HarnessError
 from harness.expect.evaluate import evaluate_case, parse_output
 from harness.expect.types import CaseVerdict, JudgeCall, Output
-from harness.runner.budget import Budget
+from harness.runner.budget import Budget, replayed_for_free
 from harness.runner.cache import DEFAULT_TTL, cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
-from harness.runner.expand import Selection, expand, run_models
+from harness.runner.expand import Selection, expand, nothing_selected, run_models
 from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
 from harness.runner.progress import RunProgress
@@ -237,16 +238,22 @@ class Runner:
 
     async def run(self) -> RunResult:
         """Run every selected item and return the counts; results are in the store."""
+        selected = self.count_items()
+        if not selected:
+            raise nothing_selected(self.specs, self.options.selection, self.config)
         if self.options.resume:
             self._done = self.store.completed_item_ids(self.run_id)
             self.store.reopen_run(self.run_id)
         else:
             self.store.start_run(self.run_info())
         sources = self._provider_items()
-        total = self.count_items() - len(self._done)
+        total = selected - len(self._done)
         status = "interrupted"
         try:
-            with RunProgress(self.console, total, live=self.options.progress) as progress:
+            quiet = self.options.progress is False
+            with RunProgress(
+                self.console, total, live=self.options.progress, quiet=quiet
+            ) as progress:
                 self._progress = progress
                 async with StoreWriter(self.store) as writer:
                     self._writer = writer
@@ -326,10 +333,13 @@ class Runner:
                 record.cached = True
                 return await self._evaluate(item, record, response_from_json(cached))
         estimate = 0.0
+        free = False
         if self.budget.limited:
-            priced = call_cost(settings, request, self.config.prices)
-            estimate = self.budget.estimate(item.model, priced)
-            if not self.budget.reserve(item.spec.name, item.model, estimate):
+            cassette = Path(record.cassette) if record.cassette else None
+            free = replayed_for_free(self.options.record_mode, cassette)
+            priced = None if free else call_cost(settings, request, self.config.prices)
+            estimate = 0.0 if free else self.budget.estimate(item.model, priced)
+            if not await self.budget.reserve(item.spec.name, item.model, estimate):
                 return _skipped(record, "budget", "budget: the cost limit was reached")
         response: Response | None = None
         try:
@@ -348,7 +358,7 @@ class Runner:
             return _errored(record, exc)
         finally:
             if self.budget.limited:
-                actual = response.cost_usd if response is not None else None
+                actual = response.cost_usd if response is not None and not free else None
                 self.budget.settle(item.spec.name, item.model, estimate, actual)
 
     async def _evaluate(self, item: Item, record: ResultRecord, response: Response) -> ResultRecord:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from rich.console import Console
 from rich.table import Table
 
+from harness.runner.failures import KEPT_PER_MODEL, FailureLine, failure_line, shown_kind
+from harness.runner.money import format_usd
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
 
 
@@ -33,6 +35,9 @@ class ModelStats:
     retries: int = 0
     latencies: array[float] = field(default_factory=lambda: array("d"))
     error_types: dict[str, int] = field(default_factory=dict)
+    examples: list[FailureLine] = field(default_factory=list)
+    """The first failing and errored items (at most ``KEPT_PER_MODEL``)."""
+    budget_skipped: int = 0
 
     def add(self, record: ResultRecord) -> None:
         """Count one finished record."""
@@ -42,10 +47,16 @@ class ModelStats:
             self.failed += 1
         elif record.status == ERROR:
             self.errors += 1
-            key = record.error_type or "Error"
+            key = shown_kind(record.error_type)
             self.error_types[key] = self.error_types.get(key, 0) + 1
         elif record.status == SKIPPED:
             self.skipped += 1
+            if record.error_type == "budget":
+                self.budget_skipped += 1
+        if record.status in (FAILED, ERROR) and len(self.examples) < KEPT_PER_MODEL:
+            line = failure_line(record)
+            if line is not None:
+                self.examples.append(line)
         if record.score is not None:
             self.score_sum += record.score
             self.scored += 1
@@ -113,11 +124,19 @@ def summary_table(stats: list[ModelStats], *, timings: str = "live") -> Table:
             _num(s.latency(0.5), ".0f"),
             _num(s.latency(0.95), ".0f"),
             f"{s.input_tokens}/{s.output_tokens}",
-            f"{s.cost_usd:.4f}" if s.priced else "-",
+            format_usd(s.cost_usd) if s.priced else "-",
             errors,
             str(s.skipped),
         )
     return table
+
+
+def failure_lines(stats: list[ModelStats]) -> tuple[list[FailureLine], int]:
+    """The kept failing and errored items (errors first, then failures; models in turn)
+    and how many there are in all."""
+    errors = [line for s in stats for line in s.examples if line.status == ERROR]
+    failures = [line for s in stats for line in s.examples if line.status == FAILED]
+    return errors + failures, sum(s.failed + s.errors for s in stats)
 
 
 def print_summary(stats: list[ModelStats], console: Console, *, timings: str = "live") -> None:

@@ -1,0 +1,136 @@
+"""What failed, in a line per item: printed after the summary so a run says why it is red.
+
+Each model keeps its first few failing and errored items (so memory stays flat however
+large the run); the printout shows up to a limit across models, then a count of the rest.
+
+Example output::
+
+    failed and errored items (3 of 17 shown; all in reports/<run>/report.html):
+      FAIL triage/refund@openai:gpt-4o-mini  equals on label: expected 'billing', got 'account'
+      ERROR triage/crash@local:qwen  ConnectionError: connection refused (...)
+            hint: is the model server up? check base_url in harness.yaml
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+
+from harness.store.records import ERROR, FAILED, ResultRecord
+
+KEPT_PER_MODEL = 20
+"""Failing or errored items each model keeps for the printout."""
+
+SHOWN = 10
+"""How many lines ``harness run`` prints before it only counts."""
+
+_HINTS: tuple[tuple[str, str, str], ...] = (
+    # (error kind, text in the message or "", hint)
+    ("ConnectionError", "", "is the model server up? check base_url in harness.yaml"),
+    (
+        "CassetteStaleError",
+        "",
+        "the request changed since it was recorded: re-record with "
+        "`harness run <specs> --record-mode all -k <case>`, or run "
+        "`harness cassettes check` to see every stale cassette",
+    ),
+    (
+        "CassetteMissingError",
+        "",
+        "no recording for this item: record it with `harness run <specs> --record-mode once` "
+        "(needs the provider reachable)",
+    ),
+    ("MissingAPIKeyError", "", "export the API key variable named above, or use a local model"),
+    ("AuthenticationError", "", "check the API key variable for this provider"),
+    ("RateLimitError", "", "lower --concurrency or requests_per_minute in harness.yaml"),
+    ("TimeoutError", "", "raise the provider's timeouts in harness.yaml, or lower --concurrency"),
+    ("ServerError", "", "the provider is failing; try again later or lower --concurrency"),
+)
+
+
+def shown_kind(error_type: str | None) -> str:
+    """An error class name as a user reads it: ``ConnectionError_`` -> ``ConnectionError``."""
+    return (error_type or "Error").rstrip("_") or "Error"
+
+
+def hint_for(error_type: str | None, message: str | None) -> str | None:
+    """What to do about an errored item, when the kind says so."""
+    kind = shown_kind(error_type)
+    text = (message or "").lower()
+    for name, needle, hint in _HINTS:
+        if kind == name and needle in text:
+            return hint
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class FailureLine:
+    """One failing or errored item, ready to print."""
+
+    item_id: str
+    status: str
+    reason: str
+    hint: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON."""
+        return {
+            "item": self.item_id,
+            "status": self.status,
+            "reason": self.reason,
+            "hint": self.hint,
+        }
+
+
+def failure_line(record: ResultRecord) -> FailureLine | None:
+    """The line for a failed or errored record; None for the others."""
+    if record.status == ERROR:
+        kind = shown_kind(record.error_type)
+        message = (record.error or "").strip()
+        return FailureLine(
+            record.item_id, ERROR, f"{kind}: {message}", hint_for(record.error_type, message)
+        )
+    if record.status == FAILED:
+        return FailureLine(record.item_id, FAILED, _first_failure(record.verdicts))
+    return None
+
+
+def _first_failure(verdicts: list[dict[str, Any]]) -> str:
+    for verdict in verdicts:
+        if verdict.get("passed"):
+            continue
+        what = str(verdict.get("assertion") or "assertion")
+        field = verdict.get("field")
+        on = f" on {field}" if field else ""
+        reason = verdict.get("error") or verdict.get("reason") or "did not pass"
+        return f"{what}{on}: {reason}"
+    return "the case's score is under its threshold"
+
+
+def _clip(text: str, width: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def print_failures(
+    lines: list[FailureLine], total: int, console: Console, *, limit: int = SHOWN
+) -> None:
+    """Print up to ``limit`` lines, then how many more failed or errored."""
+    if not total:
+        return
+    shown = lines[:limit]
+    console.print(
+        f"failed and errored items ({len(shown)} of {total} shown; every one is in the report):"
+    )
+    width = max(console.width - 4, 40)
+    for line in shown:
+        mark = "[red]FAIL[/red]" if line.status == FAILED else "[bold red]ERROR[/bold red]"
+        console.print(f"  {mark} {escape(line.item_id)}", soft_wrap=True)
+        console.print(f"    {escape(_clip(line.reason, width * 2))}")
+        if line.hint:
+            console.print(f"    [dim]hint: {escape(line.hint)}[/dim]")
+    if total > len(shown):
+        console.print(f"  ... and {total - len(shown)} more")
