@@ -99,3 +99,11 @@ def test_estimates_from_prices() -> None:
     unknown.add(settings, Request(model="x", messages=()), prices)
     assert unknown.cost_low is None
     assert total_range([estimate, unknown]) is None
+
+
+def test_local_models_are_estimated_free_as_the_run_prices_them() -> None:
+    local = ProviderSettings(name="local", type="llamacpp")
+    request = Request(model="smollm2-135m", messages=(Message("user", "hi"),))
+    assert call_cost(local, request, {}) == 0.0
+    priced = {"local:smollm2-135m": ModelPrice(1.0, 1.0)}
+    assert call_cost(local, request, priced) == pytest.approx((4 + 512) / 1e6 * 1.0, rel=0.05)
