@@ -33,9 +33,8 @@ _HINTS: tuple[tuple[str, str, str], ...] = (
     (
         "CassetteStaleError",
         "",
-        "the request changed since it was recorded: re-record with "
-        "`harness run <specs> --record-mode all -k <case>`, or run "
-        "`harness cassettes check` to see every stale cassette",
+        "the request changed since it was recorded (the error names what and the command "
+        "that re-records it); `harness cassettes check` lists every stale cassette",
     ),
     (
         "CassetteMissingError",
