@@ -12,7 +12,7 @@ from rich.console import Console
 
 from harness.cli.common import Context, store_option
 from harness.cli.resume import RunChoices, resume_choices
-from harness.cli.run_output import print_run_end, run_json
+from harness.cli.run_output import print_run_end, run_json, write_run_files
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
 from harness.runner.cache import DEFAULT_TTL
@@ -186,7 +186,7 @@ def command(
             )
             sys.exit(2)
         out_dir = out or config.reports_dir / result.run_id
-        files = _write_files(store, result.run_id, out_dir)
+        files = write_run_files(store, result.run_id, out_dir)
         timings = "recorded" if mode == "none" else "live"
     if as_json:
         click.echo(
@@ -197,15 +197,3 @@ def command(
             result, stdout, out_dir=out_dir, files=files, timings=timings, max_cost=max_cost
         )
     sys.exit(result.exit_code(floor))
-
-
-def _write_files(store: Store, run_id: str, out_dir: Path) -> list[Path]:
-    """The report (report.html, summary.csv, results files), or the results files alone
-    when the reports stage is not installed."""
-    try:
-        from harness.report import write_reports
-    except ImportError:
-        from harness.report.results_files import write_results_files
-
-        return write_results_files(store, run_id, out_dir)
-    return list(write_reports(store, run_id, out_dir).values())

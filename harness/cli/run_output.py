@@ -21,6 +21,7 @@ from harness.runner.money import format_usd
 from harness.runner.run import RunResult
 from harness.runner.summary import ModelStats, failure_lines, print_summary
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED
+from harness.store.sqlite import Store
 
 
 def print_run_end(
@@ -108,3 +109,15 @@ def _model(s: ModelStats) -> dict[str, Any]:
         "cost_usd": s.cost_usd if s.priced else None,
         "error_types": dict(s.error_types),
     }
+
+
+def write_run_files(store: Store, run_id: str, out_dir: Path) -> list[Path]:
+    """The report (report.html, summary.csv, results files), or the results files alone
+    when the reports stage is not installed."""
+    try:
+        from harness.report import write_reports
+    except ImportError:
+        from harness.report.results_files import write_results_files
+
+        return write_results_files(store, run_id, out_dir)
+    return list(write_reports(store, run_id, out_dir).values())

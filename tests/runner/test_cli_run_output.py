@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
+from click.testing import CliRunner
+
+from harness.cli import cli
 from harness.store.records import RunInfo
 from harness.store.sqlite import Store
 from tests.fakes.server import FakeServer
@@ -133,3 +137,21 @@ def test_dry_run_counts_replays_as_free(tmp_path: Path, server: FakeServer) -> N
     cells = [c.strip() for c in row.split("│") if c.strip()]
     assert cells[1:3] == ["4", "4"]  # 4 calls, 4 of them replays
     assert cells[-1] == "$0.0000 - $0.0000"
+
+
+def test_merge_writes_the_report_too(tmp_path: Path, server: FakeServer) -> None:
+    root = _project(tmp_path, server.base_url, cases=4)
+    for k in (1, 2):
+        assert _run(root, "--shard", f"{k}/2", "--store", f"shard{k}.db").exit_code in (0, 1)
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        merged = CliRunner().invoke(
+            cli, ["merge", "shard1.db", "shard2.db", "--into", "all.db", "--out", "merged"]
+        )
+    finally:
+        os.chdir(old)
+    assert merged.exit_code == 0, merged.output
+    names = {p.name for p in (root / "merged").iterdir()}
+    assert {"report.html", "results.csv", "results.json"} <= names
+    assert "report.html" in merged.output
