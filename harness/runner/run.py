@@ -210,6 +210,7 @@ class Runner:
                 "concurrency": self.pool.concurrency,
                 "max_cost": self.options.max_cost,
                 "cache": self.use_cache,
+                "spec_descriptions": {s.name: s.description for s in self.specs if s.description},
             },
             record_mode=self.options.record_mode,
             timings="recorded" if self.options.record_mode == "none" else "live",
