@@ -21,8 +21,11 @@ from rich.markup import escape
 
 from harness.store.records import ERROR, FAILED, ResultRecord
 
-KEPT_PER_MODEL = 20
-"""Failing or errored items each model keeps for the printout."""
+KEPT_PER_SPEC = 10
+"""Failing or errored items each model keeps per spec for the printout."""
+
+KEPT_PER_MODEL = 500
+"""And in all, whatever the number of specs: memory stays flat."""
 
 SHOWN = 10
 """How many lines ``harness run`` prints before it only counts."""
@@ -73,6 +76,7 @@ class FailureLine:
     status: str
     reason: str
     hint: str | None = None
+    spec: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON."""
@@ -89,11 +93,11 @@ def failure_line(record: ResultRecord) -> FailureLine | None:
     if record.status == ERROR:
         kind = shown_kind(record.error_type)
         message = (record.error or "").strip()
-        return FailureLine(
-            record.item_id, ERROR, f"{kind}: {message}", hint_for(record.error_type, message)
-        )
+        hint = hint_for(record.error_type, message)
+        return FailureLine(record.item_id, ERROR, f"{kind}: {message}", hint, record.spec)
     if record.status == FAILED:
-        return FailureLine(record.item_id, FAILED, _first_failure(record.verdicts))
+        reason = _first_failure(record.verdicts)
+        return FailureLine(record.item_id, FAILED, reason, spec=record.spec)
     return None
 
 

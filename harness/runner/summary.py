@@ -6,13 +6,20 @@ however many results the run writes.
 
 from __future__ import annotations
 
+import itertools
 from array import array
 from dataclasses import dataclass, field
 
 from rich.console import Console
 from rich.table import Table
 
-from harness.runner.failures import KEPT_PER_MODEL, FailureLine, failure_line, shown_kind
+from harness.runner.failures import (
+    KEPT_PER_MODEL,
+    KEPT_PER_SPEC,
+    FailureLine,
+    failure_line,
+    shown_kind,
+)
 from harness.runner.money import format_usd
 from harness.runner.summary_fit import Column, FittedTable, fit, render
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
@@ -37,7 +44,9 @@ class ModelStats:
     latencies: array[float] = field(default_factory=lambda: array("d"))
     error_types: dict[str, int] = field(default_factory=dict)
     examples: list[FailureLine] = field(default_factory=list)
-    """The first failing and errored items (at most ``KEPT_PER_MODEL``)."""
+    """The first failing and errored items: at most ``KEPT_PER_SPEC`` of each spec, so one
+    spec that fails everywhere does not hide the others, and ``KEPT_PER_MODEL`` in all."""
+    kept_per_spec: dict[str, int] = field(default_factory=dict)
     budget_skipped: int = 0
 
     def add(self, record: ResultRecord) -> None:
@@ -55,9 +64,11 @@ class ModelStats:
             if record.error_type == "budget":
                 self.budget_skipped += 1
         if record.status in (FAILED, ERROR) and len(self.examples) < KEPT_PER_MODEL:
-            line = failure_line(record)
+            kept = self.kept_per_spec.get(record.spec, 0)
+            line = failure_line(record) if kept < KEPT_PER_SPEC else None
             if line is not None:
                 self.examples.append(line)
+                self.kept_per_spec[record.spec] = kept + 1
         if record.score is not None:
             self.score_sum += record.score
             self.scored += 1
@@ -154,11 +165,28 @@ RECORDED_CAPTION = "* latencies recorded: replayed from cassettes, as measured w
 
 
 def failure_lines(stats: list[ModelStats]) -> tuple[list[FailureLine], int]:
-    """The kept failing and errored items (errors first, then failures; models in turn)
-    and how many there are in all."""
-    errors = [line for s in stats for line in s.examples if line.status == ERROR]
-    failures = [line for s in stats for line in s.examples if line.status == FAILED]
-    return errors + failures, sum(s.failed + s.errors for s in stats)
+    """The kept failing and errored items and how many failed or errored in all.
+
+    Errors come first; within each kind the specs take turns (and within a spec, the
+    models), so the first lines show every spec that has a problem.
+    """
+    out: list[FailureLine] = []
+    for status in (ERROR, FAILED):
+        by_spec: dict[str, list[list[FailureLine]]] = {}
+        for s in stats:
+            mine: dict[str, list[FailureLine]] = {}
+            for line in s.examples:
+                if line.status == status:
+                    mine.setdefault(line.spec, []).append(line)
+            for spec, lines in mine.items():
+                by_spec.setdefault(spec, []).append(lines)
+        groups = [_interleave(per_model) for per_model in by_spec.values()]
+        out.extend(_interleave(groups))
+    return out, sum(s.failed + s.errors for s in stats)
+
+
+def _interleave(lists: list[list[FailureLine]]) -> list[FailureLine]:
+    return [x for turn in itertools.zip_longest(*lists) for x in turn if x is not None]
 
 
 def print_summary(stats: list[ModelStats], console: Console, *, timings: str = "live") -> None:
