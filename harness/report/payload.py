@@ -110,7 +110,7 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
         return [s(None if v is None else str(v)) for v in col(name)]
 
     errors = [
-        f"{kind}: {message}" if kind else message
+        f"{kind.rstrip('_')}: {message}" if kind else message  # ConnectionError_ as written
         for kind, message in zip(col("error_type"), col("error"), strict=True)
     ]
     return {

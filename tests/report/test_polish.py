@@ -123,3 +123,9 @@ async def test_chart_labels_are_not_cut_and_scores_are_rounded(tmp_path: Path) -
         assert "cost $0.000054" in details
         assert "expected (as the spec wrote it)" in details
         assert "- {type: equals, field: answer, value: X}" in details
+
+
+def test_error_kinds_read_as_written_in_the_report() -> None:
+    failed = record("m:a", "c1", "error", error_type="ConnectionError_", error="refused")
+    payload = build_payload(frame_of([failed]))
+    assert payload["s"][payload["error"][0]] == "ConnectionError: refused"
