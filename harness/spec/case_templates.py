@@ -73,6 +73,7 @@ def check_case_templates(
             _Template(place(None, ("expect", j, key)), source, True)
             for key, source in templates_in(a)
         )
+    shared_values = len(shared) > len(prompt_sources)  # spec-level assertion templates
     missing: dict[tuple[Place, str], _Hits] = {}
     failed: dict[tuple[Place, str], _Hits] = {}
     broken: set[Place] = set()
@@ -117,7 +118,7 @@ def check_case_templates(
                 text = exc.message if isinstance(exc, jinja2.TemplateError) else None
                 reason = text or f"{type(exc).__name__}: {exc}"
                 failed.setdefault((template.place, reason), _Hits()).cases.append(case)
-        out.append(render_case(case, variables) if ok else case)
+        out.append(render_case(case, variables) if ok and (own or shared_values) else case)
 
     total = len(cases)
     for (where, name), hits in missing.items():

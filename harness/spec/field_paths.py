@@ -14,14 +14,16 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from harness.errors import SpecProblem
 from harness.expect.paths import split_path
 from harness.spec.case_templates import Place, PlaceOf
 from harness.spec.types import Assertion, Case
+from harness.spec.yaml_loader import PathKey
 
 Schema = Mapping[str, Any]
 _OPEN = object()  # the schema does not say what is there
@@ -145,13 +147,12 @@ def typed_value(kinds: set[str], value: Any) -> Any:
     return value
 
 
-def _typed(schema: Schema, a: Assertion) -> Assertion:
+def _typed(kinds_of: Callable[[str], set[str] | None], a: Assertion) -> Assertion:
     if a.type not in _COMPARED or a.field is None:
         return a
-    target = field_schema(schema, a.field)
-    if target is None:
+    kinds = kinds_of(a.field)
+    if kinds is None:
         return a
-    kinds = value_kinds(schema, target)
     if a.type == "one-of" and isinstance(a.value, list):
         value: Any = [typed_value(kinds, v) for v in a.value]
     else:
@@ -172,16 +173,27 @@ def check_field_paths(
     """Cases with compared values typed by the schema, and every impossible ``field:``.
 
     A problem in a spec-level assertion is reported once; one repeated by many rows of a
-    cases file (an ``expected_lable`` column) once, with the number of rows.
+    cases file (an ``expected_lable`` column) once, with the number of rows. Each distinct
+    field is walked once, however many cases name it.
     """
     found: dict[tuple[str, str, str], tuple[Place, int]] = {}
     spec_path = place(None, ()).path
 
-    def note(where: Place, key: str, a: Assertion) -> None:
+    @functools.cache
+    def problem_of(field: str) -> str | None:
+        return field_problem(schema, field)
+
+    @functools.cache
+    def kinds_of(field: str) -> set[str] | None:
+        target = field_schema(schema, field)
+        return None if target is None else value_kinds(schema, target)
+
+    def note(case: Case | None, path: PathKey, key: str, a: Assertion) -> None:
         assert a.field is not None
-        problem = field_problem(schema, a.field)
+        problem = problem_of(a.field)
         if problem is None:
             return
+        where = place(case, path)
         message = f"field {a.field!r}: {problem}"
         # rows of a cases file share one line; the spec's own keys each keep theirs
         group = (
@@ -194,14 +206,14 @@ def check_field_paths(
 
     for j, a in enumerate(spec_expect):
         if a.field is not None:
-            note(place(None, ("expect", j, "field")), f"expect.{j}", a)
+            note(None, ("expect", j, "field"), f"expect.{j}", a)
     out: list[Case] = []
     for case in cases:
         own = case.expect[len(spec_expect) :]
         for k, a in enumerate(own):
             if a.field is not None:
-                note(place(case, ("expect", k, "field")), f"case-expect.{k}.{a.field}", a)
-        expect = tuple(_typed(schema, a) for a in case.expect)
+                note(case, ("expect", k, "field"), f"case-expect.{k}.{a.field}", a)
+        expect = tuple(_typed(kinds_of, a) for a in case.expect)
         changed = any(new is not old for new, old in zip(expect, case.expect, strict=True))
         out.append(dataclasses.replace(case, expect=expect) if changed else case)
     problems: list[SpecProblem] = []

@@ -38,6 +38,10 @@ def templates_in(a: Assertion) -> Iterator[tuple[str, str]]:
 
     ``key`` is the assertion key the template sits under (``value``, ``rubric``, ...).
     """
+    if isinstance(a.value, str) and not a.options:  # the common case, kept cheap
+        if is_template(a.value):
+            yield "value", a.value
+        return
     for key, value in (("value", a.value), *a.options.items()):
         for text in _strings(value):
             if is_template(text):
