@@ -161,7 +161,8 @@ def command(
     specs = _load(paths, config)
     mode = _record_mode(record_mode, config)
     if dry_run:
-        stdout.print(dry_run_table(estimate_run(specs, selection, config, record_mode=mode)))
+        estimates = estimate_run(specs, selection, config, record_mode=mode)
+        stdout.print(dry_run_table(estimates, width=stdout.width))
         return
     options = RunOptions(
         selection=selection,

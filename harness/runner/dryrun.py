@@ -15,6 +15,7 @@ from harness.runner.expand import Selection, expand
 from harness.runner.items import Item
 from harness.runner.money import format_usd
 from harness.runner.requests import build_request
+from harness.runner.summary_fit import Column, FittedTable, fit, render
 from harness.spec.types import Spec
 
 
@@ -62,33 +63,49 @@ def _money(value: float | None) -> str:
     return "unknown price" if value is None else format_usd(value, sign=True)
 
 
-def dry_run_table(estimates: Sequence[ModelEstimate]) -> Table:
-    """The ``--dry-run`` table; its last row is the total."""
-    table = Table(title="harness run --dry-run (no calls made)", title_justify="left")
-    columns = ("model", "calls", "replays (free)", "input tokens (est.)", "max output tokens")
-    for name in (*columns, "cost range"):
-        table.add_column(name, justify="left" if name in ("model", "cost range") else "right")
-    for e in estimates:
-        cost = (
-            "unknown price"
-            if e.cost_low is None
-            else f"{_money(e.cost_low)} - {_money(e.cost_high)}"
-        )
-        table.add_row(
+DRY_RUN_DROP_ORDER = ("input", "output", "replays")
+"""Columns a narrow terminal loses first: model, calls and cost range always stay."""
+
+
+def dry_run_table(estimates: Sequence[ModelEstimate], *, width: int | None = None) -> Table:
+    """The ``--dry-run`` table; its last row is the total. With ``width``, it is fitted to
+    it as the run summary is (model ids shortened from the middle, columns dropped)."""
+    total = total_range(estimates)
+    rows = [
+        (
             e.model,
             str(e.calls),
             str(e.replays),
             str(e.input_tokens),
             str(e.max_output_tokens),
-            cost,
+            "unknown price"
+            if e.cost_low is None
+            else f"{_money(e.cost_low)} - {_money(e.cost_high)}",
         )
-    total = total_range(estimates)
-    table.add_row(
-        "total",
-        str(sum(e.calls for e in estimates)),
-        str(sum(e.replays for e in estimates)),
-        str(sum(e.input_tokens for e in estimates)),
-        str(sum(e.max_output_tokens for e in estimates)),
-        "unknown price" if total is None else f"{_money(total[0])} - {_money(total[1])}",
+        for e in estimates
+    ]
+    rows.append(
+        (
+            "total",
+            str(sum(e.calls for e in estimates)),
+            str(sum(e.replays for e in estimates)),
+            str(sum(e.input_tokens for e in estimates)),
+            str(sum(e.max_output_tokens for e in estimates)),
+            "unknown price" if total is None else f"{_money(total[0])} - {_money(total[1])}",
+        )
     )
-    return table
+    heads = (
+        ("model", "model", "left"),
+        ("calls", "calls", "right"),
+        ("replays", "replays (free)", "right"),
+        ("input", "input tokens (est.)", "right"),
+        ("output", "max output tokens", "right"),
+        ("cost", "cost range", "left"),
+    )
+    cells = list(zip(*rows, strict=True)) if rows else [() for _ in heads]
+    columns = [
+        Column(key, header, tuple(column), justify)
+        for (key, header, justify), column in zip(heads, cells, strict=True)
+    ]
+    fitted = fit(columns, width, drop_order=DRY_RUN_DROP_ORDER) if width else FittedTable(columns)
+    return render(fitted, "harness run --dry-run (no calls made)")

@@ -68,7 +68,14 @@ def table_width(columns: Sequence[Column]) -> int:
     return sum(c.width for c in columns) + 3 * len(columns) + 1
 
 
-def fit(columns: list[Column], width: int, *, error_notes: list[str], caption: str) -> FittedTable:
+def fit(
+    columns: list[Column],
+    width: int,
+    *,
+    error_notes: Sequence[str] = (),
+    caption: str = "",
+    drop_order: Sequence[str] = DROP_ORDER,
+) -> FittedTable:
     """The table's columns made to fit in ``width``; see the module docstring for the order.
 
     ``error_notes`` are the per-model error kinds, shown under the table once the errors
@@ -79,7 +86,7 @@ def fit(columns: list[Column], width: int, *, error_notes: list[str], caption: s
         functools.partial(_errors_below, out, error_notes),
         functools.partial(_short_headers, out, caption),
         functools.partial(_shorten_models, out, MODEL_WIDTH),
-        *(functools.partial(_drop, out, key) for key in DROP_ORDER),
+        *(functools.partial(_drop, out, key) for key in drop_order),
         lambda: _shorten_models(out, max(MIN_MODEL_WIDTH, MODEL_WIDTH - _excess(out, width))),
     ]
     for step in steps:
@@ -97,7 +104,7 @@ def _replace(out: FittedTable, key: str, **changes: object) -> None:
     out.columns = [replace(c, **changes) if c.key == key else c for c in out.columns]  # type: ignore[arg-type]
 
 
-def _errors_below(out: FittedTable, notes: list[str]) -> None:
+def _errors_below(out: FittedTable, notes: Sequence[str]) -> None:
     errors = next((c for c in out.columns if c.key == "errors"), None)
     if errors is None or not notes:
         return
@@ -137,7 +144,7 @@ def _drop(out: FittedTable, key: str) -> None:
 
 
 def render(fitted: FittedTable, title: str) -> Table:
-    """The rich table for fitted columns."""
+    """The rich table for fitted columns (rows in column order; cells never wrap)."""
     table = Table(title=title, title_justify="left", caption=fitted.caption, caption_justify="left")
     for column in fitted.columns:
         table.add_column(column.header, justify=column.justify, no_wrap=True)  # type: ignore[arg-type]

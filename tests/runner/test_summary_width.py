@@ -74,3 +74,22 @@ def test_model_ids_are_shortened_from_the_middle() -> None:
     short = shorten_middle(MODELS[0], 24)
     assert len(short) == 24 and short.startswith("openrouter:") and short.endswith("instruct")
     assert shorten_middle("local:x", 24) == "local:x"
+
+
+@pytest.mark.parametrize("width", [80, 100])
+def test_the_dry_run_table_fits_too(width: int) -> None:
+    from harness.runner.dryrun import dry_run_table
+    from harness.runner.estimate import ModelEstimate
+
+    estimates = [
+        ModelEstimate(m, calls=40, input_tokens=123456, max_output_tokens=20480,
+                      cost_low=0.0012, cost_high=0.0123)
+        for m in MODELS
+    ]  # fmt: skip
+    buffer = io.StringIO()
+    Console(file=buffer, width=width).print(dry_run_table(estimates, width=width))
+    lines = buffer.getvalue().splitlines()
+    assert all(len(line) <= width for line in lines)
+    rows = [line for line in lines if line.startswith("│")]
+    assert len(rows) == len(MODELS) + 1  # one line per model, and the total
+    assert all("$0.0012 - $0.0123" in row for row in rows[:-1])
