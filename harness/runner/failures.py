@@ -121,19 +121,29 @@ def _clip(text: str, width: int) -> str:
 def print_failures(
     lines: list[FailureLine], total: int, console: Console, *, limit: int = SHOWN
 ) -> None:
-    """Print up to ``limit`` lines, then how many more failed or errored."""
+    """Print up to ``limit`` entries, then how many more failed or errored.
+
+    Items with the same reason are one entry (the first item, and how many more share it):
+    a server that is down is one line, not one per item.
+    """
     if not total:
         return
-    shown = lines[:limit]
+    groups: dict[tuple[str, str, str | None], list[FailureLine]] = {}
+    for line in lines:
+        groups.setdefault((line.status, line.reason, line.hint), []).append(line)
+    entries = list(groups.values())[:limit]
+    shown = sum(len(entry) for entry in entries)
     console.print(
-        f"failed and errored items ({len(shown)} of {total} shown; every one is in the report):"
+        f"failed and errored items ({shown} of {total} shown; every one is in the report):"
     )
     width = max(console.width - 4, 40)
-    for line in shown:
+    for entry in entries:
+        line = entry[0]
         mark = "[red]FAIL[/red]" if line.status == FAILED else "[bold red]ERROR[/bold red]"
-        console.print(f"  {mark} {escape(line.item_id)}", soft_wrap=True)
+        alike = f" [dim](and {len(entry) - 1} more like it)[/dim]" if len(entry) > 1 else ""
+        console.print(f"  {mark} {escape(line.item_id)}{alike}", soft_wrap=True)
         console.print(f"    {escape(_clip(line.reason, width * 2))}")
         if line.hint:
             console.print(f"    [dim]hint: {escape(line.hint)}[/dim]")
-    if total > len(shown):
-        console.print(f"  ... and {total - len(shown)} more")
+    if total > shown:
+        console.print(f"  ... and {total - shown} more")

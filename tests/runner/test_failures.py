@@ -27,7 +27,7 @@ def _failed(spec: str, case: str, model: str = "p:m") -> ResultRecord:
 
 def test_a_failure_reads_as_its_first_failing_assertion() -> None:
     line = failure_line(_failed("s", "c"))
-    assert line is not None and line.reason == "equals on label: expected 'a', got 'b'"
+    assert line is not None and line.reason == "equals on label: expected 'a', got 'c'"
 
 
 def test_errors_read_as_written_with_a_hint() -> None:
@@ -56,3 +56,19 @@ def test_every_failing_spec_shows_before_one_spec_fills_the_list() -> None:
     print_failures(lines, total, Console(file=out, width=100))
     text = out.getvalue()
     assert "failed and errored items (10 of 32 shown" in text and "... and 22 more" in text
+
+
+def test_items_with_the_same_error_are_one_entry() -> None:
+    stats = ModelStats("p:m")
+    for i in range(8):
+        stats.add(ResultRecord("r", f"s::c{i}::p:m::1", "s", f"c{i}", "p:m", 1, "error",
+                               error_type="ConnectionError_", error="connection refused"))  # fmt: skip
+    stats.add(_failed("s", "other"))
+    lines, total = failure_lines([stats])
+    out = io.StringIO()
+    print_failures(lines, total, Console(file=out, width=120))
+    text = out.getvalue()
+    assert "(9 of 9 shown" in text
+    assert "ERROR s::c0::p:m::1 (and 7 more like it)" in text
+    assert text.count("connection refused") == 1
+    assert "FAIL s::other::p:m::1" in text
