@@ -40,14 +40,19 @@ def print_run_end(
     print_failures(lines, total, console)
     budget = budget_note(result.stats, max_cost)
     if budget:
-        console.print(budget)
+        _say(console, budget)
     for note in notes:
-        console.print(note)
+        _say(console, note)
     if result.resumed_skipped:
-        console.print(f"resumed run {result.run_id}: {result.resumed_skipped} item(s) already done")
-    console.print(f"run {result.run_id}: results in {out_dir}")
+        _say(console, f"resumed run {result.run_id}: {result.resumed_skipped} item(s) already done")
+    _say(console, f"run {result.run_id}: results in {out_dir}")
     for f in files:
-        console.print(f"  {f}")
+        _say(console, f"  {f}")
+
+
+def _say(console: Console, text: str) -> None:
+    # paths and ids are data: no [markup] and no :emoji: codes
+    console.print(text, markup=False, emoji=False)
 
 
 def budget_note(stats: Sequence[ModelStats], max_cost: float | None) -> str | None:

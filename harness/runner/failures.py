@@ -141,9 +141,10 @@ def print_failures(
         line = entry[0]
         mark = "[red]FAIL[/red]" if line.status == FAILED else "[bold red]ERROR[/bold red]"
         alike = f" [dim](and {len(entry) - 1} more like it)[/dim]" if len(entry) > 1 else ""
-        console.print(f"  {mark} {escape(line.item_id)}{alike}", soft_wrap=True)
-        console.print(f"    {escape(_clip(line.reason, width * 2))}")
+        # ids and reasons are data: no markup and no :emoji: codes (``p:m::1`` is not Ⓜ)
+        console.print(f"  {mark} {escape(line.item_id)}{alike}", soft_wrap=True, emoji=False)
+        console.print(f"    {escape(_clip(line.reason, width * 2))}", emoji=False)
         if line.hint:
-            console.print(f"    [dim]hint: {escape(line.hint)}[/dim]")
+            console.print(f"    [dim]hint: {escape(line.hint)}[/dim]", emoji=False)
     if total > shown:
         console.print(f"  ... and {total - shown} more")

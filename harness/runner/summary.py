@@ -194,4 +194,4 @@ def print_summary(stats: list[ModelStats], console: Console, *, timings: str = "
     fitted = _fitted(stats, timings, console.width)
     console.print(render(fitted, TITLE))
     for note in fitted.notes:
-        console.print(note)
+        console.print(note, markup=False, emoji=False)

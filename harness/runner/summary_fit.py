@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from rich.table import Table
+from rich.text import Text
 
 MODEL_WIDTH = 24
 """Model ids are shortened to this many characters first, if the table is too wide."""
@@ -150,5 +151,5 @@ def render(fitted: FittedTable, title: str) -> Table:
         table.add_column(column.header, justify=column.justify, no_wrap=True)  # type: ignore[arg-type]
     rows = zip(*(c.cells for c in fitted.columns), strict=True)
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(Text(cell) for cell in row))  # data: no markup, no :emoji: codes
     return table

@@ -38,7 +38,10 @@ def test_errors_read_as_written_and_carry_a_hint(tmp_path: Path) -> None:
     assert result.exit_code == 1, result.output
     assert "ConnectionError x2" in result.output
     assert "ConnectionError_" not in result.output
-    assert "ERROR echo::c0::bench:fake-model::1" in result.output
+    # both items failed the same way: one entry (which comes first depends on timing)
+    assert re.search(
+        r"ERROR echo::c[01]::bench:fake-model::1 \(and 1 more like it\)", result.output
+    )
     assert "hint: is the model server up? check base_url in harness.yaml" in result.output
 
 

@@ -18,7 +18,7 @@ def _failed(spec: str, case: str, model: str = "p:m") -> ResultRecord:
             "assertion": "equals",
             "passed": False,
             "field": "label",
-            "reason": "expected 'a', got 'b'",
+            "reason": f"expected 'a', got {case!r}",
         },
     ]
     return ResultRecord("r", f"{spec}::{case}::{model}::1", spec, case, model, 1, "failed",
