@@ -93,3 +93,11 @@ def test_the_dry_run_table_fits_too(width: int) -> None:
     rows = [line for line in lines if line.startswith("│")]
     assert len(rows) == len(MODELS) + 1  # one line per model, and the total
     assert all("$0.0012 - $0.0123" in row for row in rows[:-1])
+
+
+def test_model_ids_print_as_written_not_as_markup() -> None:
+    stats = ModelStats("local:/models/[bold]x.gguf")
+    stats.add(ResultRecord("r", "s::c::p:m::1", "s", "c", "p:m", 1, "error", error_type="X"))
+    buffer = io.StringIO()
+    print_summary([stats], Console(file=buffer, width=200))
+    assert "local:/models/[bold]x.gguf" in buffer.getvalue()
