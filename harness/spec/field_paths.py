@@ -30,6 +30,8 @@ _OPEN = object()  # the schema does not say what is there
 _INTEGER = re.compile(r"-?\d+")
 _NUMBER = re.compile(r"-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
 _COMPARED = frozenset({"equals", "one-of"})
+ABSENCE_CHECKS = frozenset({"field-present"})
+"""Types whose ``not-`` form asserts the field is missing: never a problem."""
 
 
 def field_problem(schema: Schema, field: str) -> str | None:
@@ -190,6 +192,8 @@ def check_field_paths(
 
     def note(case: Case | None, path: PathKey, key: str, a: Assertion) -> None:
         assert a.field is not None
+        if a.negate and a.type in ABSENCE_CHECKS:
+            return  # checking that a field is absent is fine for a field the schema lacks
         problem = problem_of(a.field)
         if problem is None:
             return

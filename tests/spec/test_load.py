@@ -321,3 +321,17 @@ def test_field_paths_follow_refs_and_leave_open_schemas_alone(tmp_path: Path) ->
         field_problem(schema, "address.cty")
     )
     assert "no property 'cty' under 'items.0'" in str(field_problem(schema, "items.0.cty"))
+
+
+def test_checking_that_an_undeclared_field_is_absent_is_not_a_problem(tmp_path: Path) -> None:
+    text = """
+prompt: hi
+schema: {type: object, properties: {label: {type: string}}}
+expect:
+  - {type: not-field-present, field: internal_notes}
+cases: [{id: a}]
+"""
+    spec = load_spec(write(tmp_path, "t.yaml", text))
+    assert spec.cases[0].expect[0].field == "internal_notes"
+    with pytest.raises(SpecError, match="no property 'internal_notes'"):
+        load_spec(write(tmp_path, "u.yaml", text.replace("not-field-present", "field-present")))
