@@ -151,7 +151,7 @@ def command(
             chosen.shard,
         )
         record_mode, max_cost, cache = chosen.record_mode, chosen.max_cost, chosen.cache
-        Console(stderr=True, highlight=False).print(note)
+        Console(stderr=True, highlight=False).print(note, markup=False, emoji=False)
     selection = Selection(
         models=_models(models),
         repeat=repeat,
