@@ -212,6 +212,20 @@ class HTTPDriver(Driver):
     def _prepare(self, request: Request, mode: StructuredMode | None) -> Request:
         return with_schema_prompt(request) if mode == "prompt" else request
 
+    def _typed_error(self, response: httpx.Response, body: str, model: str) -> ProviderError:
+        # an error body may be any JSON (or none): a driver's reading of it must never turn
+        # a provider's error into a crash, so fall back to the status code alone
+        try:
+            return self._error(response, body, model)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return error_from_status(
+                response.status_code,
+                body,
+                response.headers,
+                provider=self.settings.name,
+                model=model,
+            )
+
     def _error(self, response: httpx.Response, body: str, model: str) -> ProviderError:
         return error_from_status(
             response.status_code,
@@ -235,7 +249,7 @@ class HTTPDriver(Driver):
                 )
         latency = (time.perf_counter() - start) * 1000.0
         if response.status_code >= 400:
-            raise self._error(response, response.text, model)
+            raise self._typed_error(response, response.text, model)
         try:
             body = json.loads(response.content)
             parsed = self.parse_body(body, req, mode)
@@ -282,7 +296,7 @@ class HTTPDriver(Driver):
                         text = (await response.aread()).decode("utf-8", "replace")
                     finally:
                         await response.aclose()
-                    raise self._error(response, text, model)
+                    raise self._typed_error(response, text, model)
         return _Opened(response, req, start)
 
     async def _events(

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
@@ -31,7 +32,7 @@ from harness.drivers.registry import parse_model_id
 from harness.errors import HarnessError
 from harness.expect.evaluate import evaluate_case, parse_output
 from harness.expect.types import CaseVerdict, JudgeCall, Output
-from harness.runner.budget import Budget
+from harness.runner.budget import Budget, replayed_for_free
 from harness.runner.cache import cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
 from harness.runner.items import Item
@@ -176,10 +177,13 @@ class ItemExecutor:
                 return await self.verdict(item, record, response_from_json(cached))
         budget = self.budget
         estimate = 0.0
+        free = False
         if budget.limited:
-            priced = call_cost(settings, request, self.config.prices)
-            estimate = budget.estimate(item.model, priced)
-            if not budget.reserve(item.spec.name, item.model, estimate):
+            cassette = Path(record.cassette) if record.cassette else None
+            free = replayed_for_free(self.recorder.mode, cassette)
+            priced = None if free else call_cost(settings, request, self.config.prices)
+            estimate = 0.0 if free else budget.estimate(item.model, priced)
+            if not await budget.reserve(item.spec.name, item.model, estimate):
                 return _skipped(record, "budget", "budget: the cost limit was reached")
         response: Response | None = None
         try:
@@ -194,7 +198,7 @@ class ItemExecutor:
             return errored(record, exc)
         finally:
             if budget.limited:
-                actual = response.cost_usd if response is not None else None
+                actual = response.cost_usd if response is not None and not free else None
                 budget.settle(item.spec.name, item.model, estimate, actual)
 
     def record(self, item: Item) -> ResultRecord:

@@ -30,7 +30,7 @@ from harness.drivers.registry import parse_model_id
 from harness.expect.evaluate import evaluate_case
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL
-from harness.runner.expand import Selection, expand, run_models
+from harness.runner.expand import Selection, expand, nothing_selected, run_models
 from harness.runner.item_executor import Evaluate, ItemExecutor, ResponseCache
 from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
@@ -223,16 +223,22 @@ class Run:
 
     async def run(self) -> RunResult:
         """Run every selected item and return the counts; results are in the store."""
+        selected = self.count_items()
+        if not selected:
+            raise nothing_selected(self.specs, self.options.selection, self.config)
         if self.options.resume:
             self._done = self.store.completed_item_ids(self.run_id)
             self.store.reopen_run(self.run_id)
         else:
             self.store.start_run(self.run_info())
         sources = self._provider_items()
-        total = self.count_items() - len(self._done)
+        total = selected - len(self._done)
         status = "interrupted"
         try:
-            with RunProgress(self.console, total, live=self.options.progress) as progress:
+            quiet = self.options.progress is False
+            with RunProgress(
+                self.console, total, live=self.options.progress, quiet=quiet
+            ) as progress:
                 self._progress = progress
                 async with StoreWriter(self.store) as writer:
                     self._writer = writer
@@ -312,6 +318,7 @@ def run_info(
             "concurrency": concurrency,
             "max_cost": options.max_cost,
             "cache": cache,
+            "spec_descriptions": {s.name: s.description for s in specs if s.description},
         }
     return RunInfo(
         run_id=run_id,
