@@ -29,6 +29,7 @@ from harness.drivers.registry import parse_model_id
 from harness.errors import HarnessError
 from harness.expect.evaluate import evaluate_case, parse_output
 from harness.expect.types import CaseVerdict, JudgeCall, Output
+from harness.hooks import Hooks
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL, cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
@@ -44,6 +45,7 @@ from harness.store.sqlite import Store
 from harness.store.writer import StoreWriter
 
 Evaluate = Callable[..., Awaitable[CaseVerdict]]
+STATUSES = (PASSED, FAILED, ERROR, SKIPPED)
 
 
 def new_run_id() -> str:
@@ -140,6 +142,7 @@ class Runner:
         driver_factory: builds drivers (tests pass fakes).
         evaluate: evaluates a case (default :func:`harness.expect.evaluate_case`).
         console: where progress goes.
+        hooks: the run's hooks (default: :func:`harness.observe.run_hooks`).
     """
 
     def __init__(
@@ -153,7 +156,11 @@ class Runner:
         driver_factory: DriverFactory | None = None,
         evaluate: Evaluate = evaluate_case,
         console: Console | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
+        from harness.observe import run_hooks
+
+        self.hooks = hooks if hooks is not None else run_hooks(config)
         self.specs = list(specs)
         self.config = config
         self.store = store
@@ -245,6 +252,9 @@ class Runner:
         sources = self._provider_items()
         total = self.count_items() - len(self._done)
         status = "interrupted"
+        self.hooks.run_started(
+            self.run_id, self.models, self.options.record_mode, total, self.options.resume
+        )
         try:
             with RunProgress(self.console, total, live=self.options.progress) as progress:
                 self._progress = progress
@@ -261,12 +271,16 @@ class Runner:
             await self.pool.aclose()
             self.recorder.close()
             self.store.finish_run(self.run_id, status)
+            result = RunResult(self.run_id, list(self.stats.values()), status, len(self._done))
+            self.hooks.run_finished(self.run_id, status, {s: result.count(s) for s in STATUSES})
         return RunResult(self.run_id, list(self.stats.values()), status, len(self._done))
 
     async def _worker(self, items: Iterator[Item]) -> None:
         # several workers share one iterator: next() never awaits, so no item is taken twice
         for item in items:
+            self.hooks.item_started(self.run_id, item)
             record = await self.run_item(item)
+            self.hooks.item_finished(record)
             assert self._writer is not None and self._progress is not None
             self._writer.add(record)
             self._progress.add(record)
@@ -274,7 +288,7 @@ class Runner:
 
     async def judge(self, model_id: str, request: Request) -> Response:
         """The JudgeCall given to assertions: same pool, limits and cassettes."""
-        return await self.pool.complete(model_id, request)
+        return await self.hooks.call(self.run_id, model_id, request, self.pool.complete, judge=True)
 
     def _base(self, item: Item) -> ResultRecord:
         case = item.case
@@ -334,7 +348,9 @@ class Runner:
         response: Response | None = None
         try:
             with self.recorder.scope(item):
-                response = await self.pool.complete(item.model, request)
+                response = await self.hooks.call(
+                    self.run_id, item.model, request, self.pool.complete
+                )
                 if response.cost_usd is None:
                     cost = cost_usd(settings, request.model, response.usage, self.config.prices)
                     if cost is not None:
