@@ -26,6 +26,7 @@ _COMMANDS = {
     "report": "report",
     "compare": "compare",
     "cassettes": "cassettes",
+    "view": "view",
 }
 
 
