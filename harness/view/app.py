@@ -85,7 +85,13 @@ class ViewApp:
         with self.db() as db:
             rows = queries.runs(db)
             ids = queries.run_ids(db)
-        return _page("runs.html.j2", runs=rows, run_ids=ids, store=str(self.store_path))
+        return _page(
+            "runs.html.j2",
+            runs=rows,
+            run_ids=ids,
+            store=str(self.store_path),
+            store_name=self.store_path.name,
+        )
 
     def run(self, request: Request) -> Response:
         run_id = request.path_params["run_id"]
