@@ -35,6 +35,7 @@ RUNS = 10
 MODELS = ("openai:gpt-4o-mini", "anthropic:claude-3-5-haiku", "gemini:gemini-2.0-flash",
           "ollama:llama3.2")  # fmt: skip
 SPECS = ("extract", "classify", "summarize", "refuse")
+FIRST_ITEM = "extract::case-000000::openai:gpt-4o-mini::1"
 
 
 def generate(path: Path, results: int) -> None:
