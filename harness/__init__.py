@@ -44,6 +44,7 @@ if TYPE_CHECKING:
         SpecProblem,
     )
     from harness.expect import CaseVerdict, Output, Verdict, evaluate_case, parse_output
+    from harness.hooks import Hooks
     from harness.report import compare_runs, write_reports
     from harness.runner import Item, Runner, RunOptions, RunResult, Selection
     from harness.spec.load import load_spec, load_specs
@@ -81,6 +82,7 @@ _EXPORTS: dict[str, str] = {
     "Runner": "harness.runner",
     "Selection": "harness.runner",
     "Recorder": "harness.cassettes",
+    "Hooks": "harness.hooks",
     "resolve_record_mode": "harness.cassettes",
     # verdicts
     "CaseVerdict": "harness.expect",
@@ -110,6 +112,7 @@ __all__ = [
     "Driver",
     "HTTPDriver",
     "HarnessError",
+    "Hooks",
     "Item",
     "Message",
     "Output",
