@@ -164,3 +164,36 @@ async def test_entry_point_hooks_load_and_a_broken_one_is_skipped(
     message = " ".join(r.getMessage() for r in caplog.records)
     assert "hook 'broken' from package broken_hook could not be loaded" in message
     monkeypatch.delitem(sys.modules, "counting_hook")
+
+
+async def test_item_batches_emit_item_and_call_events(config: ProjectConfig, store: Store) -> None:
+    """The pytest plugin's path (run_batch) calls the same hooks per item and call."""
+    import io
+
+    from rich.console import Console
+
+    from harness.runner.batch import run_batch
+    from harness.runner.expand import Selection, expand
+    from harness.runner.run import Runner, RunOptions
+    from tests.runner.fakes import Drivers, contains_ok, make_spec
+
+    rec = Recorder()
+    spec = make_spec(cases=3)
+    runner = Runner(
+        [spec],
+        config,
+        store,
+        RunOptions(progress=False),
+        driver_factory=Drivers(),
+        evaluate=contains_ok,
+        console=Console(file=io.StringIO()),
+        hooks=Hooks([rec]),
+    )
+    store.start_run(runner.run_info())
+    await run_batch(runner, list(expand([spec], Selection(), config)))
+    assert len(rec.of("item_started")) == len(rec.of("item_finished")) == 3
+    calls = rec.of("call_finished")
+    assert len(calls) == 3
+    assert {c.item_id for c in calls if isinstance(c, CallFinished)} == {
+        f"qa::c{i}::fake:m1::1" for i in range(3)
+    }

@@ -57,7 +57,9 @@ class ItemBatch:
         return item_id in self._tasks
 
     async def _run(self, item: Item) -> ResultRecord:
+        self.runner.hooks.item_started(self.runner.run_id, item)
         record = await self.runner.run_item(item)
+        self.runner.hooks.item_finished(record)
         stats = self.runner.stats.get(item.model)
         if stats is not None:
             stats.add(record)

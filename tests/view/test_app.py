@@ -88,3 +88,25 @@ def test_only_loopback_hosts_are_answered(tmp_path: Path) -> None:
     store = two_runs(tmp_path / "harness.db")
     client = TestClient(create_app(store), base_url="http://attacker.example")
     assert client.get("/").status_code == 400
+
+
+def test_an_item_with_sparse_verdicts_still_shows(tmp_path: Path) -> None:
+    """Verdicts written by plugins or older versions may lack keys: shown, not a 500."""
+    from harness.store.records import ResultRecord, RunInfo
+    from harness.store.sqlite import Store
+
+    path = tmp_path / "harness.db"
+    with Store.open(path) as store:
+        store.start_run(RunInfo(run_id="r1", started_at=1.0))
+        store.write(
+            [
+                ResultRecord(
+                    run_id="r1", item_id="i1", spec="s", case_id="c", model="p:m", attempt=1,
+                    status="failed", verdicts=[{"assertion": "mine"}, {"passed": True}],
+                )
+            ]
+        )  # fmt: skip
+    client = TestClient(create_app(path), base_url="http://127.0.0.1")
+    page = client.get("/item", params={"run": "r1", "id": "i1"})
+    assert page.status_code == 200
+    assert page.text.count("<tr><td>") == 2 and "mine" in page.text
