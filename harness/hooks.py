@@ -301,13 +301,15 @@ class Hooks:
             except Exception as exc:
                 key = (id(hook), method)
                 if key not in self._failed:
+                    from harness.observe.redact import Redactor
+
                     self._failed.add(key)
                     log.warning(
                         "hook %s.%s raised %s: %s (reported once; the run goes on)",
                         type(hook).__name__,
                         method,
                         type(exc).__name__,
-                        exc,
+                        Redactor.from_env().text(str(exc)),
                         exc_info=log.isEnabledFor(logging.DEBUG),
                     )
 

@@ -120,12 +120,14 @@ async def with_retries(
 def _log_retry(exc: BaseException | None, retry: int, wait_s: float) -> None:
     """One log line per failed attempt that is tried again (the call's line follows)."""
     from harness.hooks import current_item_id
+    from harness.observe.redact import Redactor
 
+    error = Redactor.from_env().text(str(exc)) if exc is not None else None
     log.info(
         "attempt %d failed, retrying in %.2f s: %s",
         retry,
         wait_s,
-        exc,
+        error,
         extra={
             "harness_event": {
                 "event": "attempt_failed",
@@ -136,7 +138,7 @@ def _log_retry(exc: BaseException | None, retry: int, wait_s: float) -> None:
                 "status": "retrying",
                 "http_status": getattr(exc, "status_code", None),
                 "error_type": type(exc).__name__ if exc is not None else None,
-                "error": str(exc) if exc is not None else None,
+                "error": error,
                 "retry_wait_s": round(wait_s, 3),
             }
         },

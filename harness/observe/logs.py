@@ -153,9 +153,11 @@ def _call_fields(event: CallFinished) -> dict[str, Any]:
 class LogHook:
     """Writes run, call and item events to the ``harness`` loggers (the JSON file's lines)."""
 
-    def __init__(self) -> None:
+    def __init__(self, redactor: Redactor | None = None) -> None:
         self.runner = logging.getLogger("harness.runner")
         self.calls = logging.getLogger(CALLS)
+        # redacted here, at the source, too: a handler of the user's own sees no secret either
+        self.redactor = redactor or Redactor.from_env()
 
     def run_started(self, event: RunStarted) -> None:
         self.runner.info(
@@ -179,11 +181,11 @@ class LogHook:
     def call_finished(self, event: CallFinished) -> None:
         if not self.calls.isEnabledFor(logging.INFO):
             return
-        fields = _call_fields(event)
+        fields = self.redactor.value(_call_fields(event))
         message = f"call {event.status}: {event.model} item {event.item_id}"
         if event.error is not None:
             message += f": {type(event.error).__name__}: {event.error}"
-        self.calls.info(message, extra={EVENT_KEY: fields})
+        self.calls.info(self.redactor.text(message), extra={EVENT_KEY: fields})
 
     def item_finished(self, event: ItemFinished) -> None:
         record = event.record

@@ -136,3 +136,21 @@ def test_log_file_option_writes_json(tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_redactor_uses_the_scrubber_rules(text: str, expected: str) -> None:
     redactor = Redactor.from_env(environ={"OPENAI_API_KEY": SECRET, "HOME": "/root/home"})
     assert redactor.text(text) == expected
+
+
+async def test_secrets_are_redacted_at_the_source_for_any_handler(
+    config: ProjectConfig,
+    store: Store,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Without harness's own handlers (harness used as a library), a handler of the
+    application's still sees no secret."""
+    monkeypatch.setenv("FAKE_API_KEY", SECRET)
+    with caplog.at_level(logging.INFO, logger="harness"):
+        await small_run(config, store, run_hooks(config))
+    calls = [r for r in caplog.records if r.name == "harness.calls"]
+    assert len(calls) == 5
+    assert any("REDACTED" in r.getMessage() for r in calls)
+    assert SECRET not in caplog.text
+    assert all(SECRET not in json.dumps(getattr(r, "harness_event", {})) for r in calls)
