@@ -24,7 +24,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from harness.view import queries
-from harness.view.format import FILTERS, sparkline
+from harness.view.format import FILTERS, ms, sparkline, usd
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 PAGE_CSP = (
@@ -45,7 +45,7 @@ _ENV = jinja2.Environment(
     lstrip_blocks=True,
 )
 _ENV.filters.update(FILTERS)
-_ENV.globals["sparkline"] = sparkline
+_ENV.globals.update(sparkline=sparkline, usd=usd, ms=ms)
 
 
 def _headers(csp: str) -> dict[str, str]:

@@ -41,21 +41,37 @@ def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, default=str)
 
 
-def sparkline(values: Sequence[float | None], *, width: int = 160, height: int = 28) -> Markup:
-    """Pass rates (0..1) as a small inline SVG line; gaps where a value is missing."""
+def sparkline(
+    values: Sequence[float | None],
+    *,
+    fmt: Callable[[float | None], str] = pct,
+    scale: tuple[float, float] | None = (0.0, 1.0),
+    width: int = 140,
+    height: int = 28,
+) -> Markup:
+    """Values as a small inline SVG line, gaps where one is missing.
+
+    Pass rates use the fixed 0..1 scale; ``scale=None`` fits the line to the values
+    (costs, latencies). The title lists every value, formatted with ``fmt``.
+    """
     known = [(i, v) for i, v in enumerate(values) if v is not None]
     if not known:
         return Markup('<svg class="spark" width="0" height="0" aria-hidden="true"></svg>')
+    lo, hi = scale if scale is not None else (min(v for _, v in known), max(v for _, v in known))
+    span = (hi - lo) or 1.0
     step = width / max(len(values) - 1, 1)
-    points = " ".join(f"{i * step:.1f},{(1 - v) * (height - 4) + 2:.1f}" for i, v in known)
+
+    def y(v: float) -> float:
+        return (1 - (v - lo) / span) * (height - 4) + 2
+
+    points = " ".join(f"{i * step:.1f},{y(v):.1f}" for i, v in known)
     last_x, last_v = known[-1]
-    title = escape(", ".join(pct(v) for v in values))
+    title = escape(", ".join(fmt(v) for v in values))
     return Markup(
         f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
         f'role="img"><title>{title}</title>'
         f'<polyline fill="none" stroke="#3763c9" stroke-width="1.5" points="{points}"/>'
-        f'<circle cx="{last_x * step:.1f}" cy="{(1 - last_v) * (height - 4) + 2:.1f}" r="2.5" '
-        'fill="#3763c9"/></svg>'
+        f'<circle cx="{last_x * step:.1f}" cy="{y(last_v):.1f}" r="2.5" fill="#3763c9"/></svg>'
     )
 
 

@@ -273,6 +273,16 @@ class Trend:
         """Pass rate per run (None where the run graded nothing here)."""
         return [c.pass_rate for _, c in self.points]
 
+    @property
+    def costs(self) -> list[float | None]:
+        """Total cost per run (None where unknown)."""
+        return [c.cost for _, c in self.points]
+
+    @property
+    def latencies(self) -> list[float | None]:
+        """Mean latency per run, in milliseconds."""
+        return [c.latency for _, c in self.points]
+
 
 def trends(
     db: sqlite3.Connection, *, spec: str = "", model: str = "", runs_back: int = TREND_RUNS
