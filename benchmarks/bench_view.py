@@ -105,6 +105,8 @@ def measure(path: Path) -> list[tuple[str, float, str]]:
         ("search its answers (?q=case-000123)", f"/runs/{latest}?q=case-000123"),
         ("search, no match (?q=zzz)", f"/runs/{latest}?q=zzz-no-match"),
         ("failed only, one model", f"/runs/{latest}?status=failed&model=ollama:llama3.2"),
+        ("search every run (GET /search?q=case-000123)", "/search?q=case-000123"),
+        ("search every run, no match", "/search?q=zzz-no-match"),
         ("trends (GET /trends)", "/trends"),
         (
             "one item (GET /item)",

@@ -66,6 +66,21 @@ def _not_found(what: str) -> HTMLResponse:
     return _page("missing.html.j2", status=404, what=what)
 
 
+def _filter(request: Request) -> queries.Filter:
+    params = request.query_params
+    try:
+        page = max(1, int(params.get("page", "1")))
+    except ValueError:
+        page = 1
+    return queries.Filter(
+        status=params.get("status", ""),
+        spec=params.get("spec", ""),
+        model=params.get("model", ""),
+        q=params.get("q", "").strip(),
+        page=page,
+    )
+
+
 class ViewApp:
     """The routes, bound to one store file (each request opens a read-only connection)."""
 
@@ -95,18 +110,7 @@ class ViewApp:
 
     def run(self, request: Request) -> Response:
         run_id = request.path_params["run_id"]
-        params = request.query_params
-        try:
-            page = max(1, int(params.get("page", "1")))
-        except ValueError:
-            page = 1
-        filt = queries.Filter(
-            status=params.get("status", ""),
-            spec=params.get("spec", ""),
-            model=params.get("model", ""),
-            q=params.get("q", "").strip(),
-            page=page,
-        )
+        filt = _filter(request)
         with self.db() as db:
             run = queries.run(db, run_id)
             if run is None:
@@ -124,6 +128,15 @@ class ViewApp:
             more=more,
             statuses=("passed", "failed", "error", "skipped"),
         )
+
+    def search(self, request: Request) -> Response:
+        filt = _filter(request)
+        results: list[queries.ResultRow] = []
+        more = False
+        if filt.q:
+            with self.db() as db:
+                results, more = queries.results(db, None, filt)
+        return _page("search.html.j2", filt=filt, results=results, more=more)
 
     def report(self, request: Request) -> Response:
         from harness.report.frame import normalize
@@ -259,6 +272,7 @@ def create_app(store_path: Path, *, allowed_hosts: tuple[str, ...] = LOOPBACK_HO
         Route("/runs/{run_id}/report", view.report, name="report"),
         Route("/compare", view.compare, name="compare"),
         Route("/trends", view.trends, name="trends"),
+        Route("/search", view.search, name="search"),
         Route("/item", view.item, name="item"),
         Route("/static/{name}", view.static, name="static"),
     ]

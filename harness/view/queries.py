@@ -163,9 +163,13 @@ class Filter:
     q: str = ""
     page: int = 1
 
-    def where(self, run_id: str) -> tuple[str, list[Any]]:
-        """The WHERE clause and its parameters."""
-        clauses, params = ["run_id = ?"], [run_id]
+    def where(self, run_id: str | None) -> tuple[str, list[Any]]:
+        """The WHERE clause and its parameters (every run when ``run_id`` is None)."""
+        clauses: list[str] = []
+        params: list[Any] = []
+        if run_id is not None:
+            clauses.append("run_id = ?")
+            params.append(run_id)
         for column in ("status", "spec", "model"):
             value = getattr(self, column)
             if value:
@@ -180,7 +184,7 @@ class Filter:
                 "OR tags LIKE ? ESCAPE '\\')"
             )
             params += [like] * 5
-        return " AND ".join(clauses), params
+        return " AND ".join(clauses) or "1", params
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,16 +202,21 @@ class ResultRow:
     cost_usd: float | None
     excerpt: str
     error: str | None
+    run_id: str = ""
 
 
-def results(db: sqlite3.Connection, run_id: str, filt: Filter) -> tuple[list[ResultRow], bool]:
-    """One page of a run's results in write order, and whether another page follows."""
+def results(
+    db: sqlite3.Connection, run_id: str | None, filt: Filter
+) -> tuple[list[ResultRow], bool]:
+    """One page of a run's results in write order (of every run, newest first, when
+    ``run_id`` is None), and whether another page follows."""
     where, params = filt.where(run_id)
     offset = (max(filt.page, 1) - 1) * PAGE
+    order = "rowid" if run_id is not None else "rowid DESC"
     rows = db.execute(
         "SELECT item_id, spec, case_id, model, attempt, status, score, latency_ms, cost_usd, "
-        f"substr(output, 1, {EXCERPT}) AS excerpt, substr(error, 1, {EXCERPT}) AS error "
-        f"FROM results WHERE {where} ORDER BY rowid LIMIT ? OFFSET ?",
+        f"substr(output, 1, {EXCERPT}) AS excerpt, substr(error, 1, {EXCERPT}) AS error, run_id "
+        f"FROM results WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, PAGE + 1, offset],
     ).fetchall()
     out = [
@@ -223,6 +232,7 @@ def results(db: sqlite3.Connection, run_id: str, filt: Filter) -> tuple[list[Res
             r["cost_usd"],
             r["excerpt"] or "",
             r["error"],
+            r["run_id"],
         )
         for r in rows[:PAGE]
     ]

@@ -110,3 +110,12 @@ def test_an_item_with_sparse_verdicts_still_shows(tmp_path: Path) -> None:
     page = client.get("/item", params={"run": "r1", "id": "i1"})
     assert page.status_code == 200
     assert page.text.count("<tr><td>") == 2 and "mine" in page.text
+
+
+def test_search_every_run(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "wrong answer"})
+    runs = re.findall(r'<a href="/runs/([^"]+)">', page.text)
+    assert runs == [RUN_B, RUN_B]  # only run B has that answer (c1 of gpt-a, two attempts)
+    hostile = client.get("/search", params={"q": "<script>"})
+    assert "<script>alert" not in hostile.text and "&lt;script&gt;" in hostile.text
+    assert len(re.findall(r'class="item-link"', hostile.text)) > 0

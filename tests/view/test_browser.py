@@ -102,6 +102,13 @@ async def test_list_open_filter_item_compare_trends(base_url: str, tmp_path: Pat
         await _go(page, click="#f-go")
         assert await _count(page, "#results-table tbody tr") == 2
 
+        # search every run from the header
+        await page.eval("document.getElementById('nav-q').value = 'wrong answer'")
+        page.events = [e for e in page.events if e.get("method") != "Page.loadEventFired"]
+        await page.eval("document.querySelector('header form.search').requestSubmit()")
+        await page.wait_event("Page.loadEventFired")
+        assert await _count(page, "#search-table tbody tr") == 2
+
         # compare A (baseline) with B from the runs list's form
         await _go(page, base_url + "/")
         assert await page.eval("document.getElementById('compare-a').value") == RUN_A
