@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,19 @@ EVENT_KEY = "harness_event"
 _MARK = "_harness_handler"
 
 LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time, so lines logged while the progress
+    bar is live go through rich's redirection and print above the bar, not through it."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        return None
 
 
 def level_for(verbose: int, level: str | None) -> int:
@@ -104,7 +118,7 @@ def setup_logging(
             handler.close()
     redactor = redactor or Redactor.from_env()
     shown = level_for(verbose, level)
-    terminal = logging.StreamHandler()
+    terminal = StderrHandler()
     terminal.setLevel(shown)
     terminal.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     handlers: list[logging.Handler] = [terminal]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -106,3 +107,13 @@ def test_console_exporter_from_the_environment(monkeypatch: pytest.MonkeyPatch) 
     processors = provider._active_span_processor._span_processors
     assert [type(p.span_exporter) for p in processors] == [ConsoleSpanExporter]  # type: ignore[attr-defined]
     provider.shutdown()
+
+
+def test_without_the_extra_the_error_names_the_install_line(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from harness.errors import ConfigError
+
+    monkeypatch.setitem(sys.modules, "opentelemetry.sdk.trace", None)
+    with pytest.raises(ConfigError, match=r"pip install 'harness\[otel\]'"):
+        OTelHook()

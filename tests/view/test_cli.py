@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
 from harness.cli import cli
@@ -73,3 +74,13 @@ def test_a_taken_port_is_a_clear_error(tmp_path: Path) -> None:
         taken.close()
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.output and "--port N" in result.output
+
+
+def test_without_the_extra_the_error_names_the_install_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = two_runs(tmp_path / "harness.db")
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
+    result = CliRunner().invoke(cli, ["view", "--store", str(store), "--no-open"])
+    assert result.exit_code == 2
+    assert "pip install 'harness[view]'" in result.output
