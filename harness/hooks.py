@@ -333,20 +333,20 @@ class Hooks:
     def item_started(self, run_id: str, item: Item) -> None:
         """Emit :class:`ItemStarted` and mark the item as this task's current one."""
         _current_item.set(item.id)
+        if not self.hooks:
+            return
         self._started[item.id] = time.perf_counter()
-        if self.hooks:
-            event = ItemStarted(
-                run_id, item.id, item.spec.name, item.case.id, item.model, item.attempt
-            )
-            self.emit("item_started", event)
+        event = ItemStarted(run_id, item.id, item.spec.name, item.case.id, item.model, item.attempt)
+        self.emit("item_started", event)
 
     def item_finished(self, record: ResultRecord) -> None:
         """Emit :class:`ItemFinished` for the item's record."""
-        started = self._started.pop(record.item_id, None)
         _current_item.set(None)
-        if self.hooks:
-            took = (time.perf_counter() - started) * 1000 if started is not None else 0.0
-            self.emit("item_finished", ItemFinished(record.run_id, record, took))
+        if not self.hooks:
+            return
+        started = self._started.pop(record.item_id, None)
+        took = (time.perf_counter() - started) * 1000 if started is not None else 0.0
+        self.emit("item_finished", ItemFinished(record.run_id, record, took))
 
     async def call(
         self,

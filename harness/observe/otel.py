@@ -9,7 +9,8 @@ only with ``capture_content: true``.
 
 Export follows the standard variables: ``OTEL_TRACES_EXPORTER`` (``otlp``, the default;
 ``console``; ``none``), ``OTEL_EXPORTER_OTLP_ENDPOINT`` / ``..._TRACES_ENDPOINT``,
-``OTEL_EXPORTER_OTLP_HEADERS``, ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``.
+``OTEL_EXPORTER_OTLP_HEADERS``, ``OTEL_SERVICE_NAME``, ``OTEL_RESOURCE_ATTRIBUTES``,
+``OTEL_SDK_DISABLED=true`` (no export).
 """
 
 from __future__ import annotations
@@ -73,6 +74,8 @@ def default_provider(service_name: str | None = None) -> TracerProvider:
         attributes[SERVICE_NAME] = service_name or "harness"
     provider = TracerProvider(resource=Resource.create(attributes))
     kinds = os.environ.get("OTEL_TRACES_EXPORTER", "otlp")
+    if os.environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
+        kinds = "none"
     for kind in (k.strip().lower() for k in kinds.split(",") if k.strip()):
         if kind == "none":
             continue
