@@ -74,9 +74,12 @@ def observe_params() -> list[click.Parameter]:
 
 
 def add_observe_params(command: click.Command) -> click.Command:
-    """Give ``command`` the shared options unless it has them already."""
+    """Give ``command`` (and a group's subcommands) the shared options, once."""
     if not any(p.name == "verbose" for p in command.params):
         command.params.extend(observe_params())
+    if isinstance(command, click.Group):  # the lazy top-level group lists none here
+        for sub in command.commands.values():
+            add_observe_params(sub)
     return command
 
 
