@@ -36,6 +36,8 @@ REPORT_CSP = (
     "img-src data:; base-uri 'none'; frame-ancestors 'none'"
 )
 MAX_CASSETTE_BYTES = 256 * 1024
+MAX_REPORT_RESULTS = 200_000
+"""Above this, a run's full report (built in memory with pandas) is left to `harness report`."""
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("harness.view", "templates"),
@@ -144,13 +146,25 @@ class ViewApp:
         from harness.store.sqlite import Store
 
         run_id = request.path_params["run_id"]
+        with self.db() as ro:
+            run = queries.run(ro, run_id)
+        if run is None:
+            return _not_found(f"run {run_id}")
+        if run.counts.n > MAX_REPORT_RESULTS:
+            return _page(
+                "too_big.html.j2",
+                title=f"Report of run {run_id}",
+                what=f"Run {run_id}",
+                n=run.counts.n,
+                limit=MAX_REPORT_RESULTS,
+                command=f"harness report {run_id} --out reports/{run_id}",
+                run_id=run_id,
+            )
         db = sqlite3.connect(
             f"{self.store_path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
         )
         try:
             store = Store(db, self.store_path)
-            if run_id not in store.run_ids():
-                return _not_found(f"run {run_id}")
             html = render_report(store.run(run_id), normalize(store.results_frame(run_id)))
         finally:
             db.close()
@@ -169,15 +183,26 @@ class ViewApp:
         from harness.store.sqlite import Store
 
         a, b = request.query_params.get("a", ""), request.query_params.get("b", "")
+        with self.db() as ro:
+            sizes = {ref: queries.run(ro, ref) for ref in (a, b)}
+        for ref, found in sizes.items():
+            if found is None:
+                return _not_found(f"run {ref or '(none chosen)'}")
+            if found.counts.n > MAX_REPORT_RESULTS:
+                return _page(
+                    "too_big.html.j2",
+                    title="Compare",
+                    what=f"Run {ref}",
+                    n=found.counts.n,
+                    limit=MAX_REPORT_RESULTS,
+                    command=f"harness compare {a} {b} --html compare.html",
+                    run_id="",
+                )
         db = sqlite3.connect(
             f"{self.store_path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
         )
         try:
             store = Store(db, self.store_path)
-            known = set(store.run_ids())
-            for ref in (a, b):
-                if ref not in known:
-                    return _not_found(f"run {ref or '(none chosen)'}")
             frame_a = normalize(store.results_frame(a))
             frame_b = normalize(store.results_frame(b))
         finally:

@@ -119,3 +119,16 @@ def test_search_every_run(client: TestClient) -> None:
     hostile = client.get("/search", params={"q": "<script>"})
     assert "<script>alert" not in hostile.text and "&lt;script&gt;" in hostile.text
     assert len(re.findall(r'class="item-link"', hostile.text)) > 0
+
+
+def test_a_report_too_big_for_one_page_points_to_harness_report(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.view import app
+
+    monkeypatch.setattr(app, "MAX_REPORT_RESULTS", 10)
+    page = client.get(f"/runs/{RUN_A}/report")
+    assert page.status_code == 200 and 'id="too-big"' in page.text
+    assert f"harness report {RUN_A}" in page.text
+    compare = client.get("/compare", params={"a": RUN_A, "b": RUN_B})
+    assert f"harness compare {RUN_A} {RUN_B}" in compare.text and 'id="too-big"' in compare.text
