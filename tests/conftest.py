@@ -18,12 +18,17 @@ def repo_root() -> Path:
 
 @pytest.fixture(autouse=True)
 def _harness_logging() -> Iterator[None]:
-    """Each test starts and ends with the ``harness`` logger tree as Python left it."""
+    """Each test starts and ends with the ``harness`` logger tree as Python left it, and
+    with the command line's observe choices (``--otel``) unset."""
     import logging
+
+    from harness.observe import SETTINGS
 
     root = logging.getLogger("harness")
     saved = (list(root.handlers), root.level, root.propagate)
+    otel = SETTINGS.otel
     yield
+    SETTINGS.otel = otel
     for handler in root.handlers:
         if handler not in saved[0]:
             handler.close()
