@@ -34,6 +34,7 @@ hook and the method) and never stops the run or changes a result.
 from __future__ import annotations
 
 import contextvars
+import inspect
 import itertools
 import logging
 import time
@@ -44,6 +45,7 @@ from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from harness.config import ProjectConfig
     from harness.drivers.base import Request, Response
     from harness.runner.items import Item
     from harness.store.records import ResultRecord
@@ -213,15 +215,28 @@ def registered_for(*hooks: object) -> Iterator[None]:
             unregister(hook)
 
 
-def entry_point_hooks() -> list[object]:
-    """Hooks from the ``harness.hooks`` entry points; a broken one is reported and skipped."""
+def entry_point_hooks(config: ProjectConfig | None = None) -> list[object]:
+    """Hooks from the ``harness.hooks`` entry points, built-in ones included.
+
+    An entry point names a hook class (made with no arguments), a hook object, or a
+    factory; a factory that takes a parameter gets the project config, and may return
+    None to stay out of this run. A hook that cannot be loaded is reported and skipped;
+    a factory's :class:`~harness.errors.HarnessError` (a configuration the user must
+    fix, e.g. ``--otel`` without the extra) stops the run with its message.
+    """
+    from harness.errors import HarnessError
+
     found: list[object] = []
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
+    for ep in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.name):
         package = ep.dist.name if ep.dist is not None else ep.value
         try:
             value = ep.load()
-            hook = value() if isinstance(value, type) or _is_factory(value) else value
+            hook = _make(value, config)
+            if hook is None:
+                continue
             register_check(hook)
+        except HarnessError:
+            raise
         except Exception as exc:  # a broken plugin must not break the others
             log.warning(
                 "hook %r from package %s could not be loaded: %s: %s",
@@ -233,6 +248,21 @@ def entry_point_hooks() -> list[object]:
             continue
         found.append(hook)
     return found
+
+
+def _make(value: object, config: ProjectConfig | None) -> object | None:
+    if isinstance(value, type):
+        made: object = value()
+        return made
+    if not _is_factory(value):
+        return value
+    assert callable(value)
+    try:
+        takes_config = len(inspect.signature(value).parameters) > 0
+    except (TypeError, ValueError):
+        takes_config = False
+    result: object | None = value(config) if takes_config else value()
+    return result
 
 
 def _is_factory(value: object) -> bool:
@@ -282,9 +312,10 @@ class Hooks:
     _started: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def for_run(cls, extra: Iterable[object] = ()) -> Hooks:
-        """The hooks registered in Python, then the entry points', then ``extra``."""
-        hooks = [*registered(), *entry_point_hooks(), *extra]
+    def for_run(cls, config: ProjectConfig | None = None, extra: Iterable[object] = ()) -> Hooks:
+        """The hooks registered in Python, then the entry points' (built-in logs and
+        OpenTelemetry among them, by name), then ``extra``."""
+        hooks = [*registered(), *entry_point_hooks(config), *extra]
         return cls(hooks)
 
     def __bool__(self) -> bool:

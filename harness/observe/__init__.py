@@ -1,9 +1,10 @@
-"""Seeing what a run did: logs and OpenTelemetry traces, both built on :mod:`harness.hooks`.
+"""Seeing what a run did: logs and OpenTelemetry traces, both hooks (:mod:`harness.hooks`).
 
-The command line sets the process's choices once (:func:`configure`: ``--otel``,
-``--log-file``, ...); every run then gets its hooks from :func:`run_hooks`: those
-registered in Python or by entry point, the log hook when a log would show its lines,
-and the OpenTelemetry hook when ``--otel`` or ``otel:`` in ``harness.yaml`` asks for it.
+Both are registered through the ``harness.hooks`` entry-point group, the path third-party
+hooks take (``logs = harness.observe.logs:log_hook``, ``otel = harness.observe.otel:otel_hook``);
+each factory decides per run whether it is wanted. The command line sets the process's
+choices once (:func:`configure`: ``--otel`` / ``--no-otel``); ``otel:`` in harness.yaml
+is the default.
 """
 
 from __future__ import annotations
@@ -32,17 +33,14 @@ def configure(*, otel: bool | None = None) -> None:
     SETTINGS.otel = otel
 
 
-def run_hooks(config: ProjectConfig | None = None) -> Hooks:
-    """The hooks one run calls: registered, entry points, logs, then OpenTelemetry."""
-    from harness.observe.logs import LogHook, wants_log_hook
-
-    extra: list[object] = []
-    if wants_log_hook():
-        extra.append(LogHook())
+def otel_wanted(config: ProjectConfig | None) -> bool:
+    """Whether this run is traced: ``--otel``/``--no-otel``, else ``otel:`` of harness.yaml."""
+    if SETTINGS.otel is not None:
+        return SETTINGS.otel
     otel = getattr(config, "otel", None)
-    enabled = SETTINGS.otel if SETTINGS.otel is not None else bool(otel and otel.enabled)
-    if enabled:
-        from harness.observe.otel import OTelHook
+    return bool(otel is not None and otel.enabled)
 
-        extra.append(OTelHook.from_config(otel))
-    return Hooks.for_run(extra)
+
+def run_hooks(config: ProjectConfig | None = None) -> Hooks:
+    """The hooks one run calls: registered in Python, then every entry point's."""
+    return Hooks.for_run(config)

@@ -20,9 +20,12 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from harness.hooks import CallFinished, ItemFinished, RunFinished, RunStarted
+
+if TYPE_CHECKING:
+    from harness.config import ProjectConfig
 from harness.observe.redact import Redactor
 
 ROOT = "harness"
@@ -244,3 +247,8 @@ class LogHook:
 def wants_log_hook() -> bool:
     """Whether anything would show the run's info lines (saves the work otherwise)."""
     return logging.getLogger(CALLS).isEnabledFor(logging.INFO)
+
+
+def log_hook(config: ProjectConfig | None = None) -> LogHook | None:
+    """The ``logs`` entry point: a :class:`LogHook` when a log would show its lines."""
+    return LogHook() if wants_log_hook() else None

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.trace import Span, Tracer
 
-    from harness.config import OtelFile
+    from harness.config import OtelFile, ProjectConfig
     from harness.drivers.base import Request, Response
 
 INSTALL = "pip install 'harness[otel]'"
@@ -95,6 +95,19 @@ def default_provider(service_name: str | None = None) -> TracerProvider:
             )
     _PROVIDERS[key] = provider
     return provider
+
+
+def otel_hook(config: ProjectConfig | None = None) -> OTelHook | None:
+    """The ``otel`` entry point: an :class:`OTelHook` when ``--otel`` or ``otel:`` asks.
+
+    Raises:
+        ConfigError: tracing is asked for and the ``otel`` extra is missing.
+    """
+    from harness.observe import otel_wanted
+
+    if not otel_wanted(config):
+        return None
+    return OTelHook.from_config(getattr(config, "otel", None))
 
 
 class OTelHook:

@@ -55,3 +55,24 @@ def test_otel_in_harness_yaml_turns_the_hook_on(
         assert not any(isinstance(h, OTelHook) for h in run_hooks(on).hooks)
     finally:
         configure(otel=None)
+
+
+def test_otel_asked_without_the_extra_stops_with_the_install_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys as _sys
+
+    from harness.errors import ConfigError
+
+    monkeypatch.setitem(_sys.modules, "opentelemetry.sdk.trace", None)
+    configure(otel=True)
+    with pytest.raises(ConfigError, match=r"pip install 'harness\[otel\]'"):
+        run_hooks(ProjectConfig(root=tmp_path, path=None))
+
+
+def test_the_built_in_hooks_come_through_the_entry_point_group() -> None:
+    from importlib.metadata import entry_points
+
+    names = {ep.name: ep.value for ep in entry_points(group="harness.hooks")}
+    assert names["logs"] == "harness.observe.logs:log_hook"
+    assert names["otel"] == "harness.observe.otel:otel_hook"
