@@ -192,6 +192,10 @@ async def test_item_batches_emit_item_and_call_events(config: ProjectConfig, sto
     store.start_run(runner.run_info())
     await run_batch(runner, list(expand([spec], Selection(), config)))
     assert len(rec.of("item_started")) == len(rec.of("item_finished")) == 3
+    names = [n for n, _ in rec.events]
+    assert names[0] == "run_started" and names[-1] == "run_finished"
+    end = rec.of("run_finished")[0]
+    assert isinstance(end, RunFinished) and end.counts["passed"] == 2
     calls = rec.of("call_finished")
     assert len(calls) == 3
     assert {c.item_id for c in calls if isinstance(c, CallFinished)} == {

@@ -41,9 +41,15 @@ class ItemBatch:
         self.on_result = on_result
         self.writer = StoreWriter(runner.store)
         self._tasks: dict[str, asyncio.Task[ResultRecord]] = {}
+        self._announced = False
 
     def submit(self, items: Iterable[Item]) -> list[asyncio.Task[ResultRecord]]:
         """Start the items not started yet (call on the batch's event loop)."""
+        items = list(items)
+        if not self._announced:  # hooks see one run, its size as first submitted
+            self._announced = True
+            r = self.runner
+            r.hooks.run_started(r.run_id, r.models, r.options.record_mode, len(items), False)
         started = []
         for item in items:
             if item.id not in self._tasks:
@@ -80,6 +86,14 @@ class ItemBatch:
                 task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         self.writer.flush()
+        if self._announced:
+            from harness.runner.run import STATUSES, RunResult
+
+            result = RunResult(self.runner.run_id, list(self.runner.stats.values()))
+            status = "interrupted" if cancel and pending else "finished"
+            self.runner.hooks.run_finished(
+                self.runner.run_id, status, {s: result.count(s) for s in STATUSES}
+            )
         await self.runner.pool.aclose()
         self.runner.recorder.close()
 
