@@ -154,3 +154,26 @@ async def test_secrets_are_redacted_at_the_source_for_any_handler(
     assert any("REDACTED" in r.getMessage() for r in calls)
     assert SECRET not in caplog.text
     assert all(SECRET not in json.dumps(getattr(r, "harness_event", {})) for r in calls)
+
+
+async def test_drivers_log_each_attempt_at_debug_under_their_own_logger(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    import httpx
+
+    from harness.drivers.base import Message, ProviderSettings, Request
+    from harness.drivers.openai import OpenAIDriver
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200, json={"choices": [{"message": {"content": "hi"}, "finish_reason": "stop"}]}
+        )
+
+    settings = ProviderSettings(name="openai", type="openai", base_url="http://127.0.0.1:9/v1",
+                                api_key_env=None, max_retries=0)  # fmt: skip
+    with caplog.at_level(logging.DEBUG, logger="harness.drivers"):
+        async with OpenAIDriver(settings, transport=httpx.MockTransport(handle)) as driver:
+            await driver.complete(Request("m", (Message("user", "hello"),)))
+    (line,) = [r for r in caplog.records if r.name == "harness.drivers.openai"]
+    assert line.levelno == logging.DEBUG
+    assert line.getMessage().startswith("openai:m /chat/completions: HTTP 200 in ")
