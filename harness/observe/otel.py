@@ -280,7 +280,9 @@ class OTelHook:
             for leftover in spans.values():
                 leftover.end()
             spans.clear()
-        self.provider.force_flush()
+        self.provider.force_flush(
+            timeout_millis=5000
+        )  # an absent collector delays the end 5 s at most
 
 
 def _set_response(span: Span, response: Response) -> None:
