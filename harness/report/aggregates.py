@@ -286,6 +286,7 @@ class RunCounts:
     recorded: int
     models: list[str] = field(default_factory=list)
     replayed_models: set[str] = field(default_factory=set)
+    specs: list[str] = field(default_factory=list)
 
 
 def run_counts(store: Store, run_id: str) -> RunCounts:
@@ -307,4 +308,10 @@ def run_counts(store: Store, run_id: str) -> RunCounts:
             (run_id,),
         )
     }
-    return RunCounts(int(total), int(recorded), models, replayed)
+    specs = [
+        r[0]
+        for r in store.db.execute(
+            "SELECT DISTINCT spec FROM results WHERE run_id = ? ORDER BY spec", (run_id,)
+        )
+    ]
+    return RunCounts(int(total), int(recorded), models, replayed, specs)

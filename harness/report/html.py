@@ -17,6 +17,7 @@ import jinja2
 from markupsafe import Markup
 
 from harness.report.charts import accuracy_vs_cost, latency_distribution
+from harness.report.failing import ModelFailures, failing_assertions
 from harness.report.measures import PairResult
 from harness.report.payload import build_payload, embed_json
 from harness.store.records import RunInfo
@@ -126,7 +127,13 @@ LEADERBOARD_HEADERS = [
 
 
 def _run_meta(
-    run: RunInfo | None, *, run_id: str, recorded: int, total: int, models: list[str]
+    run: RunInfo | None,
+    *,
+    run_id: str,
+    recorded: int,
+    total: int,
+    models: list[str],
+    specs: list[str],
 ) -> dict[str, Any]:
     if run is None:
         run = RunInfo(run_id=run_id, started_at=0.0)
@@ -151,10 +158,19 @@ def _run_meta(
         "fields": fields,
         "timings": timings,
         "spec_hashes": sorted(run.spec_hashes.items()),
+        "specs": _specs(run, specs),
         "params": json.dumps(run.params, indent=2, sort_keys=True, default=str)
         if run.params
         else "",
     }
+
+
+def _specs(run: RunInfo, specs: list[str]) -> list[tuple[str, str]]:
+    """(name, description) of every spec of the run (``specs``: those with results);
+    descriptions as stored at its start."""
+    described = run.params.get("spec_descriptions") or {}
+    names = sorted(set(run.spec_hashes) | set(specs) | set(described))
+    return [(str(n), str(described.get(n) or "")) for n in names if n]
 
 
 def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
@@ -173,6 +189,7 @@ def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
         recorded=int(frame["timings_recorded"].sum()) if len(frame) else 0,
         total=len(frame),
         models=sorted(frame["model"].unique()),
+        specs=[str(s) for s in frame["spec"].unique()],
     )
     return render_page(
         meta,
@@ -182,6 +199,7 @@ def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
         pairs=pairwise(frame) if frame["model"].nunique() > 1 else [],
         payload=build_payload(frame),
         total=len(frame),
+        failing=failing_assertions(frame),
     )
 
 
@@ -194,6 +212,7 @@ def render_page(
     pairs: list[PairResult],
     payload: dict[str, Any],
     total: int,
+    failing: list[ModelFailures],
     left_out: dict[str, Any] | None = None,
 ) -> str:
     """``report.html`` from its parts, however they were computed (a frame or the store).
@@ -206,6 +225,7 @@ def render_page(
         headers=LEADERBOARD_HEADERS,
         rows=board,
         pairs=pairs,
+        failing=failing,
         cost_chart=cost_chart,
         latency_chart=latency_chart,
         data=embed_json(payload),

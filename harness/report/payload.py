@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup
@@ -16,6 +17,7 @@ from markupsafe import Markup
 if TYPE_CHECKING:
     import pandas as pd
 
+from harness.report.failing import written
 from harness.report.values import STATUSES
 
 _ESCAPES = {
@@ -68,6 +70,22 @@ class _JsonText:
         return text
 
 
+class _Memo:
+    """A function of a JSON value memoized by identity, like :class:`_JsonText`."""
+
+    def __init__(self, fn: Callable[[Any], str]) -> None:
+        self.fn = fn
+        self.memo: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, value: Any) -> str:
+        hit = self.memo.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = self.fn(value)
+        self.memo[id(value)] = (value, text)
+        return text
+
+
 PAYLOAD_FIELDS = (
     "spec",
     "case_id",
@@ -106,6 +124,7 @@ class PayloadBuilder:
     def __init__(self) -> None:
         self.s = _Strings()
         self.dumps = _JsonText()
+        self.as_written = _Memo(written)
         self.status_index = {name: i for i, name in enumerate(STATUSES)}
         self.columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
 
@@ -143,8 +162,10 @@ class PayloadBuilder:
         c["output"].append(s(None if output is None else str(output)))
         c["parsed"].append(s(_parsed_if_needed(output, parsed, bool(repaired))))
         c["expected"].append(s(dumps(expected)) if expected else -1)
+        c["written"].append(s(self.as_written(expected)) if expected else -1)
         c["vars"].append(s(dumps(case_vars)) if case_vars else -1)
-        c["error"].append(s(f"{kind}: {message}" if kind else message))
+        # ConnectionError_ as written
+        c["error"].append(s(f"{kind.rstrip('_')}: {message}" if kind else message))
         c["verdicts"].append([_verdict(v, s) for v in verdicts or []])
 
     def payload(self) -> dict[str, Any]:
@@ -198,6 +219,7 @@ _COLUMNS = (
     "output",
     "parsed",
     "expected",
+    "written",
     "vars",
     "error",
     "verdicts",
@@ -213,6 +235,7 @@ _STRING_COLUMNS = (
     "output",
     "parsed",
     "expected",
+    "written",
     "vars",
     "error",
 )
@@ -226,6 +249,7 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
     (index into ``statuses``), ``score``, ``latency``, ``ttft``, ``tin``, ``tout``,
     ``cost``, ``repaired``, ``recorded``, ``prompt``, ``output``, ``parsed`` (JSON text,
     only when it differs from the output), ``expected`` and ``vars`` (JSON text),
+    ``written`` (the expectations as the spec wrote them, see ``failing.written``),
     ``error`` and ``verdicts`` (per result a list of ``[assertion, passed, score,
     reason, field, error]`` with strings as indices).
     """

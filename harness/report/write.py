@@ -25,6 +25,7 @@ from harness.report.charts import (
     accuracy_vs_cost,
     latency_chart,
 )
+from harness.report.failing_store import failing_store
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
 from harness.report.measures import SUMMARY_COLUMNS, sort_leaderboard
@@ -49,6 +50,7 @@ def render_store_report(
         recorded=counts.recorded,
         total=counts.total,
         models=counts.models,
+        specs=counts.specs,
     )
     per_model = summarize_store(store, run_id, ["model"]) if summary is None else summary[0]
     board = sort_leaderboard(per_model)
@@ -84,6 +86,7 @@ def render_store_report(
         pairs=pairwise_store(store, run_id) if len(counts.models) > 1 else [],
         payload=payload,
         total=counts.total,
+        failing=failing_store(store, run_id),
         left_out=left_out,
     )
 

@@ -234,3 +234,14 @@ def test_writing_the_report_files_never_imports_pandas(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
     assert (tmp_path / "out" / "report.html").is_file()
+
+
+def test_failing_assertions_from_the_store_equal_the_pandas_table(
+    run: tuple[Store, pd.DataFrame],
+) -> None:
+    from harness.report.failing import failing_assertions
+    from harness.report.failing_store import failing_store
+
+    store, frame = run
+    assert failing_store(store, "run-1") == failing_assertions(frame)
+    assert any(m.rows for m in failing_store(store, "run-1"))
