@@ -17,7 +17,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import Any, Literal
 
 import jinja2
 from rich.console import Console
@@ -31,8 +31,10 @@ from harness.expect.evaluate import evaluate_case, parse_output
 from harness.expect.types import CaseVerdict, JudgeCall, Output
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL, cache_key, response_from_json, response_to_json
+from harness.runner.concurrency import configured_concurrency
 from harness.runner.estimate import call_cost
 from harness.runner.expand import Selection, expand, run_models
+from harness.runner.gate import track_waits
 from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
 from harness.runner.progress import RunProgress
@@ -87,7 +89,7 @@ class RunOptions:
     """How to run. ``run_id`` with ``resume`` continues that run, skipping what it completed."""
 
     selection: Selection = field(default_factory=Selection)
-    concurrency: int | None = None
+    concurrency: int | Literal["auto"] | None = None
     max_cost: float | None = None
     record_mode: str = "off"
     cache: bool = False
@@ -96,6 +98,7 @@ class RunOptions:
     resume: bool = False
     progress: bool | None = None
     paths: tuple[str, ...] = ()
+    rate_limit_patience: float | None = None
 
 
 @dataclass(slots=True)
@@ -166,13 +169,14 @@ class Runner:
         self.console = console or Console(stderr=True)
         self.run_id = options.run_id or new_run_id()
         self.models = run_models(self.specs, options.selection, config)
-        concurrency = options.concurrency or config.defaults.concurrency
+        concurrency = options.concurrency or configured_concurrency(config)
         self.pool = Pool(
             config,
             self.recorder,
             concurrency=concurrency,
             offline=options.record_mode == "none",
             driver_factory=driver_factory,
+            rate_limit_patience=options.rate_limit_patience,
         )
         for model in self.models:  # unknown providers fail before anything is stored
             self.pool.settings(parse_model_id(model)[0])
@@ -248,6 +252,7 @@ class Runner:
         try:
             with RunProgress(self.console, total, live=self.options.progress) as progress:
                 self._progress = progress
+                progress.watch(self.pool.stats)
                 async with StoreWriter(self.store) as writer:
                     self._writer = writer
                     workers = [
@@ -333,7 +338,7 @@ class Runner:
                 return _skipped(record, "budget", "budget: the cost limit was reached")
         response: Response | None = None
         try:
-            with self.recorder.scope(item):
+            with self.recorder.scope(item), track_waits(record):
                 response = await self.pool.complete(item.model, request)
                 if response.cost_usd is None:
                     cost = cost_usd(settings, request.model, response.usage, self.config.prices)

@@ -157,17 +157,18 @@ def test_budget_stops_the_run(tmp_path: Path, server: FakeServer) -> None:
 
 def test_injected_429_and_500_end_in_a_record_each(tmp_path: Path, server: FakeServer) -> None:
     root = _project(tmp_path, server.base_url, cases=6)
-    # max_retries is 2: the first item gets 429, 500, 500 and errors; the second gets
-    # 500, 500 and then an answer; every item still ends in exactly one record
-    server.faults.rate_limit("0").status(500, times=4)
+    # max_retries is 2 and bounds the 500s only (a 429 is bounded by the patience): the
+    # first item gets 429, 500, 500, 500 and errors; the second 500, 500 and an answer;
+    # every item still ends in exactly one record
+    server.faults.rate_limit("0").status(500, times=5)
     result = _run(root, "--concurrency", "1")
     records = _records(root)
     assert len(records) == 6
     assert {r["status"] for r in records} <= {"passed", "failed", "error"}
     assert records[0]["status"] == "error" and records[0]["error"] == "ServerError"
-    assert records[0]["retries"] == 2, "an item that errors after retrying shows its retries"
+    assert records[0]["retries"] == 3, "an item that errors after retrying shows its retries"
     assert records[1]["retries"] == 2 and records[1]["status"] == "passed"
-    assert len(server.requests) == 3 + 3 + 4
+    assert len(server.requests) == 4 + 3 + 4
     assert result.exit_code == 1
 
 
