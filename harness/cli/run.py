@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from rich.console import Console
 
 from harness.cli.common import Context, store_option
+from harness.cli.pressure import concurrency_option, patience_option
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
 from harness.runner.cache import DEFAULT_TTL
@@ -73,7 +74,8 @@ def _resumed(store: Store, resume: str) -> RunInfo:
 @click.command("run")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--models", help="Comma-separated provider:model ids; overrides the specs' models.")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Model calls in flight at once.")
+@concurrency_option
+@patience_option
 @click.option("--repeat", type=click.IntRange(min=1), help="Run each item K times (keeps all).")
 @click.option("--max-cost", type=click.FloatRange(min=0), help="Budget in USD for the whole run.")
 @click.option(
@@ -104,7 +106,8 @@ def command(
     ctx: Context,
     paths: tuple[Path, ...],
     models: str | None,
-    concurrency: int | None,
+    concurrency: int | Literal["auto"] | None,
+    rate_limit_patience: float | None,
     repeat: int | None,
     max_cost: float | None,
     record_mode: str | None,
@@ -167,6 +170,7 @@ def command(
         run_id=info.run_id if info else new_run_id(),
         resume=info is not None,
         paths=tuple(str(p) for p in paths),
+        rate_limit_patience=rate_limit_patience,
     )
     with Store.open(store_file) as store:
         runner = Runner(specs, config, store, options, recorder=_recorder(config, mode))

@@ -30,6 +30,7 @@ from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 
+from harness.config import DEFAULT_PATIENCE
 from harness.drivers.base import Response
 from harness.drivers.ratelimits import RateLimits
 from harness.drivers.retry import (
@@ -42,9 +43,6 @@ from harness.drivers.retry import (
 from harness.errors import ProviderError, RateLimitError
 from harness.runner.concurrency import ConcurrencyLimit, ConcurrencyPlan
 from harness.runner.pacing import Allowance
-
-DEFAULT_PATIENCE = 600.0
-"""Seconds a provider may answer nothing but rate limits before its items give up."""
 
 
 class _HasWait(Protocol):
