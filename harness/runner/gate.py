@@ -243,6 +243,8 @@ class ProviderGate:
                     )
                     if wait <= 0:
                         break
+                    if self._limited_since is not None:  # look at the patience on time
+                        wait = min(wait, self._limited_since + self.patience - now + 0.001)
                     await self.sleep(wait)
         waited = self.clock() - start
         if waited > 0.0005:
