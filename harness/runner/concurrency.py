@@ -13,6 +13,7 @@ Adaptive means AIMD, as TCP does it: start at :data:`AUTO_START`, double each ro
 trip while latency holds and no 429 comes (slow start), then grow by a little each
 round trip; halve on a 429 (once per round trip) and shrink in proportion when the
 round trip's mean latency rises past :data:`LATENCY_TOLERANCE` times the best seen.
+The round trip after a cut gives no verdict: its calls were sent under the old limit.
 A provider that slows down as more calls pile up thus settles near the concurrency it
 can actually serve.
 """
@@ -41,7 +42,7 @@ LATENCY_TOLERANCE = 1.25
 """A round trip this many times slower than the best one seen means the provider queues."""
 LATENCY_FLOOR = 0.02
 """Seconds; latency rises smaller than this are noise (loopback servers), never a signal."""
-BASELINE_DRIFT = 1.02
+BASELINE_DRIFT = 1.005
 """Per round trip, the best latency seen may rise this much towards what is measured now,
 so a suite whose later prompts are simply longer does not read as a queueing provider."""
 
@@ -117,6 +118,7 @@ class ConcurrencyLimit:
         self._window_sum = 0.0
         self._window_peak = 0
         self._window_limited = False
+        self._settling = False  # the round trip after a cut still carries the old load
         self.history: list[int] = []
         """The limit after each round trip (adaptive only): benchmarks read how it settled."""
 
@@ -182,9 +184,12 @@ class ConcurrencyLimit:
             rose = mean > best * LATENCY_TOLERANCE and mean - best > LATENCY_FLOOR
             self._baseline = min(mean, best * BASELINE_DRIFT)
         if self._window_limited:
-            pass  # already halved in this round trip
+            self._settling = True  # already halved in this round trip
+        elif self._settling:
+            self._settling = False  # its calls were sent under the old limit: no verdict
         elif rose and best is not None:
             self._slow_start = False
+            self._settling = True
             self.limit = max(1, int(self.limit * max(0.5, best / mean)))
         elif self._window_peak >= self.limit:  # grow only a limit that was used
             if self._slow_start:

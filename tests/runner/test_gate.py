@@ -203,6 +203,8 @@ def test_adaptive_limit_halves_on_a_429_once_per_round_trip() -> None:
     _round_trips(limit, 0.2, 1)
     assert limit.limit == 16  # no growth in the round trip that saw the 429
     _round_trips(limit, 0.2, 1)
+    assert limit.limit == 16  # nor in the next: its calls were sent under the old limit
+    _round_trips(limit, 0.2, 1)
     assert limit.limit == 17  # then additive increase, no more doubling
 
 
