@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         Usage,
     )
     from harness.drivers.http_driver import HTTPCall, HTTPDriver
+    from harness.drivers.ratelimits import RateLimits
     from harness.drivers.registry import (
         create_driver,
         driver_class,
@@ -58,6 +59,7 @@ _EXPORTS = {
     ),
     "HTTPCall": "harness.drivers.http_driver",
     "HTTPDriver": "harness.drivers.http_driver",
+    "RateLimits": "harness.drivers.ratelimits",
     **dict.fromkeys(
         ["create_driver", "driver_class", "known_providers", "parse_model_id", "provider_settings"],
         "harness.drivers.registry",
@@ -72,6 +74,7 @@ __all__ = [
     "Message",
     "ModelPrice",
     "ProviderSettings",
+    "RateLimits",
     "Request",
     "Response",
     "StreamEvent",
