@@ -221,3 +221,53 @@ def test_fixed_limit_never_moves() -> None:
     _round_trips(limit, 0.2, 3)
     limit.rate_limited()
     assert limit.limit == 10 and limit.history == []
+
+
+def _flaky(errors: list[Exception]) -> tuple[list[float], object]:
+    times: list[float] = []
+
+    async def send() -> Response:
+        times.append(time.monotonic())
+        if errors:
+            raise errors.pop(0)
+        return Response(text="ok")
+
+    return times, send
+
+
+async def test_a_503_with_retry_after_is_a_rate_limit_not_a_counted_retry() -> None:
+    overloaded = [ServerError("busy", status_code=503, retry_after=0.01) for _ in range(6)]
+    times, send = _flaky(list(overloaded))
+    gate = ProviderGate("p", ConcurrencyPlan(4), max_retries=2, base_delay=0.001)
+    response = await gate.call(send)  # type: ignore[arg-type]
+    assert response.retries == 6 and len(times) == 7
+    assert gate.rate_limited == 6
+
+
+async def test_other_errors_stop_after_max_retries() -> None:
+    failures = [ServerError("boom", status_code=500) for _ in range(6)]
+    times, send = _flaky(list(failures))
+    gate = ProviderGate("p", ConcurrencyPlan(4), max_retries=2, base_delay=0.001)
+    with pytest.raises(ServerError) as info:
+        await gate.call(send)  # type: ignore[arg-type]
+    assert len(times) == 3 and info.value.retries == 2
+
+
+async def test_replayed_429s_are_not_waited_for() -> None:
+    _times, send = _flaky([RateLimitError("429", retry_after=30.0)])
+    gate = ProviderGate("p", ConcurrencyPlan(4), replay=True)
+    start = time.monotonic()
+    response = await gate.call(send)  # type: ignore[arg-type]
+    assert response.retries == 1 and time.monotonic() - start < 1.0
+
+
+async def test_a_live_429_pauses_later_calls_too() -> None:
+    # one call's 429 holds back a call that never saw it
+    _times, send = _flaky([RateLimitError("429", retry_after=0.3)])
+    gate = ProviderGate("p", ConcurrencyPlan(4))
+    first = asyncio.create_task(gate.call(send))  # type: ignore[arg-type]
+    await asyncio.sleep(0.05)
+    start = time.monotonic()
+    await gate.call(send)  # type: ignore[arg-type]
+    assert time.monotonic() - start >= 0.2
+    await first
