@@ -194,6 +194,16 @@ def test_a_rate_limited_provider_finishes_every_item(tmp_path: Path) -> None:
     assert result.exit_code == 1  # a third of the cases expect another word
 
 
+def test_concurrency_auto_runs_and_is_recorded(tmp_path: Path, server: FakeServer) -> None:
+    root = _project(tmp_path, server.base_url, cases=12)
+    result = _run(root, "--concurrency", "auto", "--rate-limit-patience", "2m")
+    assert result.exit_code == 1, result.output  # a third of the cases expect another word
+    assert len(_records(root)) == 12
+    with Store.open(root / "reports" / "harness.db") as store:
+        info = store.run(store.latest_run_id() or "")
+    assert info.params["concurrency"] == "auto"
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
