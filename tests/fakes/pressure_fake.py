@@ -74,6 +74,8 @@ class PressureStats:
     max_in_flight: int = 0
     first: float | None = None
     last: float | None = None
+    started: float = 0.0
+    """When the fake was set up: storms are timed from here."""
     per_second: dict[int, int] = field(default_factory=dict)
     rejected_per_second: dict[int, int] = field(default_factory=dict)
 
@@ -131,7 +133,7 @@ def setup(server: FakeServer) -> None:
     send_headers = bool(opts.get("headers", True))
     stats = PressureStats()
     server.stats = stats  # type: ignore[attr-defined]
-    started = time.monotonic()
+    started = stats.started = time.monotonic()
 
     def budget_headers() -> dict[str, str]:
         if not send_headers:

@@ -91,7 +91,7 @@ async def test_errors_are_recorded_and_never_stop_the_run(
     assert by_case["c3"].error_type == "RateLimitError"
     assert "kept rate-limiting" in (by_case["c3"].error or "")
     calls = sum(r.messages[-1].text.endswith("w3") for r in drivers.made["fake"].calls)
-    assert 3 <= calls <= 12  # about every 0.05 s for 0.3 s: paused in between, not hammered
+    assert 2 <= calls <= 12  # about every 0.05 s for 0.3 s: paused in between, not hammered
     assert by_case["c3"].retries == calls - 1
     assert by_case["c5"].error_type == "ValueError"
     assert sum(r.status == "passed" for r in by_case.values()) == 6
