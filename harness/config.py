@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from harness.drivers.base import ModelPrice, ProviderSettings, Timeouts
+from harness.drivers.ratelimits import parse_duration
 from harness.errors import SpecError, SpecProblem
 from harness.spec.problems import validate_file_model
 from harness.spec.yaml_loader import load_yaml
@@ -41,6 +42,8 @@ def _driver_type(value: str) -> str:
 
 ProviderType = Annotated[str, AfterValidator(_driver_type)]
 """A provider's wire type: a built-in driver or a ``harness.drivers`` plugin."""
+DEFAULT_PATIENCE = 600.0
+"""Seconds a provider may answer nothing but rate limits before its items give up."""
 
 
 class _Strict(BaseModel):
@@ -62,7 +65,7 @@ class ProviderFile(_Strict):
     base_url: str | None = None
     api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     headers: dict[str, str] = Field(default_factory=dict)
-    concurrency: int | None = Field(default=None, ge=1)
+    concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = None
     requests_per_minute: float | None = Field(default=None, gt=0)
     tokens_per_minute: float | None = Field(default=None, gt=0)
     timeout: TimeoutFile | float | None = None
@@ -70,6 +73,27 @@ class ProviderFile(_Strict):
     api_version: str | None = None
     model_path: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    rate_limit_patience: float | str | None = None
+
+    @field_validator("rate_limit_patience")
+    @classmethod
+    def _patience(cls, value: float | str | None) -> float | None:
+        return None if value is None else patience_seconds(value)
+
+
+def patience_seconds(value: float | str) -> float:
+    """Seconds in a patience: a number of seconds, or ``90s``, ``10m``, ``1h``, ``1h30m``.
+
+    Raises:
+        ValueError: not a duration, or not positive (the message says what is accepted).
+    """
+    seconds = parse_duration(str(value)) if not isinstance(value, int | float) else value
+    if seconds is None or seconds <= 0:
+        raise ValueError(
+            f"{value!r} is not a duration: give seconds (600) or a number with a unit "
+            "(90s, 10m, 1h)"
+        )
+    return float(seconds)
 
 
 class PriceFile(_Strict):
@@ -216,6 +240,7 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
             max_retries=p.max_retries,
             api_version=p.api_version,
             options=options,
+            rate_limit_patience=float(p.rate_limit_patience or DEFAULT_PATIENCE),
         )
     prices = {
         model_id: ModelPrice(

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from rich.console import Console
 
 from harness.cli.common import Context, store_option
+from harness.cli.pressure import concurrency_option, patience_option
 from harness.cli.resume import RunChoices, resume_choices
 from harness.cli.run_output import print_run_end, run_json, write_run_files
 from harness.config import ProjectConfig
@@ -74,7 +75,8 @@ def _resumed(store: Store, resume: str) -> RunInfo:
 @click.command("run")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--models", help="Comma-separated provider:model ids; overrides the specs' models.")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Model calls in flight at once.")
+@concurrency_option
+@patience_option
 @click.option("--repeat", type=click.IntRange(min=1), help="Run each item K times (keeps all).")
 @click.option("--max-cost", type=click.FloatRange(min=0), help="Budget in USD for the whole run.")
 @click.option(
@@ -106,7 +108,8 @@ def command(
     ctx: Context,
     paths: tuple[Path, ...],
     models: str | None,
-    concurrency: int | None,
+    concurrency: int | Literal["auto"] | None,
+    rate_limit_patience: float | None,
     repeat: int | None,
     max_cost: float | None,
     record_mode: str | None,
@@ -174,6 +177,7 @@ def command(
         run_id=info.run_id if info else new_run_id(),
         resume=info is not None,
         paths=tuple(str(p) for p in paths),
+        rate_limit_patience=rate_limit_patience,
     )
     with Store.open(store_file) as store:
         try:

@@ -36,6 +36,7 @@ from harness.hooks import Hooks
 from harness.runner.budget import Budget, replayed_for_free
 from harness.runner.cache import cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
+from harness.runner.gate import track_waits
 from harness.runner.items import Item
 from harness.runner.pool import Pool
 from harness.runner.requests import build_request, prompt_text
@@ -191,7 +192,7 @@ class ItemExecutor:
                 return _skipped(record, "budget", "budget: the cost limit was reached")
         response: Response | None = None
         try:
-            with self.recorder.scope(item):
+            with self.recorder.scope(item), track_waits(record):
                 response = await self.call(item, request)
                 if key is not None and self.cache is not None:
                     self.cache.store.cache_put(key, response_to_json(response))

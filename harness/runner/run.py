@@ -19,7 +19,7 @@ import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Console
 
@@ -31,6 +31,7 @@ from harness.expect.evaluate import evaluate_case
 from harness.hooks import Hooks
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL
+from harness.runner.concurrency import configured_concurrency
 from harness.runner.expand import Selection, expand, nothing_selected, run_models
 from harness.runner.item_executor import Evaluate, ItemExecutor, ResponseCache
 from harness.runner.items import Item
@@ -71,7 +72,7 @@ class RunOptions:
     """
 
     selection: Selection = field(default_factory=Selection)
-    concurrency: int | None = None
+    concurrency: int | Literal["auto"] | None = None
     max_cost: float | None = None
     record_mode: str = "off"
     cache: bool = False
@@ -83,6 +84,7 @@ class RunOptions:
     source: str = "cli"
     args: tuple[str, ...] = ()
     started_at: float | None = None
+    rate_limit_patience: float | None = None
 
 
 @dataclass(slots=True)
@@ -154,13 +156,14 @@ class Run:
         self.console = console or Console(stderr=True)
         self.run_id = options.run_id or new_run_id()
         self.models = run_models(self.specs, options.selection, config)
-        concurrency = options.concurrency or config.defaults.concurrency
+        concurrency = options.concurrency or configured_concurrency(config)
         self.pool = Pool(
             config,
             self.recorder,
             concurrency=concurrency,
             offline=options.record_mode == "none",
             driver_factory=driver_factory,
+            rate_limit_patience=options.rate_limit_patience,
         )
         for model in self.models:  # unknown providers fail before anything is stored
             self.pool.settings(parse_model_id(model)[0])
@@ -251,6 +254,7 @@ class Run:
                 self.console, total, live=self.options.progress, quiet=quiet
             ) as progress:
                 self._progress = progress
+                progress.watch(self.pool.stats)
                 async with StoreWriter(self.store) as writer:
                     self._writer = writer
                     workers = [
@@ -310,7 +314,7 @@ def run_info(
     *,
     specs: Sequence[Spec],
     models: Sequence[str],
-    concurrency: int | None,
+    concurrency: int | Literal["auto"] | None,
     cache: bool = False,
 ) -> RunInfo:
     """A run's metadata row; the CLI, the API and the pytest plugin all build it here."""
