@@ -17,6 +17,7 @@ import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field, fields
+from functools import partial
 from typing import Any
 
 import jinja2
@@ -44,6 +45,7 @@ from harness.store.sqlite import Store
 from harness.store.writer import StoreWriter
 
 Evaluate = Callable[..., Awaitable[CaseVerdict]]
+_PARSE_OFF_LOOP = 64_000  # characters: longer answers are parsed in a thread
 
 
 def new_run_id() -> str:
@@ -353,7 +355,12 @@ class Runner:
 
     async def _evaluate(self, item: Item, record: ResultRecord, response: Response) -> ResultRecord:
         _fill_response(record, response)
-        output: Output = parse_output(response.text, item.spec.schema, response=response)
+        output: Output
+        if len(response.text) > _PARSE_OFF_LOOP:  # extracting JSON from a long answer takes a while
+            parse = partial(parse_output, response.text, item.spec.schema, response=response)
+            output = await asyncio.to_thread(parse)
+        else:
+            output = parse_output(response.text, item.spec.schema, response=response)
         record.parsed_output = output.parsed
         record.repaired = output.repaired
         judge: JudgeCall = self.judge
