@@ -52,23 +52,26 @@ class Limits:
     """Time one render may take."""
 
 
+_D = Limits()
+
+
 class LimitsFile(BaseModel):
     """The ``limits:`` section of ``harness.yaml``; every key is optional."""
 
     model_config = ConfigDict(extra="forbid")
 
-    regex_timeout_s: float = Field(default=Limits.regex_timeout_s, gt=0)
-    python_timeout_s: float = Field(default=Limits.python_timeout_s, gt=0)
-    repair_max_bytes: int = Field(default=Limits.repair_max_bytes, ge=0)
-    max_output_bytes: int = Field(default=Limits.max_output_bytes, ge=1000)
-    yaml_max_depth: int = Field(default=Limits.yaml_max_depth, ge=2, le=500)
-    yaml_max_aliases: int = Field(default=Limits.yaml_max_aliases, ge=0)
-    yaml_max_alias_nodes: int = Field(default=Limits.yaml_max_alias_nodes, ge=0)
-    spec_max_bytes: int = Field(default=Limits.spec_max_bytes, ge=1000)
-    template_max_output: int = Field(default=Limits.template_max_output, ge=1000)
-    template_max_range: int = Field(default=Limits.template_max_range, ge=1)
-    template_max_loops: int = Field(default=Limits.template_max_loops, ge=1)
-    template_timeout_s: float = Field(default=Limits.template_timeout_s, gt=0)
+    regex_timeout_s: float = Field(default=_D.regex_timeout_s, gt=0)
+    python_timeout_s: float = Field(default=_D.python_timeout_s, gt=0)
+    repair_max_bytes: int = Field(default=_D.repair_max_bytes, ge=0)
+    max_output_bytes: int = Field(default=_D.max_output_bytes, ge=1000)
+    yaml_max_depth: int = Field(default=_D.yaml_max_depth, ge=2, le=500)
+    yaml_max_aliases: int = Field(default=_D.yaml_max_aliases, ge=0)
+    yaml_max_alias_nodes: int = Field(default=_D.yaml_max_alias_nodes, ge=0)
+    spec_max_bytes: int = Field(default=_D.spec_max_bytes, ge=1000)
+    template_max_output: int = Field(default=_D.template_max_output, ge=1000)
+    template_max_range: int = Field(default=_D.template_max_range, ge=1)
+    template_max_loops: int = Field(default=_D.template_max_loops, ge=1)
+    template_timeout_s: float = Field(default=_D.template_timeout_s, gt=0)
 
     def to_limits(self) -> Limits:
         """The frozen limits these settings give."""

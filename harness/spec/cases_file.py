@@ -66,6 +66,9 @@ def _read_jsonl(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
         except json.JSONDecodeError as exc:
             problems.append(CasesFileProblem(number, exc.colno, f"invalid JSON: {exc.msg}"))
             continue
+        except RecursionError:
+            problems.append(CasesFileProblem(number, 1, "JSON nested too deeply: flatten it"))
+            continue
         if not isinstance(row, dict):
             problems.append(CasesFileProblem(number, 1, "each line must be a JSON object"))
             continue

@@ -23,6 +23,7 @@ from harness.spec.problems import dotted, validate_file_model
 from harness.spec.templating import render, template_variables
 from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
+from harness.yaml_guard import spec_size_problem
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -73,6 +74,9 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
         )
     if b"\x00" in raw:
         raise SpecError([SpecProblem(shown, 1, 1, "file is binary, not a YAML spec")])
+    too_big = spec_size_problem(len(raw))
+    if too_big:
+        raise SpecError([SpecProblem(shown, 1, 1, too_big)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
