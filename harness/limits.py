@@ -46,8 +46,6 @@ class Limits:
     """Characters one rendered template (or one ``*``/``**`` inside it) may produce."""
     template_max_range: int = 10_000
     """The largest ``range()`` a template may ask for."""
-    template_max_loops: int = 1_000_000
-    """Loop steps over ``range()`` in one render, nested loops together."""
     template_timeout_s: float = 5.0
     """Time one render may take."""
 
@@ -70,7 +68,6 @@ class LimitsFile(BaseModel):
     spec_max_bytes: int = Field(default=_D.spec_max_bytes, ge=1000)
     template_max_output: int = Field(default=_D.template_max_output, ge=1000)
     template_max_range: int = Field(default=_D.template_max_range, ge=1)
-    template_max_loops: int = Field(default=_D.template_max_loops, ge=1)
     template_timeout_s: float = Field(default=_D.template_timeout_s, gt=0)
 
     def to_limits(self) -> Limits:
