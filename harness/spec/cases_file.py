@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.spec.csv_rows import csv_problem, short_row_problem
+
 
 @dataclass(frozen=True, slots=True)
 class RawCase:
@@ -82,16 +84,26 @@ def _read_jsonl(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
 
 
 def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
-    reader = csv.DictReader(io.StringIO(text))
+    # strict: an unterminated quote is an error, not the rest of the file in one cell
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     cases: list[RawCase] = []
     problems: list[CasesFileProblem] = []
-    if not reader.fieldnames:
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        return [], [CasesFileProblem(*csv_problem(text, 1, exc))]
+    if not header:
         return [], [CasesFileProblem(1, 1, "CSV file has no header row")]
+    started = reader.line_num + 1  # the line the next row starts on
     try:
         for row in reader:
-            number = reader.line_num
+            number, started = started, reader.line_num + 1
             if None in row:
                 problems.append(CasesFileProblem(number, 1, "row has more cells than the header"))
+                continue
+            short = short_row_problem(row, list(header), number)
+            if short is not None:
+                problems.append(CasesFileProblem(*short))
                 continue
             data: dict[str, Any] = {}
             variables = {k: v for k, v in row.items() if k not in ("id", "expected", "tags")}
@@ -104,7 +116,7 @@ def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
                 data["expect"] = [_expected_cell(row["expected"])]
             cases.append(RawCase(data, number))
     except csv.Error as exc:
-        problems.append(CasesFileProblem(reader.line_num, 1, f"CSV error: {exc}"))
+        problems.append(CasesFileProblem(*csv_problem(text, started, exc)))
     if not cases and not problems:
         problems.append(CasesFileProblem(1, 1, "cases file holds no cases"))
     return cases, problems
