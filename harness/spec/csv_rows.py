@@ -14,7 +14,7 @@ Problem = tuple[int, int, str]
 """(line, column, message), both 1-based."""
 
 
-def short_row_problem(row: dict[str, Any], header: list[str], line: int) -> CasesFileProblem | None:
+def short_row_problem(row: dict[str, Any], header: list[str], line: int) -> Problem | None:
     """The problem of a row with fewer cells than the header, or None."""
 
     missing = [name for name in header if row.get(name) is None]
