@@ -38,6 +38,7 @@ from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
 from harness.runner.progress import RunProgress
 from harness.runner.requests import build_request, prompt_text
+from harness.runner.resume import count_completed
 from harness.runner.summary import ModelStats
 from harness.spec.types import Case, Spec
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
@@ -242,6 +243,7 @@ class Runner:
         if self.options.resume:
             self._done = self.store.completed_item_ids(self.run_id)
             self.store.reopen_run(self.run_id)
+            count_completed(self.store, self.run_id, self._done, self.stats)
         else:
             self.store.start_run(self.run_info())
         sources = self._provider_items()
