@@ -48,6 +48,8 @@ class Limits:
     """The largest ``range()`` a template may ask for."""
     template_timeout_s: float = 5.0
     """Time one render may take."""
+    python_paths: tuple[str, ...] = ()
+    """Folders outside the project (relative to ``harness.yaml``) a ``file.py:name`` may be in."""
 
 
 _D = Limits()
@@ -69,6 +71,7 @@ class LimitsFile(BaseModel):
     template_max_output: int = Field(default=_D.template_max_output, ge=1000)
     template_max_range: int = Field(default=_D.template_max_range, ge=1)
     template_timeout_s: float = Field(default=_D.template_timeout_s, gt=0)
+    python_paths: tuple[str, ...] = ()
 
     def to_limits(self) -> Limits:
         """The frozen limits these settings give."""

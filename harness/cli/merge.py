@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from harness.cli.common import Context
+from harness.run_ids import check_run_id, run_folder
 from harness.runner.run import new_run_id
 from harness.store.merge import merge_stores
 from harness.store.sqlite import Store
@@ -36,10 +37,12 @@ def command(
     Items kept once each; the merged run's results files are written to
     reports/<run-id>/ (or --out).
     """
+    if run_id is not None:  # it names reports/<run-id>/: checked before anything is written
+        check_run_id(run_id, where="--run-id")
     info = merge_stores(list(stores), into, run_id=run_id or new_run_id(), source_run_ids=runs)
     from harness.report.results_files import write_results_files
 
-    out_dir = out or ctx.config.reports_dir / info.run_id
+    out_dir = out or run_folder(ctx.config.reports_dir, info.run_id)
     with Store.open(into) as store:
         count = store.count(info.run_id)
         files = write_results_files(store, info.run_id, out_dir)

@@ -13,6 +13,7 @@ from rich.console import Console
 from harness.cli.common import Context, store_option
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
+from harness.run_ids import check_run_id, run_folder
 from harness.runner.cache import DEFAULT_TTL
 from harness.runner.dryrun import dry_run_table, estimate_run
 from harness.runner.expand import Selection, parse_shard
@@ -138,6 +139,7 @@ def command(
                 # `--resume specs/`: click took the path for the optional RUN_ID
                 paths, resume = (Path(resume), *paths), LATEST
             info = _resumed(peek, resume)
+        check_run_id(info.run_id, where="stored run id")  # it names reports/<run-id>/
         stored = info.params
         paths = paths or tuple(Path(p) for p in stored.get("paths") or ())
         models = models or ",".join(stored.get("models") or ()) or None
@@ -179,7 +181,7 @@ def command(
                 err=True,
             )
             sys.exit(2)
-        out_dir = out or config.reports_dir / result.run_id
+        out_dir = out or run_folder(config.reports_dir, result.run_id)
         files = _write_files(store, result.run_id, out_dir)
         timings = "recorded" if mode == "none" else "live"
         print_summary(result.stats, stdout, timings=timings)
