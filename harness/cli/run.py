@@ -21,6 +21,8 @@ from harness.runner.run import Runner, RunOptions, new_run_id
 from harness.runner.summary import print_summary
 from harness.spec.load import load_specs
 from harness.spec.types import Spec
+from harness.store.fallback import FallbackFile
+from harness.store.integrity import recovery_steps
 from harness.store.records import RunInfo
 from harness.store.sqlite import Store
 
@@ -182,6 +184,9 @@ def command(
             )
             sys.exit(2)
         out_dir = out or run_folder(config.reports_dir, result.run_id)
+        if result.unsaved is not None:
+            _say_unsaved(result.unsaved, store_file, stdout)
+            sys.exit(2)
         files = _write_files(store, result.run_id, out_dir)
         timings = "recorded" if mode == "none" else "live"
         print_summary(result.stats, stdout, timings=timings)
@@ -191,6 +196,15 @@ def command(
     for f in files:
         stdout.print(f"  {f}")
     sys.exit(result.exit_code(floor))
+
+
+def _say_unsaved(unsaved: FallbackFile, store_file: Path, console: Console) -> None:
+    """Where the results the store refused went, and what to do."""
+    console.print(
+        f"[bold red]{unsaved.count} result(s) could not be written to the store {store_file} "
+        f"({unsaved.error}); they are safe in {unsaved.path} (one JSON object a line). "
+        f"{recovery_steps(store_file)}[/]"
+    )
 
 
 def _write_files(store: Store, run_id: str, out_dir: Path) -> list[Path]:

@@ -10,9 +10,11 @@ in flight across providers. Each item's model call and evaluation run inside
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
 import secrets
+import sqlite3
 import subprocess
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
@@ -41,6 +43,7 @@ from harness.runner.requests import build_request, prompt_text
 from harness.runner.resume import count_completed
 from harness.runner.summary import ModelStats
 from harness.spec.types import Case, Spec
+from harness.store.fallback import FallbackFile
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
 from harness.store.sqlite import Store
 from harness.store.writer import StoreWriter
@@ -109,6 +112,8 @@ class RunResult:
     stats: list[ModelStats]
     status: str = "finished"
     resumed_skipped: int = 0
+    unsaved: FallbackFile | None = None
+    """Results the store could not take, and the file they went to instead."""
 
     def count(self, status: str) -> int:
         """How many items ended with ``status``."""
@@ -264,8 +269,10 @@ class Runner:
         finally:
             await self.pool.aclose()
             self.recorder.close()
-            self.store.finish_run(self.run_id, status)
-        return RunResult(self.run_id, list(self.stats.values()), status, len(self._done))
+            with contextlib.suppress(sqlite3.Error):  # the results are safe; the status is not
+                self.store.finish_run(self.run_id, status)
+        unsaved = self._writer.fallback if self._writer is not None else None
+        return RunResult(self.run_id, list(self.stats.values()), status, len(self._done), unsaved)
 
     async def _worker(self, items: Iterator[Item]) -> None:
         # several workers share one iterator: next() never awaits, so no item is taken twice
