@@ -43,6 +43,7 @@ from harness.runner.requests import build_request, prompt_text
 from harness.runner.resume import count_completed
 from harness.runner.summary import ModelStats
 from harness.spec.types import Case, Spec
+from harness.store.bounded import bounded_output, is_truncated
 from harness.store.fallback import FallbackFile
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
 from harness.store.sqlite import Store
@@ -370,7 +371,7 @@ class Runner:
             output = await asyncio.to_thread(parse)
         else:
             output = parse_output(response.text, item.spec.schema, response=response)
-        record.parsed_output = output.parsed
+        record.parsed_output = None if is_truncated(record.output) else output.parsed
         record.repaired = output.repaired
         judge: JudgeCall = self.judge
         try:
@@ -426,7 +427,7 @@ def _with_cost(response: Response, cost: float) -> Response:
 
 
 def _fill_response(record: ResultRecord, response: Response) -> None:
-    record.output = response.text
+    record.output = bounded_output(response.text)  # assertions still see the whole answer
     record.latency_ms = response.latency_ms
     record.ttft_ms = response.ttft_ms
     usage = response.usage
