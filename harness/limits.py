@@ -45,7 +45,7 @@ class Limits:
     template_max_output: int = 1 * MB
     """Characters one rendered template (or one ``*``/``**`` inside it) may produce."""
     template_max_range: int = 10_000
-    """The largest ``range()`` a template may ask for."""
+    """The largest ``range()`` (or list made with ``*``) a template may ask for."""
     template_timeout_s: float = 5.0
     """Time one render may take."""
     python_paths: tuple[str, ...] = ()

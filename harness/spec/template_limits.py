@@ -4,22 +4,22 @@ Templates are Jinja2 in a sandbox, which stops attribute tricks but not arithmet
 ``{{ 'a' * 1000000000 }}`` asks for 1 GB and two nested ``range(100000)`` loops never end.
 :class:`LimitedEnvironment` refuses a ``*``, ``**`` or ``%`` whose result would pass
 ``limits.template_max_output``, a ``range()`` longer than ``limits.template_max_range`` and
-padding arguments past the output limit; :func:`rendering` stops the output at the
-output limit and, through a watchdog thread, interrupts a render that runs past
-``limits.template_timeout_s`` (a pure-Python loop, which is what Jinja compiles to, is
-interrupted between two bytecodes). Each gives a :class:`TemplateLimitError`.
+padding arguments past the output limit, and makes every ``{% for %}`` loop check the
+render's deadline (``limits.template_timeout_s``) as it iterates; :func:`render_limited`
+stops the output at the output limit. Each gives a :class:`TemplateLimitError`. A
+single step is bounded by the size checks, so a loop is the only way to take long.
 """
 
 from __future__ import annotations
 
-import ctypes
 import re
-import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextvars import ContextVar
 from typing import Any
 
 import jinja2
+from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -57,15 +57,27 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.globals["range"] = limited_range
+        self.globals[LOOP_GUARD] = loop_guard
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        return guard_loops(super()._parse(source, name, filename))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         """``left operator right``, refused when the result would be too big."""
-        cap = limits_mod.current().template_max_output
+        lim = limits_mod.current()
+        cap = lim.template_max_output
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 n = _size(seq)
-                if n is not None and isinstance(times, int) and n * times > cap:
+                if n is None or not isinstance(times, int):
+                    continue
+                if isinstance(seq, str | bytes) and n * times > cap:
                     raise _too_big(f"{operator!r} of a {type(seq).__name__}", n * times)
+                if isinstance(seq, list | tuple) and n * times > lim.template_max_range:
+                    raise TemplateLimitError(
+                        f"'*' would make a {type(seq).__name__} of {n * times:,} items, over "
+                        f"the {lim.template_max_range:,} limit (limits.template_max_range)"
+                    )
         elif operator == "**":
             if isinstance(left, int) and isinstance(right, int) and right > 0:
                 digits = int(abs(left).bit_length() * right * 0.302) + 1
@@ -115,90 +127,47 @@ def render_limited(template: jinja2.Template, variables: Mapping[str, Any]) -> s
     lim = limits_mod.current()
     parts: list[str] = []
     size = 0
+    token = _DEADLINE.set((time.monotonic() + lim.template_timeout_s, lim.template_timeout_s))
     try:
-        with _deadline(lim.template_timeout_s):
-            for chunk in template.generate(**variables):
-                size += len(chunk)
-                if size > lim.template_max_output:
-                    raise _too_big("the rendered template", size)
-                parts.append(chunk)
+        for chunk in template.generate(**variables):
+            size += len(chunk)
+            if size > lim.template_max_output:
+                raise _too_big("the rendered template", size)
+            parts.append(chunk)
+            _check_deadline()
     except RecursionError:
         raise TemplateLimitError(
             "the template recurses too deep (a macro calling itself?)"
         ) from None
-    except TemplateTimeout:  # the interrupt landed on the way out of the render
-        raise TemplateLimitError(
-            f"rendering took over {lim.template_timeout_s:g} s "
-            "(limits.template_timeout_s in harness.yaml)"
-        ) from None
+    finally:
+        _DEADLINE.reset(token)
     return "".join(parts)
 
 
-class TemplateTimeout(Exception):
-    """Raised inside a render's thread by the watchdog when its time is up."""
+_DEADLINE: ContextVar[tuple[float, float] | None] = ContextVar("harness_render", default=None)
+LOOP_GUARD = "harness_loop_guard"
+"""The global every ``{% for %}`` of a template iterates through."""
 
 
-class _Watchdog:
-    """One daemon thread for the process: interrupts renders past their deadline."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.active: dict[int, tuple[float, object]] = {}  # thread id -> (deadline, token)
-        self.fired: set[object] = set()
-        self.thread: threading.Thread | None = None
-
-    def watch(self) -> None:
-        while True:
-            time.sleep(0.05)
-            now = time.monotonic()
-            with self.lock:
-                for tid, (deadline, token) in list(self.active.items()):
-                    if now > deadline and token not in self.fired:
-                        self.fired.add(token)
-                        _raise_in(tid, TemplateTimeout)
-
-    def start(self, tid: int, deadline: float, token: object) -> None:
-        with self.lock:
-            self.active[tid] = (deadline, token)
-            if self.thread is None:
-                self.thread = threading.Thread(
-                    target=self.watch, name="harness-template-watchdog", daemon=True
-                )
-                self.thread.start()
-
-    def stop(self, tid: int, token: object) -> bool:
-        """Stop watching; True when the watchdog fired (a pending interrupt is cleared)."""
-        with self.lock:
-            self.active.pop(tid, None)
-            if token not in self.fired:
-                return False
-            self.fired.discard(token)
-            _raise_in(tid, None)  # not raised yet? then it never will be
-            return True
+def _check_deadline() -> None:
+    deadline = _DEADLINE.get()
+    if deadline is not None and time.monotonic() > deadline[0]:
+        raise TemplateLimitError(
+            f"rendering took over {deadline[1]:g} s (limits.template_timeout_s in harness.yaml)"
+        )
 
 
-_WATCHDOG = _Watchdog()
+def loop_guard(iterable: Any) -> Iterator[Any]:
+    """``iterable``, checking the render's deadline as it goes (every 256 steps)."""
+    for i, value in enumerate(iterable):
+        if not i & 255:
+            _check_deadline()
+        yield value
 
 
-def _raise_in(tid: int, exc: type[BaseException] | None) -> None:
-    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-        ctypes.c_ulong(tid), ctypes.py_object(exc) if exc is not None else None
-    )
-
-
-class _deadline:
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-        self.token = object()
-        self.tid = threading.get_ident()
-
-    def __enter__(self) -> None:
-        _WATCHDOG.start(self.tid, time.monotonic() + self.seconds, self.token)
-
-    def __exit__(self, kind: Any, exc: Any, tb: Any) -> None:
-        fired = _WATCHDOG.stop(self.tid, self.token)
-        if fired or isinstance(exc, TemplateTimeout):
-            raise TemplateLimitError(
-                f"rendering took over {self.seconds:g} s "
-                "(limits.template_timeout_s in harness.yaml)"
-            ) from None
+def guard_loops(template: nodes.Template) -> nodes.Template:
+    """Make every ``{% for %}`` in a parsed template iterate through :func:`loop_guard`."""
+    for loop in template.find_all(nodes.For):
+        guard = nodes.Name(LOOP_GUARD, "load", lineno=loop.lineno)
+        loop.iter = nodes.Call(guard, [loop.iter], [], None, None, lineno=loop.lineno)
+    return template

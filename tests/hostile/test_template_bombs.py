@@ -43,7 +43,7 @@ BOMBS = [
         id="loops-over-a-var",
     ),
     pytest.param("{{ 'a' * 1000000000 }}", "1,000,000,000 characters", id="str-times"),
-    pytest.param("{{ [1] * 1000000000 }}", "1,000,000,000 characters", id="list-times"),
+    pytest.param("{{ [1] * 1000000000 }}", "1,000,000,000 items", id="list-times"),
     pytest.param("{{ 9 ** 999999999 }}", "'**'", id="power"),
     pytest.param("{{ 'a'.ljust(1000000000) }}", "ljust", id="ljust"),
     pytest.param("{{ '{:>1000000000}'.format(1) }}", "format width", id="format-width"),
@@ -91,7 +91,7 @@ def test_ordinary_templates_render_as_before() -> None:
     assert got == "012 abab 1024     a"
 
 
-def test_the_time_limit_does_not_fire_after_a_render_ends() -> None:
+def test_the_time_limit_belongs_to_one_render() -> None:
     for _ in range(50):
         render("{% for i in range(10) %}{{ i }}{% endfor %}", {})
     time.sleep(0.7)  # past the limit: nothing may be raised into this thread now
