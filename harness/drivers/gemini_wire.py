@@ -368,7 +368,9 @@ def error_status(body: str, status: int) -> tuple[int, bool]:
     err = data.get("error") if isinstance(data, dict) else None
     if not isinstance(err, dict):
         return status, False
-    reasons = {d.get("reason") for d in err.get("details") or [] if isinstance(d, dict)}
+    details = err.get("details")
+    details = details if isinstance(details, list) else []  # hostile bodies: any JSON at all
+    reasons = {d.get("reason") for d in details if isinstance(d, dict)}
     bad_key = "API_KEY_INVALID" in reasons or "API key not valid" in str(err.get("message"))
     if status < 400:  # an error object inside a 200 stream
         status = int(err.get("code") or RPC_STATUS.get(str(err.get("status")), 500))

@@ -17,6 +17,7 @@ but it is a daemon, so it never holds the process open.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import threading
 from collections.abc import Callable
@@ -43,12 +44,15 @@ async def call_with_deadline(fn: Callable[..., Any], *args: Any, timeout: float)
         future: asyncio.Future[Any] = loop.create_future()
 
         def work() -> None:
+            value: Any = None
+            error: BaseException | None = None
             try:
                 value = fn(*args)
             except BaseException as exc:  # handed to the awaiting coroutine as is
-                loop.call_soon_threadsafe(_settle, future, None, exc)
-            else:
-                loop.call_soon_threadsafe(_settle, future, value, None)
+                error = exc
+            # the loop may have closed meanwhile (the run ended): then no one is waiting
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(_settle, future, value, error)
 
         threading.Thread(target=work, name="harness-python-assertion", daemon=True).start()
         try:
