@@ -16,7 +16,7 @@ from harness.errors import ConfigError
 
 def recovery_steps(path: Path | None) -> str:
     """What to do with a damaged store at ``path``."""
-    shown = str(path) if path is not None else "the store"
+    shown = str(path) if path is not None else "<store>"
     return (
         f"to keep what it holds: sqlite3 {shown} '.recover' | sqlite3 {shown}.recovered "
         f"&& mv {shown} {shown}.damaged && mv {shown}.recovered {shown}; or start afresh: "

@@ -138,3 +138,13 @@ async def test_a_run_whose_store_fails_at_the_end_keeps_every_result(tmp_path: P
     stored = [json.loads(line) for line in result.unsaved.path.read_text().splitlines()]
     assert sorted(r["case_id"] for r in stored) == ["c0", "c1", "c2", "c3", "c4"]
     assert "malformed" in result.unsaved.error
+
+
+def test_reading_a_damaged_store_is_an_error_with_recovery_steps(tmp_path: Path) -> None:
+    db = tmp_path / "h.db"
+    _fill(db)
+    _damage(db, 3)
+    done = harness(tmp_path, "report", "old", "--store", str(db), "--out", str(tmp_path / "o"))
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "results store is damaged" in done.stderr and ".recover" in done.stderr
