@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from harness.spec.csv_rows import csv_problem, short_row_problem
 
@@ -37,6 +38,15 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
     column names the case and an ``expected`` column becomes an ``equals``
     expectation, or ``<type>:<value>`` such as ``contains:Paris``.
     """
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):  # read as a stream: one line in memory at a time
+        try:
+            with path.open("rb") as f:
+                return _read_jsonl(_text_lines(f))
+        except OSError as exc:
+            return [], [CasesFileProblem(1, 1, f"cannot read cases file: {exc.strerror}")]
+        except _Unreadable as exc:
+            return [], [exc.problem]
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -47,9 +57,6 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [CasesFileProblem(1, 1, f"cases file is not UTF-8 ({exc.reason})")]
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(text)
     if suffix == ".csv":
         return _read_csv(text)
     return [], [
@@ -57,10 +64,28 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
     ]
 
 
-def _read_jsonl(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
+class _Unreadable(Exception):
+    def __init__(self, problem: CasesFileProblem) -> None:
+        self.problem = problem
+
+
+def _text_lines(f: BinaryIO) -> Iterator[str]:
+    """The file's lines as text; binary content or bad UTF-8 raise ``_Unreadable``."""
+    for number, raw in enumerate(f, start=1):
+        if b"\x00" in raw:
+            raise _Unreadable(CasesFileProblem(1, 1, "cases file is binary, not text"))
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            reason = f"cases file is not UTF-8 ({exc.reason})"
+            raise _Unreadable(CasesFileProblem(number, exc.start + 1, reason)) from None
+        yield line.rstrip("\r\n")
+
+
+def _read_jsonl(lines: Iterable[str]) -> tuple[list[RawCase], list[CasesFileProblem]]:
     cases: list[RawCase] = []
     problems: list[CasesFileProblem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
