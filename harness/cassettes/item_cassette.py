@@ -16,10 +16,12 @@ from vcr.cassette import Cassette
 from vcr.matchers import get_matchers_results, requests_match
 from vcr.record_mode import RecordMode as VcrRecordMode
 
+from harness.cassettes.body_diff import body_difference
+from harness.cassettes.constants import TIMINGS_KEY
 from harness.cassettes.modes import RecordMode
 from harness.cassettes.scrub import canonical_body
 from harness.cassettes.storage import MATCH_ON, AtomicPersister, YAMLSerializer
-from harness.cassettes.transport import TIMINGS_KEY
+from harness.cassettes.vcr_adapter import loaded_count, save_cassette
 from harness.errors import CassetteError
 
 __all__ = ["ItemCassette"]
@@ -78,14 +80,17 @@ class ItemCassette:
     def explain_miss(self, request: Any) -> str:
         """Which part of the closest recorded request differs, for the stale message."""
         best: list[str] | None = None
+        closest: Any = None
         for recorded in self.cassette.requests:
             _, fails = get_matchers_results(request, recorded, MATCH_ON)
             names = [name for name, _ in fails]
             if best is None or len(names) < len(best):
-                best = names
+                best, closest = names, recorded
         if not best:
             return "every recorded request was already replayed"
-        return "the request's " + " and ".join(n.replace("json_", "") for n in best) + " differ"
+        differ = "the request's " + " and ".join(n.replace("json_", "") for n in best) + " differ"
+        change = body_difference(closest.body, request.body) if "json_body" in best else None
+        return f"{differ}, first at {change}" if change else differ
 
     def keep_timings_if_unchanged(self, request: Any, stored: dict[str, Any]) -> dict[str, Any]:
         """Re-recording equivalent traffic keeps the old response, so the file does not change.
@@ -95,7 +100,7 @@ class ItemCassette:
         (see ``VOLATILE_BODY_KEYS``). The model's output, usage and finish reason must match.
         """
         cassette = self.cassette
-        for index in range(cassette._loaded_count):
+        for index in range(loaded_count(cassette)):
             if index in self._reused:
                 continue
             old_request, old = cassette.data[index]
@@ -114,7 +119,7 @@ class ItemCassette:
         """Write the cassette if this run recorded into it; True when written."""
         if self._cassette is None or not self._cassette.dirty:
             return False
-        self._cassette._save()
+        save_cassette(self._cassette)
         return True
 
 

@@ -9,6 +9,7 @@ that item's vcrpy ``Cassette``, replays it, records it, or raises a typed error.
 from __future__ import annotations
 
 import contextvars
+import shlex
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from vcr.errors import UnhandledHTTPRequestError
 from vcr.record_mode import RecordMode as VcrRecordMode
 from vcr.request import Request as VcrRequest
 
+from harness.cassettes.constants import TIMINGS_EXTENSION, TIMINGS_KEY
 from harness.cassettes.faults import fault_response, is_fault, raise_fault
 from harness.cassettes.scrub import replace_bytes
 from harness.errors import CassetteError, CassetteMissingError, CassetteStaleError
@@ -26,10 +28,8 @@ if TYPE_CHECKING:
     from harness.cassettes.item_cassette import ItemCassette
     from harness.cassettes.recorder import Recorder
 
-TIMINGS_EXTENSION = "harness.recorded_timings"
-"""``response.extensions`` key holding ``{"latency_ms": .., "ttft_ms": ..}`` as recorded."""
-TIMINGS_KEY = "recorded_timings"
-"""The extra key of a stored response that holds its recorded timings."""
+__all__ = ["CURRENT", "TIMINGS_EXTENSION", "TIMINGS_KEY", "CassetteTransport", "replay_response"]
+
 STREAM_TYPES = ("text/event-stream", "ndjson", "jsonl", "x-json-stream")
 
 CURRENT: contextvars.ContextVar[ItemCassette | None] = contextvars.ContextVar(
@@ -52,6 +52,12 @@ def is_stream(headers: dict[str, list[str]]) -> bool:
     """Whether a stored response is a stream (SSE or newline-delimited JSON)."""
     kind = ",".join(headers.get("content-type", ())).lower()
     return any(t in kind for t in STREAM_TYPES)
+
+
+def rerecord_command(item_id: str) -> str:
+    """The command that re-records one item's cassette (``-k`` on spec::case::model)."""
+    selector = item_id.rsplit("::", 1)[0] if item_id.count("::") >= 3 else item_id
+    return f"harness run --record-mode all -k {shlex.quote(selector)}"
 
 
 def replay_response(stored: dict[str, Any]) -> httpx.Response:
@@ -132,8 +138,8 @@ class CassetteTransport(httpx.AsyncBaseTransport):
             if not cassette.rewound:
                 raise CassetteMissingError(f"no cassette for {state.item_id}")
             raise CassetteStaleError(
-                f"cassette is stale for {state.item_id}: re-record with --record-mode all"
-                f" ({state.explain_miss(vcr_request)}; {state.path})"
+                f"cassette is stale for {state.item_id}: {state.explain_miss(vcr_request)}; "
+                f"re-record with: {rerecord_command(state.item_id)} ({state.path})"
             )
         started = time.perf_counter()
         try:

@@ -27,6 +27,7 @@ _COMMANDS = {
     "report": "report",
     "compare": "compare",
     "cassettes": "cassettes",
+    "init": "init",
 }
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from harness.cli.common import Context
+from harness.cli.run_output import write_run_files
 from harness.run_ids import check_run_id, run_folder
 from harness.runner.run import new_run_id
 from harness.store.merge import merge_stores
@@ -34,18 +35,16 @@ def command(
 ) -> None:
     """Join shard stores (harness run --shard K/N --store shard-K.db) into one run in --into.
 
-    Items kept once each; the merged run's results files are written to
-    reports/<run-id>/ (or --out).
+    Items kept once each; the merged run's report and results files are written to
+    reports/<run-id>/ (or --out), as ``harness run`` writes them.
     """
     if run_id is not None:  # it names reports/<run-id>/: checked before anything is written
         check_run_id(run_id, where="--run-id")
     info = merge_stores(list(stores), into, run_id=run_id or new_run_id(), source_run_ids=runs)
-    from harness.report.results_files import write_results_files
-
     out_dir = out or run_folder(ctx.config.reports_dir, info.run_id)
     with Store.open(into) as store:
         count = store.count(info.run_id)
-        files = write_results_files(store, info.run_id, out_dir)
+        files = write_run_files(store, info.run_id, out_dir)
     click.echo(
         f"merged {len(info.params.get('merged_from', []))} run(s), {count} result(s) "
         f"into run {info.run_id} in {into}"

@@ -69,10 +69,11 @@ class _Opened(NamedTuple):
 class HTTPDriver(Driver):
     """Base class of the built-in drivers; subclass it for a new wire format.
 
-    Settings ``options`` it reads: ``offline`` (no API key needed, replay only),
-    ``retry_base_delay`` (seconds, first backoff ceiling) and ``deterministic`` (each call's
+    It reads the run's ``settings.mode`` (a :class:`~harness.drivers.base.RunMode`):
+    ``offline`` (no API key needed, replay only) and ``deterministic`` (each call's
     traffic depends on its request alone: no structured-mode memory carried between calls,
-    so a cassette recorded under concurrency replays in any order).
+    so a cassette recorded under concurrency replays in any order); and one settings
+    ``option``: ``retry_base_delay`` (seconds, first backoff ceiling).
     """
 
     request_id_header: ClassVar[str] = "x-request-id"
@@ -181,7 +182,7 @@ class HTTPDriver(Driver):
 
     def _memory(self) -> ModeMemory:
         # with cassettes, which modes an item tries must not depend on other items' timing
-        return ModeMemory() if self.settings.options.get("deterministic") else self.modes
+        return ModeMemory() if self.settings.mode.deterministic else self.modes
 
     async def stream(self, request: Request) -> AsyncIterator[StreamEvent]:
         """Stream the answer; retries happen only before the first event is yielded."""
@@ -211,6 +212,20 @@ class HTTPDriver(Driver):
     def _prepare(self, request: Request, mode: StructuredMode | None) -> Request:
         return with_schema_prompt(request) if mode == "prompt" else request
 
+    def _typed_error(self, response: httpx.Response, body: str, model: str) -> ProviderError:
+        # an error body may be any JSON (or none): a driver's reading of it must never turn
+        # a provider's error into a crash, so fall back to the status code alone
+        try:
+            return self._error(response, body, model)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return error_from_status(
+                response.status_code,
+                body,
+                response.headers,
+                provider=self.settings.name,
+                model=model,
+            )
+
     def _error(self, response: httpx.Response, body: str, model: str) -> ProviderError:
         return error_from_status(
             response.status_code,
@@ -234,7 +249,7 @@ class HTTPDriver(Driver):
                 )
         latency = (time.perf_counter() - start) * 1000.0
         if response.status_code >= 400:
-            raise self._error(response, response.text, model)
+            raise self._typed_error(response, response.text, model)
         try:
             body = json.loads(response.content)
             parsed = self.parse_body(body, req, mode)
@@ -281,7 +296,7 @@ class HTTPDriver(Driver):
                         text = (await response.aread()).decode("utf-8", "replace")
                     finally:
                         await response.aclose()
-                    raise self._error(response, text, model)
+                    raise self._typed_error(response, text, model)
         return _Opened(response, req, start)
 
     async def _events(

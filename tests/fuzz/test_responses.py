@@ -22,7 +22,16 @@ from hypothesis import strategies as st
 
 from harness.drivers.base import Message, ProviderSettings, Request
 from harness.drivers.registry import create_driver
-from harness.errors import HarnessError, ResponseParseError
+from harness.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ContentFilterError,
+    HarnessError,
+    RateLimitError,
+    ResponseParseError,
+    ServerError,
+    TimeoutError_,
+)
 from tests.fakes import anthropic_fake, gemini_fake, ollama_fake, openai_fake
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
@@ -188,7 +197,10 @@ def test_spoiled_answers_give_a_response_or_a_typed_error(
     )
     try:
         response = _driver_call(kind, spoil, request)
-    except HarnessError:
+    except HarnessError as exc:
+        # a 200 answer the driver cannot read is a parse error, never a guess at another kind
+        assert type(exc) is ResponseParseError, f"{type(exc).__name__}: {exc}"
+        assert str(exc), "the error says what was wrong"
         return
     assert isinstance(response.text, str)
 
@@ -250,5 +262,81 @@ def test_error_answers_give_a_typed_error(
     kind: str, status: int, body: bytes, stream: bool
 ) -> None:
     request = Request(model="fuzz-model", messages=(Message("user", "say hi"),), stream=stream)
-    with pytest.raises(HarnessError):
+    with pytest.raises(HarnessError) as raised:
         _driver_call(kind, lambda reply: (body, "application/json"), request, status=status)
+    # the status decides the kind, whatever the body holds
+    # other 4xx: a bad request (context length, unsupported feature) or a content filter
+    expected = _KIND_OF_STATUS.get(status, (BadRequestError, ContentFilterError))
+    assert isinstance(raised.value, expected), f"{status}: {type(raised.value).__name__}"
+    assert getattr(raised.value, "status_code", None) == status
+
+
+_KIND_OF_STATUS: dict[int, type[HarnessError] | tuple[type[HarnessError], ...]] = {
+    401: AuthenticationError,
+    403: AuthenticationError,
+    408: TimeoutError_,
+    429: RateLimitError,
+    **dict.fromkeys((500, 502, 503, 504, 529), ServerError),
+}
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k) for k in FAKES])
+@pytest.mark.parametrize(
+    "stream", [pytest.param(False, id="plain"), pytest.param(True, id="stream")]
+)
+@pytest.mark.parametrize(
+    "body",
+    [
+        # found by hypothesis: gemini iterated error.details without checking it was a list
+        pytest.param(b'{"error": {"details": true}}', id="details-true"),
+        pytest.param(b'{"error": {"details": 5, "code": "x"}}', id="details-number"),
+        pytest.param(b'{"error": ["a"]}', id="error-list"),
+        pytest.param(b'[{"error": {"code": [1]}}]', id="listed-code-list"),
+        pytest.param(b"[]", id="empty-list"),
+    ],
+)
+def test_fixed_error_bodies_give_a_typed_error(kind: str, stream: bool, body: bytes) -> None:
+    request = Request(model="fuzz-model", messages=(Message("user", "say hi"),), stream=stream)
+    with pytest.raises(HarnessError):
+        _driver_call(kind, lambda reply: (body, "application/json"), request, status=400)
+
+
+def _error_inside_200(error: Any) -> Callable[[Reply], tuple[bytes, str]]:
+    """A 200 answer that is an error object: the whole body, or an event of the stream."""
+
+    def spoil(reply: Reply) -> tuple[bytes, str]:
+        if not reply.streamed:
+            return json.dumps(error).encode(), reply.content_type
+        first = bytes(reply.chunks[0])
+        if first.startswith(b"data: "):
+            event = b"data: " + json.dumps(error).encode() + b"\n\n"
+        else:
+            event = json.dumps(error).encode() + b"\n"
+        return event + b"".join(bytes(c) for c in reply.chunks), reply.content_type
+
+    return spoil
+
+
+error_objects = st.fixed_dictionaries(
+    {
+        "error": json_values
+        | st.dictionaries(
+            st.sampled_from(["message", "type", "code", "status", "details"]), json_values
+        )
+    },
+    optional={"type": st.just("error") | json_values},
+)
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k) for k in FAKES])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(error=error_objects, stream=st.booleans())
+def test_error_objects_inside_a_200_answer_give_a_response_or_a_typed_error(
+    kind: str, error: dict[str, Any], stream: bool
+) -> None:
+    request = Request(model="fuzz-model", messages=(Message("user", "say hi"),), stream=stream)
+    try:
+        response = _driver_call(kind, _error_inside_200(error), request)
+    except HarnessError:
+        return
+    assert isinstance(response.text, str)
