@@ -78,8 +78,8 @@ def test_a_template_bomb_in_a_spec_is_a_problem_at_its_case(tmp_path: Path) -> N
     with pytest.raises(SpecError) as caught:
         load_spec(spec)
     (problem,) = caught.value.problems
-    assert (problem.line, problem.col) == (4, 22)  # the case's vars
-    assert "case 'bomb': rendering prompt.user failed" in problem.message
+    assert (problem.line, problem.col) == (1, 9)  # the template, naming the case's line
+    assert "rendering failed for case 'bomb'" in problem.message and ":4" in problem.message
     assert "limits.template_max_output" in problem.message
 
 
