@@ -101,6 +101,15 @@ class DefaultsFile(_Strict):
     specs: str | None = None
 
 
+class OtelFile(_Strict):
+    """OpenTelemetry tracing of every run (needs the ``otel`` extra); ``otel: true`` is
+    the defaults. Where spans go is set by the standard ``OTEL_*`` variables."""
+
+    enabled: bool = True
+    capture_content: bool = False
+    service_name: str | None = None
+
+
 class ConfigFile(_Strict):
     """The whole ``harness.yaml``."""
 
@@ -108,6 +117,7 @@ class ConfigFile(_Strict):
     models: dict[str, ModelFile] = Field(default_factory=dict)
     defaults: DefaultsFile = Field(default_factory=DefaultsFile)
     limits: LimitsFile = Field(default_factory=LimitsFile)
+    otel: OtelFile | bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +131,7 @@ class ProjectConfig:
     model_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: DefaultsFile = field(default_factory=DefaultsFile)
     limits: Limits = field(default_factory=Limits)
+    otel: OtelFile | None = None
 
     @property
     def store_path(self) -> Path:
@@ -228,4 +239,5 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
         model_params=params,
         defaults=parsed.defaults,
         limits=parsed.limits.to_limits(),
+        otel=OtelFile(enabled=parsed.otel) if isinstance(parsed.otel, bool) else parsed.otel,
     )

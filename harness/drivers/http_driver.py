@@ -19,6 +19,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
@@ -248,6 +249,10 @@ class HTTPDriver(Driver):
                     call.path, call.body, headers=call.headers, params=call.params
                 )
         latency = (time.perf_counter() - start) * 1000.0
+        log = logging.getLogger(type(self).__module__)  # harness.drivers.openai, ...
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s:%s %s: HTTP %d in %.0f ms", name, model, call.path,
+                      response.status_code, latency)  # fmt: skip
         if response.status_code >= 400:
             raise self._typed_error(response, response.text, model)
         try:

@@ -68,9 +68,9 @@ def extract_json(text: str) -> Extracted:
     # makes a false block whose fragments must not beat the value around it
     best: tuple[int, Any] | None = None
     for candidate in (*blocks, stripped):
-        hit = _longest_embedded(candidate)
-        if hit is not None and (best is None or hit[0] > best[0]):
-            best = hit
+        embedded = _longest_embedded(candidate)
+        if embedded is not None and (best is None or embedded[0] > best[0]):
+            best = embedded
     if best is not None:
         return Extracted(best[1])
     target = next((b for b in blocks if _STARTS.search(b)), stripped)

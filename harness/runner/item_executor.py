@@ -34,6 +34,7 @@ from harness.drivers.registry import parse_model_id
 from harness.errors import HarnessError
 from harness.expect.evaluate import evaluate_case, parse_output
 from harness.expect.types import CaseVerdict, JudgeCall, Output
+from harness.hooks import Hooks
 from harness.runner.budget import Budget, replayed_for_free
 from harness.runner.cache import cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
@@ -86,6 +87,7 @@ class ItemExecutor:
         budget: the run's cost limits (unlimited by default).
         evaluate: evaluates a case's output.
         cache: reuse identical earlier responses (None: never).
+        hooks: told before and after every call, the judge's included (none by default).
     """
 
     def __init__(
@@ -98,8 +100,10 @@ class ItemExecutor:
         budget: Budget | None = None,
         evaluate: Evaluate = evaluate_case,
         cache: ResponseCache | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         self.run_id = run_id
+        self.hooks = hooks if hooks is not None else Hooks([])
         self.config = config
         self.pool = pool
         self.recorder = recorder
@@ -129,7 +133,7 @@ class ItemExecutor:
         Raises:
             HarnessError: the call failed (after the driver's retries).
         """
-        response = await self.pool.complete(item.model, request)
+        response = await self.hooks.call(self.run_id, item.model, request, self.pool.complete)
         if response.cost_usd is None:
             settings = self.pool.settings(parse_model_id(item.model)[0])
             cost = cost_usd(settings, request.model, response.usage, self.config.prices)
@@ -162,7 +166,7 @@ class ItemExecutor:
 
     async def judge(self, model_id: str, request: Request) -> Response:
         """The ``JudgeCall`` given to assertions: same pool, limits and cassettes."""
-        return await self.pool.complete(model_id, request)
+        return await self.hooks.call(self.run_id, model_id, request, self.pool.complete, judge=True)
 
     # the whole item
 

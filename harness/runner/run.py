@@ -30,6 +30,7 @@ from harness.config import ProjectConfig
 from harness.drivers.base import Request, Response
 from harness.drivers.registry import parse_model_id
 from harness.expect.evaluate import evaluate_case
+from harness.hooks import Hooks
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL
 from harness.runner.expand import Selection, expand, nothing_selected, run_models
@@ -46,6 +47,7 @@ from harness.store.sqlite import Store
 from harness.store.writer import StoreWriter
 
 __all__ = ["Evaluate", "Run", "RunOptions", "RunResult", "Runner", "new_run_id", "run_info"]
+STATUSES = (PASSED, FAILED, ERROR, SKIPPED)
 
 
 def new_run_id() -> str:
@@ -131,6 +133,7 @@ class Run:
         driver_factory: builds drivers (tests pass fakes).
         evaluate: evaluates a case (default :func:`harness.expect.evaluate_case`).
         console: where progress goes.
+        hooks: the run's hooks (default: :func:`harness.observe.run_hooks`).
     """
 
     def __init__(
@@ -144,7 +147,11 @@ class Run:
         driver_factory: DriverFactory | None = None,
         evaluate: Evaluate = evaluate_case,
         console: Console | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
+        from harness.observe import run_hooks
+
+        self.hooks = hooks if hooks is not None else run_hooks(config)
         self.specs = list(specs)
         self.config = config
         self.store = store
@@ -178,6 +185,7 @@ class Run:
             budget=self.budget,
             evaluate=evaluate,
             cache=ResponseCache(store, options.cache_ttl) if self.use_cache else None,
+            hooks=self.hooks,
         )
         self._done: set[str] = set()
         self._writer: StoreWriter | None = None
@@ -241,6 +249,9 @@ class Run:
         sources = self._provider_items()
         total = selected - len(self._done)
         status = "interrupted"
+        self.hooks.run_started(
+            self.run_id, self.models, self.options.record_mode, total, self.options.resume
+        )
         try:
             quiet = self.options.progress is False
             with RunProgress(
@@ -260,7 +271,9 @@ class Run:
             await self.aclose()
             with contextlib.suppress(sqlite3.Error):  # the results are safe; the status is not
                 self.store.finish_run(self.run_id, status)
-        return self.result(status)
+            result = self.result(status)
+            self.hooks.run_finished(self.run_id, status, {s: result.count(s) for s in STATUSES})
+        return result
 
     def result(self, status: str = "finished") -> RunResult:
         """The counts so far, as a :class:`RunResult`."""
@@ -270,7 +283,9 @@ class Run:
     async def _worker(self, items: Iterator[Item]) -> None:
         # several workers share one iterator: next() never awaits, so no item is taken twice
         for item in items:
+            self.hooks.item_started(self.run_id, item)
             record = await self.run_item(item)
+            self.hooks.item_finished(record)
             assert self._writer is not None and self._progress is not None
             self._writer.add(record)
             self._progress.add(record)
