@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
@@ -169,12 +168,6 @@ def ends_with(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         return Outcome.check(True, f"ends with {show(want)}")
     tail = text[-(len(want) + 40) :]
     return Outcome.check(False, f"expected to end with {show(want)}; got …{show(tail)}")
-
-
-@lru_cache(maxsize=1024)
-def compile_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """A compiled pattern, cached: the same assertion runs on every model and case."""
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
 
 
 def regex(a: Assertion, subject: Any, ctx: Context) -> Outcome:
