@@ -15,6 +15,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validat
 from harness.drivers.base import ModelPrice, ProviderSettings, Timeouts
 from harness.drivers.ratelimits import parse_duration
 from harness.errors import SpecError, SpecProblem
+from harness.limits import Limits, LimitsFile, configure
 from harness.spec.problems import validate_file_model
 from harness.spec.yaml_loader import load_yaml
 
@@ -139,6 +140,7 @@ class ConfigFile(_Strict):
     providers: dict[str, ProviderFile] = Field(default_factory=dict)
     models: dict[str, ModelFile] = Field(default_factory=dict)
     defaults: DefaultsFile = Field(default_factory=DefaultsFile)
+    limits: LimitsFile = Field(default_factory=LimitsFile)
     otel: OtelFile | bool | None = None
 
 
@@ -152,6 +154,7 @@ class ProjectConfig:
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     model_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: DefaultsFile = field(default_factory=DefaultsFile)
+    limits: Limits = field(default_factory=Limits)
     otel: OtelFile | None = None
 
     @property
@@ -187,6 +190,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Proje
         SpecError: the file is invalid; every problem names its line and key.
     """
     path = path or find_config(start)
+    configure(Limits())  # harness.yaml itself is read with the default limits
     if path is None:
         return ProjectConfig(root=(start or Path.cwd()).resolve(), path=None)
     shown = _shown(path)
@@ -205,7 +209,9 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Proje
     parsed, problems = validate_file_model(ConfigFile, loaded, shown)
     if parsed is None:
         raise SpecError(problems)
-    return _build(parsed, path)
+    config = _build(parsed, path)
+    configure(config.limits)
+    return config
 
 
 def _shown(path: Path) -> str:
@@ -257,5 +263,6 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
         prices=prices,
         model_params=params,
         defaults=parsed.defaults,
+        limits=parsed.limits.to_limits(),
         otel=OtelFile(enabled=parsed.otel) if isinstance(parsed.otel, bool) else parsed.otel,
     )

@@ -13,8 +13,10 @@ in flight across providers. Any error becomes that item's record, never the run'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
@@ -37,8 +39,10 @@ from harness.runner.item_executor import Evaluate, ItemExecutor, ResponseCache
 from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
 from harness.runner.progress import RunProgress
+from harness.runner.resume import count_completed
 from harness.runner.summary import ModelStats
 from harness.spec.types import Spec
+from harness.store.fallback import FallbackFile
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
 from harness.store.sqlite import Store
 from harness.store.writer import StoreWriter
@@ -95,6 +99,8 @@ class RunResult:
     stats: list[ModelStats]
     status: str = "finished"
     resumed_skipped: int = 0
+    unsaved: FallbackFile | None = None
+    """Results the store could not take, and the file they went to instead."""
 
     def count(self, status: str) -> int:
         """How many items ended with ``status``."""
@@ -240,6 +246,7 @@ class Run:
         if self.options.resume:
             self._done = self.store.completed_item_ids(self.run_id)
             self.store.reopen_run(self.run_id)
+            count_completed(self.store, self.run_id, self._done, self.stats)
         else:
             self.store.start_run(self.run_info())
         sources = self._provider_items()
@@ -266,14 +273,16 @@ class Run:
             status = "finished"
         finally:
             await self.aclose()
-            self.store.finish_run(self.run_id, status)
+            with contextlib.suppress(sqlite3.Error):  # the results are safe; the status is not
+                self.store.finish_run(self.run_id, status)
             result = self.result(status)
             self.hooks.run_finished(self.run_id, status, {s: result.count(s) for s in STATUSES})
         return result
 
     def result(self, status: str = "finished") -> RunResult:
         """The counts so far, as a :class:`RunResult`."""
-        return RunResult(self.run_id, list(self.stats.values()), status, len(self._done))
+        unsaved = self._writer.fallback if self._writer is not None else None
+        return RunResult(self.run_id, list(self.stats.values()), status, len(self._done), unsaved)
 
     async def _worker(self, items: Iterator[Item]) -> None:
         # several workers share one iterator: next() never awaits, so no item is taken twice
