@@ -33,6 +33,9 @@ def validate(ctx: Context, paths: tuple[Path, ...], quiet: bool) -> None:
     specs, problems = load_specs(targets, config)
     for problem in problems:
         click.echo(str(problem))
+    for spec in specs:
+        for warning in spec.warnings:
+            click.echo(f"warning: {warning}", err=True)
     if problems:
         files = len({p.path for p in problems})
         click.echo(f"{len(problems)} problem(s) in {files} file(s)", err=True)

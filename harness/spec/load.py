@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -103,7 +104,15 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
     if c.problems:
         raise SpecError(_sorted(c.problems))
     assert spec is not None
-    return spec
+    return _with_warnings(spec, loaded, shown)
+
+
+def _with_warnings(spec: Spec, loaded: LoadedYAML, shown: str) -> Spec:
+    """Attach what validate should mention but that does not stop a run."""
+    if not loaded.warnings:
+        return spec
+    found = tuple(SpecProblem(shown, p.line, p.col, m) for p, m in loaded.warnings)
+    return dataclasses.replace(spec, warnings=spec.warnings + found)
 
 
 def _sorted(problems: list[SpecProblem]) -> list[SpecProblem]:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.errors import SpecProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,3 +86,4 @@ class Spec:
     judge: str | None = None
     content_hash: str = ""
     vars: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    warnings: tuple[SpecProblem, ...] = ()
