@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from harness.cli import main
+from harness.cli import cli
 from harness.spec.load import load_spec
 from harness.spec.yaml_loader import load_yaml
 
@@ -48,7 +48,7 @@ def test_validate_prints_the_warning_and_still_passes(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text(
         "prompt: hi\nmodels: [openai:m]\ncases:\n  - {id: a, expect: [{type: equals, value: off}]}\n"
     )
-    result = CliRunner().invoke(main, ["validate", str(tmp_path / "s.yaml")])
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path / "s.yaml")])
     assert result.exit_code == 0, result.output
     assert "warning:" in result.stderr and "s.yaml:4:" in result.stderr
     assert "'off' is read as the string 'off'" in result.stderr
