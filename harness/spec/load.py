@@ -14,7 +14,7 @@ import jsonschema
 from pydantic import BaseModel
 
 from harness.config import ProjectConfig
-from harness.drivers.registry import known_providers
+from harness.drivers.registry import ECHO, known_providers
 from harness.errors import ConfigError, SpecError, SpecProblem
 from harness.expect.registry import check_assertion, split_negation
 from harness.spec.cases_file import read_cases_file
@@ -193,6 +193,8 @@ def _build(
         names = set(known_providers(config))
         for i, model_id in enumerate(parsed.models):
             provider, sep, model = model_id.partition(":")
+            if model_id == ECHO:
+                continue
             if not sep or not provider or not model:
                 c.at(
                     ("models", i),
