@@ -42,6 +42,7 @@ from harness.spec.types import Case, Spec
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
 from harness.store.sqlite import Store
 from harness.store.writer import StoreWriter
+from harness.transforms.apply import case_output
 
 Evaluate = Callable[..., Awaitable[CaseVerdict]]
 
@@ -354,6 +355,10 @@ class Runner:
     async def _evaluate(self, item: Item, record: ResultRecord, response: Response) -> ResultRecord:
         _fill_response(record, response)
         output: Output = parse_output(response.text, item.spec.schema, response=response)
+        prepared = case_output(item.spec, item.case, output)  # transforms, once, stored too
+        if isinstance(prepared, Output):
+            output = prepared
+            record.transformed_output = output.text if output.transforms else None
         record.parsed_output = output.parsed
         record.repaired = output.repaired
         judge: JudgeCall = self.judge

@@ -24,6 +24,7 @@ from harness.spec.problems import dotted, validate_file_model
 from harness.spec.templating import render, template_variables
 from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
+from harness.transforms.apply import sources_of, transform_problems
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -92,6 +93,8 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
 
     parsed, problems = validate_file_model(SpecFile, loaded, shown)
     c.problems.extend(problems)
+    for where, message in transform_problems(loaded.data, path.parent):
+        c.at(where, message)
     _check_assertions(c, loaded.data.get("expect"), ("expect",), path.parent)
     cases_data = loaded.data.get("cases")
     if isinstance(cases_data, list):
@@ -147,6 +150,7 @@ def _assertion(a: AssertionFile, inherited_normalize: tuple[str, ...]) -> Assert
         negate=negate,
         normalize=normalize,
         options=extra,
+        transform=sources_of(a.transform),
     )
 
 
@@ -332,6 +336,7 @@ def _case(
         skip=skip,
         source=source,
         line=line,
+        transform=sources_of(case_file.transform if case_file.transform else parsed.transform),
     )
 
 
@@ -361,6 +366,8 @@ def _file_cases(
         case_file, problems = validate_file_model(CaseFile, row, shown)
         for problem in problems:
             c.problems.append(SpecProblem(shown, raw.line, 1, problem.message, problem.where))
+        for where_, message in transform_problems(raw.data, file.parent):
+            c.problems.append(SpecProblem(shown, raw.line, 1, message, dotted(where_)))
         expect = raw.data.get("expect")
         if isinstance(expect, list):
             for j, item in enumerate(expect):

@@ -79,6 +79,7 @@ class AssertionFile(BaseModel):
     weight: float = Field(default=1.0, ge=0)
     threshold: float | None = Field(default=None, ge=0, le=1)
     normalize: list[NormalizeStep] | None = None
+    transform: Any = None  # checked by harness.transforms.apply.check_transform
 
 
 class CaseFile(_Strict):
@@ -92,6 +93,7 @@ class CaseFile(_Strict):
     threshold: float | None = Field(default=None, ge=0, le=1)
     repeat: int | None = Field(default=None, ge=1)
     skip: bool | str = False
+    transform: Any = None
 
 
 class SpecFile(_Strict):
@@ -114,6 +116,7 @@ class SpecFile(_Strict):
     max_cost: float | None = Field(default=None, gt=0)
     normalize: list[NormalizeStep] | None = None
     judge: str | None = None
+    transform: Any = None
 
     @field_validator("name")
     @classmethod

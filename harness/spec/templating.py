@@ -10,11 +10,14 @@ import jinja2
 from jinja2 import meta
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from harness.spec.filters import FILTERS
+
 _ENV = ImmutableSandboxedEnvironment(
     undefined=jinja2.StrictUndefined,
     autoescape=False,  # prompts are plain text, not HTML
     keep_trailing_newline=True,
 )
+_ENV.filters.update(FILTERS)  # tojson, toyaml, toon, regex_*: see harness.spec.filters
 
 
 @lru_cache(maxsize=4096)

@@ -27,6 +27,7 @@ class Assertion:
     negate: bool = False
     normalize: tuple[str, ...] = ()
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    transform: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -64,6 +65,7 @@ class Case:
     skip: str | None = None
     source: str = ""
     line: int = 0
+    transform: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

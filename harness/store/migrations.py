@@ -100,6 +100,12 @@ def m003_results_cached(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE results ADD COLUMN cached INTEGER NOT NULL DEFAULT 0")
 
 
+@migration
+def m004_results_transformed_output(db: sqlite3.Connection) -> None:
+    """The answer after the case's transforms, beside the raw ``output``."""
+    db.execute("ALTER TABLE results ADD COLUMN transformed_output TEXT")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply every migration this database has not seen yet; returns their names.
 

@@ -15,7 +15,8 @@ SKIPPED = "skipped"
 @dataclass(slots=True)
 class ResultRecord:
     """One finished item. ``verdicts`` is a list of dicts (assertion, passed, score, reason,
-    weight, field, error); ``parsed_output`` any JSON value."""
+    weight, field, error); ``parsed_output`` any JSON value. ``transformed_output`` is the
+    answer after the case's transforms (None when it has none); ``output`` stays the raw one."""
 
     run_id: str
     item_id: str
@@ -50,6 +51,7 @@ class ResultRecord:
     started_at: float | None = None
     finished_at: float | None = None
     cached: bool = False
+    transformed_output: str | None = None
 
 
 @dataclass(slots=True)

@@ -50,7 +50,7 @@ def test_a_spec_runs_on_echo_without_any_model(tmp_path: Path, monkeypatch) -> N
     assert CliRunner().invoke(cli, ["validate", "s.yaml"]).exit_code == 0
     result = CliRunner().invoke(cli, ["run", "s.yaml", "--record-mode", "none"])
     assert result.exit_code == 1, result.output  # case b fails on both echo models
-    run_dir = next((tmp_path / "reports").iterdir())
+    run_dir = next(p for p in (tmp_path / "reports").iterdir() if p.is_dir())
     rows = json.loads((run_dir / "results.json").read_text())
     rows = rows["results"] if isinstance(rows, dict) else rows
     got = sorted((r["model"], r["case_id"], r["status"], r["output"]) for r in rows)

@@ -38,7 +38,9 @@ def test_each_yaml11_boolean_gets_a_warning_at_its_position() -> None:
 
 def test_equals_no_checks_for_the_word_no(tmp_path: Path) -> None:
     path = tmp_path / "s.yaml"
-    path.write_text("prompt: hi\ncases:\n  - id: a\n    expect:\n      - {type: equals, value: no}\n")
+    path.write_text(
+        "prompt: hi\ncases:\n  - id: a\n    expect:\n      - {type: equals, value: no}\n"
+    )
     spec = load_spec(path)
     assert spec.cases[0].expect[0].value == "no"
     assert [(w.line, w.col) for w in spec.warnings] == [(5, 31)]

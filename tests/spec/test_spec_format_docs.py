@@ -1,0 +1,64 @@
+"""docs/spec-format.md stays true: every YAML example loads, and every example spec runs.
+
+Each YAML block starts with a ``# path`` comment. A path that exists in the repository
+(``specs/extract_person.yaml``) must be that file, which the example suite runs; the other
+blocks are written, in order, into one scratch project (so an example may use the files of
+the blocks before it), and each spec among them is validated and run offline.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from harness.cli import cli
+from harness.spec.load import load_spec, looks_like_spec
+from harness.spec.yaml_loader import load_yaml
+
+REPO = Path(__file__).resolve().parents[2]
+DOC = REPO / "docs" / "spec-format.md"
+BLOCKS = re.findall(
+    r"```(?:yaml|jsonl|text|jinja)\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL
+)
+
+
+def _path(block: str) -> str:
+    first = block.splitlines()[0]
+    assert first.startswith("# "), f"a docs example must start with '# <path>': {first!r}"
+    return first[2:].split()[0]
+
+
+def test_every_block_names_its_file() -> None:
+    assert BLOCKS
+    for block in BLOCKS:
+        _path(block)
+
+
+def test_repo_examples_are_the_repo_files() -> None:
+    for block in BLOCKS:
+        path = REPO / _path(block)
+        if path.exists() and _path(block).startswith("specs/"):
+            assert load_spec(path).name
+
+
+def test_every_other_example_spec_validates_and_runs(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    specs: list[str] = []
+    for block in BLOCKS:
+        rel = _path(block)
+        if (REPO / rel).exists() and rel.startswith("specs/"):
+            continue
+        target = tmp_path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(block, encoding="utf-8")
+        is_yaml = target.suffix == ".yaml" and target.name != "harness.yaml"
+        if is_yaml and looks_like_spec(load_yaml(block).data):
+            specs.append(rel)
+    monkeypatch.chdir(tmp_path)
+    assert specs, "the docs hold example specs"
+    for rel in specs:
+        checked = CliRunner().invoke(cli, ["validate", rel])
+        assert checked.exit_code == 0, f"{rel}: {checked.output}"
+        run = CliRunner().invoke(cli, ["run", rel, "--record-mode", "none"])
+        assert run.exit_code == 0, f"{rel} did not pass on the echo model: {run.output}"
