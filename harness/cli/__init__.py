@@ -25,6 +25,7 @@ _COMMANDS = {
     "report": "report",
     "compare": "compare",
     "cassettes": "cassettes",
+    "schema": "schema",
 }
 
 

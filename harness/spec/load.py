@@ -21,6 +21,7 @@ from harness.spec.cases_file import read_cases_file
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.models import AssertionFile, CaseFile, SpecFile
 from harness.spec.problems import dotted, validate_file_model
+from harness.spec.refs import resolve_refs
 from harness.spec.templating import render, template_variables
 from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
@@ -411,12 +412,23 @@ def _schema(
             c.at(("schema", "model"), f"{ref!r} is not a pydantic model class")
             return None, ref
         return obj.model_json_schema(), ref
+    resolved = resolve_refs(value, base_dir, c.path, c.loaded)  # file $refs, positions kept
+    c.problems.extend(resolved.problems)
+    value = resolved.value
     validator = jsonschema.validators.validator_for(value, default=jsonschema.Draft202012Validator)
     for error in validator(validator.META_SCHEMA).iter_errors(value):
         where: PathKey = ("schema", *error.absolute_path)
         if error.context:  # anyOf/oneOf: the closest alternative says more
             error = jsonschema.exceptions.best_match(error.context) or error
-        c.at(where, f"invalid JSON Schema: {error.message}")
+        origin, rest = resolved.locate(where)
+        if origin is None:
+            c.at(where, f"invalid JSON Schema: {error.message}")
+        else:
+            pos = origin.pos(rest)
+            message = f"invalid JSON Schema: {error.message}"
+            c.problems.append(
+                SpecProblem(origin.file, pos.line, pos.col, message, dotted((*origin.base, *rest)))
+            )
     return value, None
 
 

@@ -19,6 +19,9 @@ from harness.spec.yaml_loader import load_yaml
 
 REPO = Path(__file__).resolve().parents[2]
 DOC = REPO / "docs" / "spec-format.md"
+COMMANDS = re.findall(
+    r"```\n\$ (harness [^\n]*)\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL
+)
 BLOCKS = re.findall(
     r"```(?:yaml|jsonl|text|jinja)\n(.*?)```", DOC.read_text(encoding="utf-8"), re.DOTALL
 )
@@ -51,7 +54,9 @@ def test_every_other_example_spec_validates_and_runs(tmp_path: Path, monkeypatch
             continue
         target = tmp_path / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(block, encoding="utf-8")
+        # a YAML block keeps its header comment; other files lose it
+        body = block if target.suffix in (".yaml", ".yml") else block.split("\n", 1)[1]
+        target.write_text(body, encoding="utf-8")
         is_yaml = target.suffix == ".yaml" and target.name != "harness.yaml"
         if is_yaml and looks_like_spec(load_yaml(block).data):
             specs.append(rel)
@@ -62,3 +67,8 @@ def test_every_other_example_spec_validates_and_runs(tmp_path: Path, monkeypatch
         assert checked.exit_code == 0, f"{rel}: {checked.output}"
         run = CliRunner().invoke(cli, ["run", rel, "--record-mode", "none"])
         assert run.exit_code == 0, f"{rel} did not pass on the echo model: {run.output}"
+    assert COMMANDS, "the docs show commands with their output"
+    for command, expected in COMMANDS:
+        shown = CliRunner().invoke(cli, command.split()[1:])
+        assert shown.exit_code == 0, shown.output
+        assert shown.stdout == expected, f"the output of {command!r} in the docs is stale"
