@@ -6,7 +6,7 @@ come from the environment: the file names the variable (``api_key_env``), never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from harness.drivers.base import ModelPrice, ProviderSettings, Timeouts
 from harness.errors import SpecError, SpecProblem
+from harness.spec.models import AssertionFile, ParamsFile
 from harness.spec.problems import validate_file_model
 from harness.spec.yaml_loader import load_yaml
 
@@ -66,9 +67,14 @@ class ModelFile(_Strict):
 
 
 class DefaultsFile(_Strict):
-    """Run defaults; command-line flags override them."""
+    """Run defaults; command-line flags override them. ``params``, ``expect``,
+    ``transform`` and ``tags`` are inherited by every spec (see harness.spec.defaults)."""
 
     models: list[str] = Field(default_factory=list)
+    params: ParamsFile = Field(default_factory=ParamsFile)
+    expect: list[AssertionFile] = Field(default_factory=list)
+    transform: Any = None
+    tags: list[str] = Field(default_factory=list)
     concurrency: int = Field(default=16, ge=1)
     record_mode: Literal["none", "once", "new_episodes", "all", "off"] | None = None
     judge: str | None = None
@@ -96,6 +102,7 @@ class ProjectConfig:
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     model_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: DefaultsFile = field(default_factory=DefaultsFile)
+    defaults_origins: dict[str, str] = field(default_factory=dict)
 
     @property
     def store_path(self) -> Path:
@@ -146,9 +153,14 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Proje
     if not isinstance(loaded.data, dict):
         raise SpecError([SpecProblem(shown, 1, 1, "harness.yaml must be a mapping of keys")])
     parsed, problems = validate_file_model(ConfigFile, loaded, shown)
-    if parsed is None:
+    from harness.spec.defaults import defaults_origins, defaults_problems
+
+    problems += defaults_problems(loaded, shown, path.parent)
+    if parsed is None or problems:
         raise SpecError(problems)
-    return _build(parsed, path)
+    config = _build(parsed, path)
+    origins = defaults_origins(loaded, shown)
+    return replace(config, defaults_origins=origins) if origins else config
 
 
 def _shown(path: Path) -> str:

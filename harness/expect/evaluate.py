@@ -105,7 +105,7 @@ async def evaluate_case(
     if not case.expect:
         return CaseVerdict(True, 1.0, (), "no expectations")
     prepared = case_output(spec, case, output)  # the spec's or case's transforms
-    if isinstance(prepared, str):
+    if isinstance(prepared, str):  # the answer could not be turned
         return combine(tuple(unmet(a, prepared) for a in case.expect), case.threshold)
     ctx = Context(spec, case, prepared, judge, judge_model)
     verdicts: list[Verdict | None] = []

@@ -18,6 +18,7 @@ from harness.drivers.registry import ECHO, known_providers
 from harness.errors import ConfigError, SpecError, SpecProblem
 from harness.expect.registry import check_assertion, split_negation
 from harness.spec.cases_file import read_cases_file
+from harness.spec.defaults import inherit
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.models import AssertionFile, CaseFile, SpecFile
 from harness.spec.problems import dotted, validate_file_model
@@ -104,10 +105,12 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
                 _check_assertions(c, case.get("expect"), ("cases", i, "expect"), path.parent)
     if parsed is None:
         raise SpecError(_sorted(c.problems))
+    parsed, origins = inherit(parsed, config)  # harness.yaml defaults:
     spec = _build(parsed, path, raw, c, config)
     if c.problems:
         raise SpecError(_sorted(c.problems))
     assert spec is not None
+    spec = dataclasses.replace(spec, origins=origins) if origins else spec
     return _with_warnings(spec, loaded, shown)
 
 

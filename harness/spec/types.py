@@ -89,3 +89,4 @@ class Spec:
     content_hash: str = ""
     vars: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     warnings: tuple[SpecProblem, ...] = ()
+    origins: Mapping[str, str] = dataclasses.field(default_factory=dict)

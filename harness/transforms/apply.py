@@ -10,17 +10,19 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from harness.expect.common import Context
-from harness.expect.types import Output, Verdict
-from harness.spec.types import Assertion, Case, Spec
 from harness.transforms.registry import (
     TransformError,
     apply_transforms,
     as_sources,
     build_transforms,
 )
+
+if TYPE_CHECKING:  # harness.expect imports this module: its names are imported where used
+    from harness.expect.common import Context
+    from harness.expect.types import Output, Verdict
+    from harness.spec.types import Assertion, Case, Spec
 
 
 def check_transform(value: Any, base_dir: Path) -> tuple[tuple[str, ...], str | None]:
@@ -80,6 +82,8 @@ def assertion_context(a: Assertion, ctx: Context) -> Context | Verdict:
     the assertion's own transforms (a failed verdict when they could not run)."""
     if not a.transform:
         return ctx
+    from harness.expect.common import Context
+
     try:
         out = transformed(ctx.spec, a.transform, ctx.output)
     except TransformError as exc:
@@ -89,6 +93,8 @@ def assertion_context(a: Assertion, ctx: Context) -> Context | Verdict:
 
 def unmet(a: Assertion, problem: str) -> Verdict:
     """A failed verdict for an answer a transform could not turn (fails even under ``not-``)."""
+    from harness.expect.types import Verdict
+
     return Verdict(a.label, False, 0.0, f"could not check: {problem}", a.weight, a.field)
 
 
