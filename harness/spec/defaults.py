@@ -102,9 +102,7 @@ def inherit(parsed: SpecFile, config: ProjectConfig | None) -> tuple[SpecFile, d
         origins[f"params.{name}"] = SPEC if name in spec_params else where.get(f"params.{name}", "")
 
     own_types = {a.type for a in parsed.expect}  # `contains` does not replace `not-contains`
-    inherited = [
-        (j, a) for j, a in enumerate(d.expect) if a.type not in own_types
-    ]
+    inherited = [(j, a) for j, a in enumerate(d.expect) if a.type not in own_types]
     if inherited:
         update["expect"] = [a for _, a in inherited] + list(parsed.expect)
     for n, (j, a) in enumerate(inherited):
