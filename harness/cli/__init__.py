@@ -26,6 +26,7 @@ _COMMANDS = {
     "compare": "compare",
     "cassettes": "cassettes",
     "schema": "schema",
+    "grade": "grade",
 }
 
 
