@@ -36,7 +36,13 @@ def _simple_parts(source: str) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
-def fast_render(source: str, variables: Mapping[str, Any]) -> str:
+def fast_render(
+    source: str,
+    variables: Mapping[str, Any],
+    *,
+    base_dir: str | None = None,
+    root: str | None = None,
+) -> str:
     """Render a prompt template; plain ``{{ name }}`` templates skip Jinja (same output).
 
     Raises:
@@ -44,7 +50,7 @@ def fast_render(source: str, variables: Mapping[str, Any]) -> str:
     """
     parts = _simple_parts(source)
     if parts is None:
-        return render(source, variables)
+        return render(source, variables, base_dir=base_dir, root=root)
     out = []
     for i, part in enumerate(parts):
         if i % 2 == 0:
@@ -63,9 +69,13 @@ def render_messages(item: Item) -> tuple[Message, ...]:
         jinja2.UndefinedError: a variable is missing (the loader normally catches that).
     """
     variables = {**item.spec.vars, **item.case.vars} if item.spec.vars else item.case.vars
+    prompt = item.spec.prompt
     return tuple(
-        Message(role=role, content=fast_render(source, variables))  # type: ignore[arg-type]
-        for role, source in item.spec.prompt.messages
+        Message(
+            role=role,  # type: ignore[arg-type]
+            content=fast_render(source, variables, base_dir=prompt.base_dir, root=prompt.root),
+        )
+        for role, source in prompt.messages
     )
 
 

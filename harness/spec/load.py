@@ -22,6 +22,7 @@ from harness.spec.defaults import inherit
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.models import AssertionFile, CaseFile, SpecFile
 from harness.spec.problems import dotted, validate_file_model
+from harness.spec.prompts import message_sources
 from harness.spec.refs import resolve_refs
 from harness.spec.templating import render, template_variables
 from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
@@ -122,6 +123,15 @@ def _with_warnings(spec: Spec, loaded: LoadedYAML, shown: str) -> Spec:
     return dataclasses.replace(spec, warnings=spec.warnings + found)
 
 
+def _project_root(config: ProjectConfig | None, base_dir: Path) -> Path:
+    """What prompt files and includes must stay inside: harness.yaml's folder, else the
+    working directory when the spec is below it, else the spec's own folder."""
+    if config is not None and config.path is not None:
+        return config.root.resolve()
+    cwd = Path.cwd().resolve()
+    return cwd if base_dir.resolve().is_relative_to(cwd) else base_dir.resolve()
+
+
 def _sorted(problems: list[SpecProblem]) -> list[SpecProblem]:
     unique = list(dict.fromkeys(problems))
     return sorted(unique, key=lambda p: (p.path, p.line, p.col))
@@ -166,20 +176,12 @@ def _build(
     normalize = tuple(parsed.normalize or ())
     spec_expect = tuple(_assertion(a, normalize) for a in parsed.expect)
 
-    # prompt templates
-    if parsed.prompt.messages is not None:
-        messages: tuple[tuple[str, str], ...] = tuple(
-            (str(m.role), m.content) for m in parsed.prompt.messages
-        )
-        sources: list[tuple[PathKey, str]] = [
-            (("prompt", "messages", i, "content"), m.content)
-            for i, m in enumerate(parsed.prompt.messages)
-        ]
-    else:
-        pairs = [("system", parsed.prompt.system), ("user", parsed.prompt.user)]
-        messages = tuple((role, text) for role, text in pairs if text is not None)
-        sources = [(("prompt", role), text) for role, text in pairs if text is not None]
-    messages_: tuple[tuple[str, str], ...] = messages
+    # prompt templates (inline, or in files inside the project)
+    root = _project_root(config, base_dir)
+    found = message_sources(parsed.prompt, ("prompt",), base_dir, root, c.at, digest)
+    messages_ = tuple((m.role, m.source) for m in found)
+    sources: list[tuple[PathKey, str]] = [(m.where, m.source) for m in found]
+    from_file = {m.where: m.file for m in found if m.file}
     needed: dict[str, PathKey] = {}
     templates_ok = True
     for where, source in sources:
@@ -188,7 +190,14 @@ def _build(
                 needed.setdefault(name, where)
         except jinja2.TemplateSyntaxError as exc:
             templates_ok = False
-            c.at(where, f"template syntax error on template line {exc.lineno}: {exc.message}")
+            in_file = f" of {from_file[where]}" if where in from_file else ""
+            c.at(
+                where,
+                f"template syntax error on line {exc.lineno}{in_file}: {exc.message}"
+                if in_file
+                else f"template syntax error on template line {exc.lineno}: {exc.message}",
+            )
+    template = PromptTemplate(messages_, base_dir=str(base_dir.resolve()), root=str(root))
 
     # schema
     schema: Mapping[str, Any] | None = None
@@ -280,7 +289,7 @@ def _build(
                 continue
             for where, source in sources:
                 try:
-                    render(source, variables)
+                    render(source, variables, base_dir=template.base_dir, root=template.root)
                 except jinja2.UndefinedError as exc:
                     message = f"case {case.id!r}: rendering {dotted(where)} failed: {exc.message}"
                     c.problems.append(SpecProblem(src, line, col, message, where_))
@@ -296,7 +305,7 @@ def _build(
     return Spec(
         name=parsed.name or path.stem,
         path=c.path,
-        prompt=PromptTemplate(messages_),
+        prompt=template,
         cases=tuple(cases),
         description=parsed.description,
         models=tuple(parsed.models),

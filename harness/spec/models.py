@@ -19,18 +19,25 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class FileRef(_Strict):
+    """A template kept in its own file: ``{file: prompts/support.j2}``, relative to the spec."""
+
+    file: str = Field(min_length=1)
+
+
 class MessageFile(_Strict):
     """One message of a multi-turn prompt."""
 
     role: Literal["system", "user", "assistant"]
-    content: str
+    content: str | FileRef
 
 
 class PromptFile(_Strict):
-    """``system`` + ``user`` templates, or a list of ``messages``."""
+    """``system`` + ``user`` templates, or a list of ``messages``; any template may be a
+    ``{file: ...}``, and ``{file: ...}`` alone is the user template."""
 
-    system: str | None = None
-    user: str | None = None
+    system: str | FileRef | None = None
+    user: str | FileRef | None = None
     messages: list[MessageFile] | None = None
 
     @model_validator(mode="after")
@@ -136,4 +143,6 @@ class SpecFile(_Strict):
     @field_validator("prompt", mode="before")
     @classmethod
     def _prompt_shorthand(cls, v: Any) -> Any:
-        return {"user": v} if isinstance(v, str) else v
+        if isinstance(v, str) or (isinstance(v, dict) and set(v) == {"file"}):
+            return {"user": v}
+        return v

@@ -37,9 +37,15 @@ class Assertion:
 
 @dataclass(frozen=True, slots=True)
 class PromptTemplate:
-    """A prompt's message templates as (role, Jinja2 source) pairs, in order."""
+    """A prompt's message templates as (role, Jinja2 source) pairs, in order.
+
+    ``base_dir`` (the spec's folder) and ``root`` (the project's) are where ``{% include %}``
+    and ``{% import %}`` look; None for templates that include nothing.
+    """
 
     messages: tuple[tuple[str, str], ...]
+    base_dir: str | None = None
+    root: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
