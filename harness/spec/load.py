@@ -25,7 +25,8 @@ from harness.spec.problems import dotted, validate_file_model
 from harness.spec.prompts import message_sources
 from harness.spec.refs import resolve_refs
 from harness.spec.templating import render, template_variables
-from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
+from harness.spec.types import Assertion, Case, PromptTemplate, PromptVariant, Spec, ToolDef
+from harness.spec.variants import name_problems, prompt_entries
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
 from harness.transforms.apply import sources_of, transform_problems
 
@@ -95,6 +96,8 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
         raise SpecError([SpecProblem(shown, 1, 1, f"a spec must be a mapping of keys, got {kind}")])
 
     parsed, problems = validate_file_model(SpecFile, loaded, shown)
+    if "prompt" not in loaded.data and "prompts" not in loaded.data:
+        c.problems.append(SpecProblem(shown, 1, 1, "missing required key 'prompt'"))
     c.problems.extend(problems)
     for where, message in transform_problems(loaded.data, path.parent):
         c.at(where, message)
@@ -178,10 +181,17 @@ def _build(
 
     # prompt templates (inline, or in files inside the project)
     root = _project_root(config, base_dir)
-    found = message_sources(parsed.prompt, ("prompt",), base_dir, root, c.at, digest)
-    messages_ = tuple((m.role, m.source) for m in found)
-    sources: list[tuple[PathKey, str]] = [(m.where, m.source) for m in found]
-    from_file = {m.where: m.file for m in found if m.file}
+    entries = prompt_entries(parsed)  # one prompt, or the variants of `prompts:`
+    for where, message in name_problems(entries):
+        c.at(where, message)
+    variants: list[tuple[str | None, tuple[tuple[str, str], ...]]] = []
+    sources: list[tuple[PathKey, str]] = []
+    from_file: dict[PathKey, str] = {}
+    for variant, prompt, at in entries:
+        found = message_sources(prompt, at, base_dir, root, c.at, digest)
+        variants.append((variant, tuple((m.role, m.source) for m in found)))
+        sources += [(m.where, m.source) for m in found]
+        from_file.update({m.where: m.file for m in found if m.file})
     needed: dict[str, PathKey] = {}
     templates_ok = True
     for where, source in sources:
@@ -197,7 +207,11 @@ def _build(
                 if in_file
                 else f"template syntax error on template line {exc.lineno}: {exc.message}",
             )
-    template = PromptTemplate(messages_, base_dir=str(base_dir.resolve()), root=str(root))
+    templates = [
+        (variant, PromptTemplate(messages, base_dir=str(base_dir.resolve()), root=str(root)))
+        for variant, messages in variants
+    ]
+    template = templates[0][1] if templates else PromptTemplate(())
 
     # schema
     schema: Mapping[str, Any] | None = None
@@ -306,6 +320,7 @@ def _build(
         name=parsed.name or path.stem,
         path=c.path,
         prompt=template,
+        prompts=tuple(PromptVariant(n, t) for n, t in templates if n is not None),
         cases=tuple(cases),
         description=parsed.description,
         models=tuple(parsed.models),

@@ -51,6 +51,21 @@ class PromptFile(_Strict):
         return self
 
 
+class VariantFile(PromptFile):
+    """One entry of ``prompts:``: what ``prompt:`` takes, with an optional stable ``name``."""
+
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return {"user": v}
+        if isinstance(v, dict) and "file" in v and set(v) <= {"file", "name"}:
+            return {"name": v.get("name"), "user": {"file": v["file"]}}
+        return v
+
+
 class ParamsFile(_Strict):
     """Sampling parameters, provider-neutral. ``extra_body`` is passed to the provider as is."""
 
@@ -110,7 +125,8 @@ class SpecFile(_Strict):
     description: str | None = None
     models: list[str] = Field(default_factory=list)
     params: ParamsFile = Field(default_factory=ParamsFile)
-    prompt: PromptFile
+    prompt: PromptFile | None = None
+    prompts: list[VariantFile] | dict[str, VariantFile] | None = None
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     tools: list[ToolFile] = Field(default_factory=list)
     vars: dict[str, Any] = Field(default_factory=dict)
@@ -124,6 +140,15 @@ class SpecFile(_Strict):
     normalize: list[NormalizeStep] | None = None
     judge: str | None = None
     transform: Any = None
+
+    @model_validator(mode="after")
+    def _one_prompt_key(self) -> SpecFile:
+        # neither key: the loader reports "missing required key 'prompt'" with other problems
+        if self.prompt is not None and self.prompts is not None:
+            raise ValueError("use either 'prompt' or 'prompts' (variants), not both")
+        if self.prompts is not None and not self.prompts:
+            raise ValueError("'prompts' must hold at least one prompt")
+        return self
 
     @field_validator("name")
     @classmethod

@@ -49,6 +49,14 @@ class PromptTemplate:
 
 
 @dataclass(frozen=True, slots=True)
+class PromptVariant:
+    """One of a spec's ``prompts:``: its stable name and its templates."""
+
+    name: str
+    template: PromptTemplate
+
+
+@dataclass(frozen=True, slots=True)
 class ToolDef:
     """A tool declared by a spec."""
 
@@ -96,3 +104,6 @@ class Spec:
     vars: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     warnings: tuple[SpecProblem, ...] = ()
     origins: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    prompts: tuple[PromptVariant, ...] = ()
+    """The variants of ``prompts:``; empty for a spec with one ``prompt:`` (``prompt`` is
+    then the prompt; with variants it is the first variant's templates)."""
