@@ -12,7 +12,9 @@ from harness._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.drivers.base import (
+        AudioPart,
         Driver,
+        FilePart,
         ImagePart,
         Message,
         ModelPrice,
@@ -40,7 +42,9 @@ if TYPE_CHECKING:
 _EXPORTS = {
     **dict.fromkeys(
         [
+            "AudioPart",
             "Driver",
+            "FilePart",
             "ImagePart",
             "Message",
             "ModelPrice",
@@ -65,7 +69,9 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AudioPart",
     "Driver",
+    "FilePart",
     "HTTPCall",
     "HTTPDriver",
     "ImagePart",

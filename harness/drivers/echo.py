@@ -4,7 +4,7 @@ Use it to check templates and specs before spending a call: ``models: [echo]`` (
 ``echo:<any name>``, to run several echo "models" side by side). A one-message prompt is
 echoed as its text; a conversation as one ``role: text`` block per message, the same text
 the store keeps as the item's prompt. Image, file and audio parts are echoed as a
-``[image: ...]`` placeholder. Registered through the ``harness.drivers`` entry points like
+``[image: image/png]`` placeholder. Registered through the ``harness.drivers`` entry points like
 every other driver.
 """
 
@@ -13,7 +13,17 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 
-from harness.drivers.base import Driver, ImagePart, Message, Request, Response, StreamEvent, Usage
+from harness.drivers.base import (
+    ALL_PARTS,
+    Driver,
+    Message,
+    Request,
+    Response,
+    StreamEvent,
+    TextPart,
+    Usage,
+    part_kind,
+)
 
 PROVIDER = "echo"
 
@@ -30,15 +40,17 @@ def _text(message: Message) -> str:
         return message.content
     out = []
     for part in message.content:
-        if isinstance(part, ImagePart):
-            out.append(f"[{part.media_type}]")
-        else:
+        if isinstance(part, TextPart):
             out.append(part.text)
+        else:
+            out.append(f"[{part_kind(part)}: {getattr(part, 'media_type', '')}]")
     return "".join(out)
 
 
 class EchoDriver(Driver):
     """A driver whose answer is the prompt it was sent."""
+
+    accepts = ALL_PARTS  # every part, echoed as a placeholder
 
     async def complete(self, request: Request) -> Response:
         """Echo the prompt; counts words as tokens so token columns are filled."""
