@@ -222,6 +222,14 @@ class ModelPrice:
     cached_input_per_mtok: float | None = None
 
 
+def refused_parts(accepts: frozenset[PartKind], request: Request) -> list[PartKind]:
+    """The kinds of part in ``request`` that a driver accepting ``accepts`` cannot send."""
+    kinds = {
+        part_kind(p) for m in request.messages if not isinstance(m.content, str) for p in m.content
+    }
+    return sorted(kinds - accepts)
+
+
 class Driver(abc.ABC):
     """One wire format. Holds one pooled HTTP transport for its provider.
 

@@ -17,8 +17,16 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from harness.config import ProjectConfig
-from harness.drivers.base import Driver, ModelPrice, ProviderSettings, Request, Response
+from harness.drivers.base import (
+    Driver,
+    ModelPrice,
+    ProviderSettings,
+    Request,
+    Response,
+    refused_parts,
+)
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
+from harness.errors import UnsupportedFeatureError
 
 
 class _Wrapper(Protocol):
@@ -126,8 +134,15 @@ class Pool:
         Raises:
             ProviderError: the call failed after the driver's retries.
         """
-        provider, _ = parse_model_id(model_id)
+        provider, name = parse_model_id(model_id)
         async with self.slot(provider, request) as driver:
+            refused = refused_parts(driver.accepts, request)
+            if refused:  # --models can name a model the spec's validation never saw
+                raise UnsupportedFeatureError(
+                    f"this model cannot take {', '.join(refused)} parts",
+                    provider=provider,
+                    model=name,
+                )
             return await driver.complete(request)
 
     async def aclose(self) -> None:

@@ -15,17 +15,26 @@ from pydantic import BaseModel
 
 from harness.config import ProjectConfig
 from harness.drivers.registry import ECHO, known_providers
-from harness.errors import ConfigError, SpecError, SpecProblem
+from harness.errors import ConfigError, PartError, SpecError, SpecProblem
 from harness.expect.registry import check_assertion, split_negation
 from harness.spec.cases_file import read_cases_file
 from harness.spec.defaults import inherit
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.models import AssertionFile, CaseFile, SpecFile
+from harness.spec.parts import locate, model_part_problems, part_kind_at
 from harness.spec.problems import dotted, validate_file_model
 from harness.spec.prompts import message_sources
 from harness.spec.refs import resolve_refs
 from harness.spec.templating import render, template_variables
-from harness.spec.types import Assertion, Case, PromptTemplate, PromptVariant, Spec, ToolDef
+from harness.spec.types import (
+    Assertion,
+    Case,
+    MessageTemplate,
+    PromptTemplate,
+    PromptVariant,
+    Spec,
+    ToolDef,
+)
 from harness.spec.variants import name_problems, prompt_entries
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
 from harness.transforms.apply import sources_of, transform_problems
@@ -126,6 +135,10 @@ def _with_warnings(spec: Spec, loaded: LoadedYAML, shown: str) -> Spec:
     return dataclasses.replace(spec, warnings=spec.warnings + found)
 
 
+def _default_models(config: ProjectConfig | None) -> list[str]:
+    return list(config.defaults.models) if config is not None else []
+
+
 def _project_root(config: ProjectConfig | None, base_dir: Path) -> Path:
     """What prompt files and includes must stay inside: harness.yaml's folder, else the
     working directory when the spec is below it, else the spec's own folder."""
@@ -184,13 +197,13 @@ def _build(
     entries = prompt_entries(parsed)  # one prompt, or the variants of `prompts:`
     for where, message in name_problems(entries):
         c.at(where, message)
-    variants: list[tuple[str | None, tuple[tuple[str, str], ...]]] = []
+    variants: list[tuple[str | None, tuple[tuple[str, MessageTemplate], ...]]] = []
     sources: list[tuple[PathKey, str]] = []
     from_file: dict[PathKey, str] = {}
     for variant, prompt, at in entries:
         found = message_sources(prompt, at, base_dir, root, c.at, digest)
         variants.append((variant, tuple((m.role, m.source) for m in found)))
-        sources += [(m.where, m.source) for m in found]
+        sources += [t for m in found for t in m.templates()]
         from_file.update({m.where: m.file for m in found if m.file})
     needed: dict[str, PathKey] = {}
     templates_ok = True
@@ -239,6 +252,11 @@ def _build(
                 )
     if parsed.judge is not None and ":" not in parsed.judge:
         c.at(("judge",), f"judge model {parsed.judge!r} must be 'provider:model'")
+
+    for where, message in model_part_problems(
+        sources, parsed.models or _default_models(config), config
+    ):
+        c.at(where, message)
 
     # cases: inline, then from files
     cases: list[Case] = []
@@ -303,7 +321,13 @@ def _build(
                 continue
             for where, source in sources:
                 try:
-                    render(source, variables, base_dir=template.base_dir, root=template.root)
+                    text = render(source, variables, base_dir=template.base_dir, root=template.root)
+                    kind = part_kind_at(where)
+                    if kind is not None:  # an image/file/audio value: the file must exist
+                        locate(kind, text, base_dir, root)
+                except PartError as exc:
+                    message = f"case {case.id!r}: {dotted(where)}: {exc}"
+                    c.problems.append(SpecProblem(src, line, col, message, where_))
                 except jinja2.UndefinedError as exc:
                     message = f"case {case.id!r}: rendering {dotted(where)} failed: {exc.message}"
                     c.problems.append(SpecProblem(src, line, col, message, where_))

@@ -25,11 +25,41 @@ class FileRef(_Strict):
     file: str = Field(min_length=1)
 
 
+class PartFile(_Strict):
+    """One part of a message: ``{text: ...}``, ``{image: path | url | data-uri}``,
+    ``{file: path.pdf}`` or ``{audio: path.wav}``; values are templates over the case's vars."""
+
+    text: str | None = None
+    image: str | None = None
+    file: str | None = None
+    audio: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PartFile:
+        given = [k for k in ("text", "image", "file", "audio") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a part is exactly one of {text: ...}, {image: ...}, {file: ...}, {audio: ...}"
+            )
+        return self
+
+    @property
+    def kind(self) -> Literal["text", "image", "file", "audio"]:
+        """Which of the four the part is."""
+        for k in ("text", "image", "file", "audio"):
+            if getattr(self, k) is not None:
+                return k
+        raise AssertionError("validated: one kind is set")
+
+
+Content = str | FileRef | list[PartFile]
+
+
 class MessageFile(_Strict):
     """One message of a multi-turn prompt."""
 
     role: Literal["system", "user", "assistant"]
-    content: str | FileRef
+    content: Content
 
 
 class PromptFile(_Strict):
@@ -37,7 +67,7 @@ class PromptFile(_Strict):
     ``{file: ...}``, and ``{file: ...}`` alone is the user template."""
 
     system: str | FileRef | None = None
-    user: str | FileRef | None = None
+    user: Content | None = None
     messages: list[MessageFile] | None = None
 
     @model_validator(mode="after")

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from harness.spec.models import FileRef, PromptFile
+from harness.spec.models import Content, FileRef, PartFile, PromptFile
+from harness.spec.types import MessageTemplate, PartTemplate
 from harness.spec.yaml_loader import PathKey
 
 MAX_TEMPLATE_BYTES = 1_000_000  # a prompt file larger than this is a mistake, not a prompt
@@ -23,13 +24,20 @@ Problem = Callable[[PathKey, str], None]
 
 @dataclass(frozen=True, slots=True)
 class MessageSource:
-    """One message template: its role, its Jinja source, where it was written in the spec,
-    and the file it came from (None when inline)."""
+    """One message template: its role, its Jinja source (or its parts), where it was written
+    in the spec, and the file it came from (None when inline)."""
 
     role: str
-    source: str
+    source: MessageTemplate
     where: PathKey
     file: str | None = None
+
+    def templates(self) -> list[tuple[PathKey, str]]:
+        """Every Jinja source in the message with where it is written: the text, or each
+        part's (its text, or the path, URL or data URI it renders to)."""
+        if isinstance(self.source, str):
+            return [(self.where, self.source)]
+        return [(((*self.where, i, p.kind)), p.source) for i, p in enumerate(self.source)]
 
 
 def inside(path: Path, root: Path) -> bool:
@@ -75,7 +83,7 @@ def message_sources(
 ) -> list[MessageSource]:
     """Every message template of a prompt, in order (files read; unusable ones reported)."""
     if prompt.messages is not None:
-        entries: list[tuple[str, str | FileRef, PathKey]] = [
+        entries: list[tuple[str, Content, PathKey]] = [
             (str(m.role), m.content, (*where, "messages", i, "content"))
             for i, m in enumerate(prompt.messages)
         ]
@@ -91,6 +99,14 @@ def message_sources(
             text = read_template_file(value, at, base_dir, root, problem, digest)
             if text is not None:
                 out.append(MessageSource(role, text, (*at, "file"), value.file))
+        elif isinstance(value, list):
+            out.append(MessageSource(role, tuple(_part(p) for p in value), at))
         else:
             out.append(MessageSource(role, value, at))
     return out
+
+
+def _part(part: PartFile) -> PartTemplate:
+    kind = part.kind
+    source = getattr(part, kind)
+    return PartTemplate(kind, source)

@@ -36,14 +36,27 @@ class Assertion:
 
 
 @dataclass(frozen=True, slots=True)
+class PartTemplate:
+    """One part of a message: its kind and its Jinja source (for image, file and audio the
+    source renders to a path relative to the spec, a URL or a data URI)."""
+
+    kind: str
+    source: str
+
+
+MessageTemplate = str | tuple[PartTemplate, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class PromptTemplate:
-    """A prompt's message templates as (role, Jinja2 source) pairs, in order.
+    """A prompt's message templates as (role, Jinja2 source) pairs, in order (a message
+    with parts has a tuple of :class:`PartTemplate` instead of one source).
 
     ``base_dir`` (the spec's folder) and ``root`` (the project's) are where ``{% include %}``
     and ``{% import %}`` look; None for templates that include nothing.
     """
 
-    messages: tuple[tuple[str, str], ...]
+    messages: tuple[tuple[str, MessageTemplate], ...]
     base_dir: str | None = None
     root: str | None = None
 
