@@ -144,7 +144,7 @@ async def _check_one(
 
 def item_path(root: Path, item: Item) -> Path:
     """The cassette of an item under ``root`` (the path ``Recorder.cassette_path`` gives)."""
-    return cassette_path(root, item.spec.name, item.case.id, item.model, item.attempt)
+    return cassette_path(root, item.spec.name, item.case.id, item.model, item.attempt, item.prompt)
 
 
 def unused_cassettes(

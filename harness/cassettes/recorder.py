@@ -73,7 +73,9 @@ class Recorder:
 
     def cassette_path(self, item: Item) -> Path:
         """Where an item's cassette lives: ``<root>/<spec>/<case>/<provider>/<model>.yaml``."""
-        return cassette_path(self.root, item.spec.name, item.case.id, item.model, item.attempt)
+        return cassette_path(
+            self.root, item.spec.name, item.case.id, item.model, item.attempt, item.prompt
+        )
 
     @contextlib.contextmanager
     def scope(self, item: Item) -> Iterator[None]:

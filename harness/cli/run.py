@@ -73,6 +73,9 @@ def _resumed(store: Store, resume: str) -> RunInfo:
 @click.command("run")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--models", help="Comma-separated provider:model ids; overrides the specs' models.")
+@click.option(
+    "--prompts", help="Comma-separated prompt variant names: run only these of specs' prompts:."
+)
 @click.option("--concurrency", type=click.IntRange(min=1), help="Model calls in flight at once.")
 @click.option("--repeat", type=click.IntRange(min=1), help="Run each item K times (keeps all).")
 @click.option("--max-cost", type=click.FloatRange(min=0), help="Budget in USD for the whole run.")
@@ -104,6 +107,7 @@ def command(
     ctx: Context,
     paths: tuple[Path, ...],
     models: str | None,
+    prompts: str | None,
     concurrency: int | None,
     repeat: int | None,
     max_cost: float | None,
@@ -141,6 +145,7 @@ def command(
         stored = info.params
         paths = paths or tuple(Path(p) for p in stored.get("paths") or ())
         models = models or ",".join(stored.get("models") or ()) or None
+        prompts = prompts or ",".join(stored.get("prompts") or ()) or None
         repeat = repeat or stored.get("repeat")
         filter_ = filter_ or stored.get("filter")
         shard = shard or (
@@ -148,6 +153,7 @@ def command(
         )
     selection = Selection(
         models=_models(models),
+        prompts=_models(prompts),
         repeat=repeat,
         filter=filter_,
         shard=parse_shard(shard) if shard else None,

@@ -72,7 +72,7 @@ def render_messages(item: Item) -> tuple[Message, ...]:
         jinja2.UndefinedError: a variable is missing (the loader normally catches that).
     """
     variables = {**item.spec.vars, **item.case.vars} if item.spec.vars else item.case.vars
-    prompt = item.spec.prompt
+    prompt = item.template
     return tuple(
         Message(
             role=role,  # type: ignore[arg-type]

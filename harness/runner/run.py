@@ -32,7 +32,7 @@ from harness.expect.types import CaseVerdict, JudgeCall, Output
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL, cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
-from harness.runner.expand import Selection, expand, run_models
+from harness.runner.expand import Selection, check_prompts, expand, run_models
 from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
 from harness.runner.progress import RunProgress
@@ -167,6 +167,7 @@ class Runner:
         self.console = console or Console(stderr=True)
         self.run_id = options.run_id or new_run_id()
         self.models = run_models(self.specs, options.selection, config)
+        check_prompts(self.specs, options.selection)
         concurrency = options.concurrency or config.defaults.concurrency
         self.pool = Pool(
             config,
@@ -207,6 +208,7 @@ class Runner:
                 "repeat": sel.repeat,
                 "filter": sel.filter,
                 "shard": list(sel.shard) if sel.shard else None,
+                "prompts": list(sel.prompts),
                 "concurrency": self.pool.concurrency,
                 "max_cost": self.options.max_cost,
                 "cache": self.use_cache,
@@ -287,6 +289,7 @@ class Runner:
             model=item.model,
             attempt=item.attempt,
             status=ERROR,
+            prompt_name=item.prompt,
             tags=list(case.tags),
             case_vars=dict(case.vars),
             expected=self._expected_of(case),

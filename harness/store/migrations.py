@@ -106,6 +106,12 @@ def m004_results_transformed_output(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE results ADD COLUMN transformed_output TEXT")
 
 
+@migration
+def m005_results_prompt_name(db: sqlite3.Connection) -> None:
+    """The prompt variant of a result, beside its rendered ``prompt``."""
+    db.execute("ALTER TABLE results ADD COLUMN prompt_name TEXT")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply every migration this database has not seen yet; returns their names.
 

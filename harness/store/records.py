@@ -16,7 +16,8 @@ SKIPPED = "skipped"
 class ResultRecord:
     """One finished item. ``verdicts`` is a list of dicts (assertion, passed, score, reason,
     weight, field, error); ``parsed_output`` any JSON value. ``transformed_output`` is the
-    answer after the case's transforms (None when it has none); ``output`` stays the raw one."""
+    answer after the case's transforms (None when it has none); ``output`` stays the raw one.
+    ``prompt_name`` is the prompt variant's name (None for a spec with one ``prompt:``)."""
 
     run_id: str
     item_id: str
@@ -52,6 +53,7 @@ class ResultRecord:
     finished_at: float | None = None
     cached: bool = False
     transformed_output: str | None = None
+    prompt_name: str | None = None
 
 
 @dataclass(slots=True)
