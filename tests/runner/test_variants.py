@@ -84,3 +84,14 @@ def test_single_prompt_items_keep_their_ids_and_cassette_paths(tmp_path: Path) -
         cassette_path(Path("c"), "one", "a", "openai:m", 1, "terse").as_posix()
         == "c/one/a/openai/m.variant-terse.yaml"
     )
+
+
+def test_compare_reports_each_prompt(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "greet.yaml").write_text(SPEC)
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        CliRunner().invoke(cli, ["run", "greet.yaml", "--record-mode", "none"])
+    result = CliRunner().invoke(cli, ["compare", "latest~1", "latest"])
+    assert result.exit_code == 0, result.output
+    rows = [line.split()[0] for line in result.stdout.splitlines() if "(all specs)" in line]
+    assert sorted(rows) == ["long@echo", "long@echo:twin", "short@echo", "short@echo:twin"]
