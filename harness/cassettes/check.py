@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import httpx
 
-from harness.cassettes.paths import SUFFIX, cassette_path, safe_name
+from harness.cassettes.paths import SUFFIX, safe_name
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
-from harness.drivers.base import Driver, Request, Response
+from harness.drivers.base import Driver, Request, Response, RunMode
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
 from harness.errors import (
     CassetteError,
@@ -105,10 +105,10 @@ async def _check_one(
         provider, _ = parse_model_id(model_id)
         if provider not in drivers:
             settings = provider_settings(provider, config)
-            options = {**settings.options, "offline": True, "deterministic": True}
+            mode = RunMode(offline=True, deterministic=True)
             transport = recorder.wrap(_NoNetwork())
             drivers[provider] = create_driver(
-                replace(settings, options=options), transport=transport, prices=config.prices
+                settings.with_mode(mode), transport=transport, prices=config.prices
             )
         return drivers[provider]
 
@@ -144,7 +144,7 @@ async def _check_one(
 
 def item_path(root: Path, item: Item) -> Path:
     """The cassette of an item under ``root`` (the path ``Recorder.cassette_path`` gives)."""
-    return cassette_path(root, item.spec.name, item.case.id, item.model, item.attempt, item.prompt)
+    return item.cassette_key.path(root)
 
 
 def unused_cassettes(

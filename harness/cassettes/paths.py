@@ -12,7 +12,9 @@ import hashlib
 import re
 from pathlib import Path
 
-SUFFIX = ".yaml"
+from harness.cassettes.constants import SUFFIX
+
+__all__ = ["SUFFIX", "cassette_path", "safe_name"]
 _UNSAFE = re.compile(r'[<>:"/\\|?*%\x00-\x1f\x7f]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
 _MAX_LEN = 100  # leaves room for the folders under Windows' 260-character limit

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from harness.cassettes.key import CassetteKey
+from harness.cassettes.recorder import Keyed, Recorder
 from harness.config import ProjectConfig
 from harness.drivers.base import (
     Driver,
@@ -164,30 +166,23 @@ class OutputsDriver(Driver):
         """Nothing to close."""
 
 
-class ItemScope:
-    """Stands in for the cassette recorder: tells the outputs driver which item runs."""
+class ItemScope(Recorder):
+    """A recorder with cassettes off that tells the outputs driver which item runs."""
 
-    mode = "off"
+    def __init__(self) -> None:
+        super().__init__(Path("."), "off")
 
-    def wrap(self, transport: Any) -> Any:
-        """No cassettes: the transport as is."""
-        return transport
+    def scope(self, key: CassetteKey | Keyed) -> contextlib.AbstractContextManager[None]:
+        """Mark ``key`` (the item being graded) as current for the calls in this block."""
+        return self._current(key) if isinstance(key, Item) else contextlib.nullcontext()
 
     @contextlib.contextmanager
-    def scope(self, item: Item) -> Iterator[None]:
-        """Mark ``item`` as the one being graded."""
+    def _current(self, item: Item) -> Iterator[None]:
         token = _CURRENT.set(item)
         try:
             yield
         finally:
             _CURRENT.reset(token)
-
-    def cassette_path(self, item: Item) -> None:
-        """No cassettes."""
-        return None
-
-    def close(self) -> None:
-        """Nothing to close."""
 
 
 def grading_setup(

@@ -414,25 +414,14 @@ def _file_cases(
     digest.update(file.read_bytes())
     out: list[Case] = []
     for n, raw in enumerate(raw_cases, start=1):
-        row = LoadedYAML(raw.data, values={(): Pos(raw.line, 1)})
+        # the row's own positions: a problem points at the offending key or cell
+        row = LoadedYAML(raw.data, values=raw.values or {(): Pos(raw.line, 1)}, keys=raw.keys)
         case_file, problems = validate_file_model(CaseFile, row, shown)
-        for problem in problems:
-            c.problems.append(SpecProblem(shown, raw.line, 1, problem.message, problem.where))
+        c.problems.extend(problems)
+        row_problems = _Collector(shown, row, c.problems)
+        _check_assertions(row_problems, raw.data.get("expect"), ("expect",), file.parent)
         for where_, message in transform_problems(raw.data, file.parent):
-            c.problems.append(SpecProblem(shown, raw.line, 1, message, dotted(where_)))
-        expect = raw.data.get("expect")
-        if isinstance(expect, list):
-            for j, item in enumerate(expect):
-                if isinstance(item, dict):
-                    problems_ = check_assertion(item)
-                    for key, message in problems_:
-                        target = f"expect.{j}.{key}" if key else f"expect.{j}"
-                        c.problems.append(SpecProblem(shown, raw.line, 1, message, target))
-                    imported = None if problems_ else _python_import_problem(item, file.parent)
-                    if imported:
-                        c.problems.append(
-                            SpecProblem(shown, raw.line, 1, imported, f"expect.{j}.value")
-                        )
+            row_problems.at(where_, message)
         if case_file is not None:
             out.append(
                 _case(
