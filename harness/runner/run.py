@@ -251,7 +251,17 @@ class Run:
 
     def result(self, status: str = "finished") -> RunResult:
         """The counts so far, as a :class:`RunResult`."""
-        return RunResult(self.run_id, list(self.stats.values()), status, len(self._done))
+        return RunResult(self.run_id, self._summary_stats(), status, len(self._done))
+
+    def _summary_stats(self) -> list[ModelStats]:
+        """Per model (per prompt@model for variants); a model whose every item ran under a
+        prompt variant has no row of its own."""
+        by_variant = {label.partition("@")[2] for label in self.stats if "@" in label}
+        return [
+            s
+            for label, s in self.stats.items()
+            if not (label in by_variant and s.passed + s.failed + s.errors + s.skipped == 0)
+        ]
 
     async def _worker(self, items: Iterator[Item]) -> None:
         # several workers share one iterator: next() never awaits, so no item is taken twice
@@ -264,7 +274,11 @@ class Run:
     async def run_item(self, item: Item) -> ResultRecord:
         """Run one item with the run's executor and count it in the stats."""
         record = await self.executor.run(item)
-        stats = self.stats.get(item.model)
+        # a prompt variant is its own row of the summary, as in the report: prompt@model
+        label = item.model if item.prompt is None else f"{item.prompt}@{item.model}"
+        stats = self.stats.get(label)
+        if stats is None and item.prompt is not None:
+            stats = self.stats[label] = ModelStats(label)
         if stats is not None:
             stats.add(record)
         return record

@@ -35,6 +35,8 @@ def test_every_case_runs_on_every_prompt_and_model(tmp_path: Path, monkeypatch) 
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(cli, ["run", "greet.yaml", "--record-mode", "none", "--out", "out"])
     assert result.exit_code == 1, result.output  # ann fails on the long prompt
+    table = [line.split("│")[1].strip() for line in result.output.splitlines() if "│" in line]
+    assert sorted(table) == ["long@echo", "long@echo:twin", "short@echo", "short@echo:twin"]
     rows = _results(tmp_path / "out")
     got = sorted(
         (r["case_id"], r["prompt_name"], r["model"], r["status"], r["prompt"]) for r in rows
