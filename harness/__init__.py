@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         SpecProblem,
     )
     from harness.expect import CaseVerdict, Output, Verdict, evaluate_case, parse_output
+    from harness.hooks import Hooks
     from harness.report import compare_runs, write_reports
     from harness.runner import Item, Run, Runner, RunOptions, RunResult, Selection
     from harness.runner.api import run
@@ -85,6 +86,7 @@ _EXPORTS: dict[str, str] = {
     "run": "harness.runner.api",
     "Selection": "harness.runner",
     "Recorder": "harness.cassettes",
+    "Hooks": "harness.hooks",
     "resolve_record_mode": "harness.cassettes",
     # verdicts
     "CaseVerdict": "harness.expect",
@@ -114,6 +116,7 @@ __all__ = [
     "Driver",
     "HTTPDriver",
     "HarnessError",
+    "Hooks",
     "Item",
     "Message",
     "Output",

@@ -10,7 +10,7 @@ import click
 from rich.console import Console
 
 from harness.cli.common import Context, store_option
-from harness.cli.run import _write_files
+from harness.cli.run_output import write_run_files
 from harness.errors import ConfigError, SpecError
 from harness.runner.expand import Selection
 from harness.runner.grade import ItemScope, grading_setup, read_outputs
@@ -71,7 +71,7 @@ def command(
         )
         result = asyncio.run(runner.run())
         out_dir = out or config.reports_dir / result.run_id
-        files = _write_files(store, result.run_id, out_dir)
+        files = write_run_files(store, result.run_id, out_dir)
         print_summary(result.stats, stdout, timings="recorded")
     stdout.print(f"graded {len(answers.by_key)} answer(s): run {result.run_id}")
     for f in files:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,17 +16,19 @@ from pydantic import BaseModel
 
 from harness.config import ProjectConfig
 from harness.drivers.registry import ECHO, known_providers
-from harness.errors import ConfigError, PartError, SpecError, SpecProblem
+from harness.errors import ConfigError, SpecError, SpecProblem
 from harness.expect.registry import check_assertion, split_negation
+from harness.spec.case_templates import Place, check_case_templates
 from harness.spec.cases_file import read_cases_file
 from harness.spec.defaults import inherit
+from harness.spec.field_paths import check_field_paths
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.models import AssertionFile, CaseFile, SpecFile
-from harness.spec.parts import locate, model_part_problems, part_kind_at
+from harness.spec.parts import model_part_problems
 from harness.spec.problems import dotted, validate_file_model
 from harness.spec.prompts import message_sources
 from harness.spec.refs import resolve_refs
-from harness.spec.templating import render, template_variables
+from harness.spec.templating import template_variables
 from harness.spec.types import (
     Assertion,
     Case,
@@ -205,12 +208,10 @@ def _build(
         variants.append((variant, tuple((m.role, m.source) for m in found)))
         sources += [t for m in found for t in m.templates()]
         from_file.update({m.where: m.file for m in found if m.file})
-    needed: dict[str, PathKey] = {}
     templates_ok = True
     for where, source in sources:
         try:
-            for name in template_variables(source):
-                needed.setdefault(name, where)
+            template_variables(source)
         except jinja2.TemplateSyntaxError as exc:
             templates_ok = False
             in_file = f" of {from_file[where]}" if where in from_file else ""
@@ -303,40 +304,26 @@ def _build(
         else:
             seen[case.id] = case
 
-    # template variables against every case
+    # templates (prompts, assertion values) against every case; renders assertion values
     if templates_ok:
-        spec_vars = dict(parsed.vars)
-        for case in cases:
-            variables = {**spec_vars, **case.vars}
-            missing = sorted(set(needed) - set(variables))
-            src, line, col, where_ = _locate(c, where_of[id(case)], "vars")
-            if missing:
-                names_ = ", ".join(repr(m) for m in missing)
-                uses = dotted(needed[missing[0]])
-                message = (
-                    f"case {case.id!r} does not define template variable {names_} "
-                    f"(used in {uses}): add it to the case's vars or the spec's vars"
-                )
-                c.problems.append(SpecProblem(src, line, col, message, where_))
-                continue
-            for where, source in sources:
-                try:
-                    text = render(source, variables, base_dir=template.base_dir, root=template.root)
-                    kind = part_kind_at(where)
-                    if kind is not None:  # an image/file/audio value: the file must exist
-                        locate(kind, text, base_dir, root)
-                except PartError as exc:
-                    message = f"case {case.id!r}: {dotted(where)}: {exc}"
-                    c.problems.append(SpecProblem(src, line, col, message, where_))
-                except jinja2.UndefinedError as exc:
-                    message = f"case {case.id!r}: rendering {dotted(where)} failed: {exc.message}"
-                    c.problems.append(SpecProblem(src, line, col, message, where_))
-                except Exception as exc:  # a template error that only shows when rendered
-                    message = (
-                        f"case {case.id!r}: rendering {dotted(where)} failed: "
-                        f"{type(exc).__name__}: {exc}"
-                    )
-                    c.problems.append(SpecProblem(src, line, col, message, where_))
+        rendered, template_problems = check_case_templates(
+            cases,
+            parsed.vars,
+            sources,
+            spec_expect,
+            functools.partial(_place, c, where_of),
+            template_root=(template.base_dir, template.root),
+        )
+        where_of.update(
+            {id(new): where_of[id(old)] for new, old in zip(rendered, cases, strict=True)}
+        )
+        cases = rendered
+        c.problems.extend(template_problems)
+    if schema is not None and not c.problems:
+        cases, field_problems = check_field_paths(
+            schema, cases, spec_expect, functools.partial(_place, c, where_of)
+        )
+        c.problems.extend(field_problems)
 
     if c.problems:
         return None
@@ -482,6 +469,21 @@ def _locate(
         pos = c.loaded.pos(path) if path in c.loaded.values else c.loaded.pos(path[:-1])
         return src, pos.line, pos.col, f"{where}.{key}"
     return src, line, col, key
+
+
+def _place(
+    c: _Collector, where_of: dict[int, tuple[str, int, int, str]], case: Case | None, key: PathKey
+) -> Place:
+    """Where ``key`` was written: in the spec (``case`` None) or inside ``case``."""
+    if case is None:
+        pos = c.loaded.pos(key)
+        return Place(c.path, pos.line, pos.col, dotted(key))
+    src, line, col, where = where_of[id(case)]
+    if src == c.path and where.startswith("cases."):
+        path = (*_path_of(where), *key)
+        pos = c.loaded.pos(path)
+        return Place(src, pos.line, pos.col, dotted(path))
+    return Place(src, line, col, dotted(key))
 
 
 def _path_of(where: str) -> PathKey:

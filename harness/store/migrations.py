@@ -101,13 +101,23 @@ def m003_results_cached(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m004_results_transformed_output(db: sqlite3.Connection) -> None:
+def m004_results_overview_index(db: sqlite3.Connection) -> None:
+    """A covering index for per-run, per-spec x model counts, cost and latency: what
+    `harness view` lists and charts reads it alone, never the rows' prompts and answers."""
+    db.execute(
+        "CREATE INDEX results_overview "
+        "ON results (run_id, spec, model, status, cost_usd, latency_ms)"
+    )
+
+
+@migration
+def m005_results_transformed_output(db: sqlite3.Connection) -> None:
     """The answer after the case's transforms, beside the raw ``output``."""
     db.execute("ALTER TABLE results ADD COLUMN transformed_output TEXT")
 
 
 @migration
-def m005_results_prompt_name(db: sqlite3.Connection) -> None:
+def m006_results_prompt_name(db: sqlite3.Connection) -> None:
     """The prompt variant of a result, beside its rendered ``prompt``."""
     db.execute("ALTER TABLE results ADD COLUMN prompt_name TEXT")
 

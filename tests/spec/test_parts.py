@@ -81,7 +81,8 @@ def test_bad_parts_are_named_per_case(tmp_path: Path, part: str, expected: str) 
     with pytest.raises(SpecError) as info:
         load_spec(path)
     (problem,) = info.value.problems
-    assert problem.message.startswith("case 'cat': prompt.user.1.")
+    assert problem.where.startswith("prompt.user.1.") and problem.line == 2
+    assert problem.message.startswith("rendering failed for case 'cat' at ")
     assert expected in problem.message
 
 

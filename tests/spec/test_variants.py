@@ -69,7 +69,7 @@ def test_a_single_prompt_has_no_variants(tmp_path: Path) -> None:
         ),
         pytest.param(
             "prompts:\n  - 'Hi {{ who }}'\n  - 'Yo {{ whom }}'\ncases: [{id: a, vars: {who: x}}]\n",
-            "4:23: cases.0.vars: case 'a' does not define template variable 'whom' (used in prompts.1.user)",
+            "3:5: prompts.1.user: template variable 'whom' is not defined (did you mean 'who'?)",
             id="variable-missing-in-one-variant",
         ),
         pytest.param(
