@@ -7,6 +7,7 @@ bare traceback::
     HarnessError
     ├── SpecError                 a spec, cases file or harness.yaml is wrong (every problem)
     ├── ConfigError               the project config or command-line options are wrong
+    ├── PartError                 an image, file or audio part of a message cannot be read
     ├── PluginError               a driver plugin failed to load (names its package)
     ├── CassetteError             recording / replay problems
     │   ├── CassetteMissingError  no cassette for an item in replay-only mode
@@ -20,7 +21,7 @@ bare traceback::
         │   ├── ContextLengthError        prompt + output exceed the model's window
         │   └── UnsupportedFeatureError   e.g. a server that rejects a structured-output mode
         ├── ContentFilterError    the provider refused on policy grounds
-        ├── RateLimitError        429; carries retry_after seconds when the server sent it
+        ├── RateLimitError        429; carries retry_after and the parsed rate_limits
         ├── ServerError           5xx and 529 overloaded (retried)
         ├── TimeoutError_         connect, read or total timeout (retried)
         ├── ConnectionError_      refused or dropped connection (retried)
@@ -63,6 +64,11 @@ class ConfigError(HarnessError):
     """The project config (harness.yaml) or a command-line option is invalid."""
 
 
+class PartError(HarnessError):
+    """A message part (image, file, audio) could not be read: missing, outside the project,
+    too large, or a malformed data URI."""
+
+
 class PluginError(HarnessError):
     """A driver plugin from the ``harness.drivers`` entry-point group failed to load."""
 
@@ -94,6 +100,9 @@ class ProviderError(HarnessError):
     kind: str = "provider_error"
     retries: int = 0
     """Retries made before this error was given up on (set by the retry loop)."""
+    rate_limits: object = None
+    """The provider's limits as the failed answer reported them (a
+    ``harness.drivers.ratelimits.RateLimits``), set by the driver when it said any."""
 
     def __init__(
         self,
@@ -151,7 +160,11 @@ class ContentFilterError(ProviderError):
 
 
 class RateLimitError(ProviderError):
-    """HTTP 429; ``retry_after`` holds the server's hint in seconds when it gave one."""
+    """HTTP 429; ``retry_after`` holds the server's hint in seconds when it gave one.
+
+    The runner retries these for as long as the provider's ``rate_limit_patience``
+    allows, not ``max_retries`` times.
+    """
 
     retryable = True
     kind = "rate_limit"

@@ -10,7 +10,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-HEAVY = ("pandas", "jsonschema", "rapidfuzz", "json_repair", "vcr", "pyarrow", "numpy")
+HEAVY = ("pandas", "jsonschema", "rapidfuzz", "json_repair", "regex", "vcr", "pyarrow", "numpy")
 
 
 @pytest.mark.parametrize(

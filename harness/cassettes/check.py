@@ -15,7 +15,7 @@ from typing import Literal
 
 import httpx
 
-from harness.cassettes.paths import SUFFIX, cassette_path, safe_name
+from harness.cassettes.paths import SUFFIX, safe_name
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
 from harness.drivers.base import Driver, Request, Response, RunMode
@@ -133,6 +133,8 @@ async def _check_one(
         return Finding("missing", path, item.id, str(exc))
     except CassetteStaleError as exc:
         return Finding("stale", path, item.id, str(exc))
+    except CassetteError as exc:  # unreadable: corrupt, truncated, refused tags or aliases
+        return Finding("error", path, item.id, str(exc))
     except HarnessError:
         return None  # a recorded provider error replays as that error: the cassette is fine
     except Exception as exc:  # a template or driver problem: say so, keep checking
@@ -144,7 +146,7 @@ async def _check_one(
 
 def item_path(root: Path, item: Item) -> Path:
     """The cassette of an item under ``root`` (the path ``Recorder.cassette_path`` gives)."""
-    return cassette_path(root, item.spec.name, item.case.id, item.model, item.attempt)
+    return item.cassette_key.path(root)
 
 
 def unused_cassettes(

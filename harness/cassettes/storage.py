@@ -17,8 +17,10 @@ from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
 from vcr.request import Request
 from vcr.serialize import deserialize, serialize
 
+from harness.cassettes.blobs import blob_dir, collapse
 from harness.cassettes.scrub import parse_json, pretty_body
 from harness.cassettes.vcr_adapter import CassetteLoader
+from harness.yaml_guard import graph_problem
 
 if TYPE_CHECKING:
     _BaseDumper = yaml.SafeDumper
@@ -36,7 +38,7 @@ def json_body(r1: Any, r2: Any) -> None:
     if b1 == b2:
         return
     j1, j2 = parse_json(b1), parse_json(b2)
-    if j1 is None or j1 != j2:
+    if j1 is None or (j1 != j2 and collapse(j1) != collapse(j2)):  # images match by hash
         raise AssertionError("the body differs")
 
 
@@ -157,6 +159,16 @@ class _FastLoader(CassetteLoader):  # type: ignore[misc]
         return super().construct_document(node)
 
 
+class _GuardedLoader(_FastLoader):
+    """The fast loader for cassettes with anchors: aliases, cycles and depth bounded first."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        found = graph_problem(node)
+        if found is not None:
+            raise yaml.constructor.ConstructorError(None, None, found[1], found[0])
+        return super().construct_document(node)
+
+
 class YAMLSerializer:
     """vcrpy serializer: sorted keys, no line folding, unicode kept; loads safely."""
 
@@ -175,7 +187,8 @@ class YAMLSerializer:
     @staticmethod
     def deserialize(cassette_string: str) -> Any:
         """Load with vcrpy's safe loader (no Python object tags), libyaml-backed when present."""
-        return yaml.load(cassette_string, Loader=_FastLoader)
+        loader = _GuardedLoader if "&" in cassette_string else _FastLoader  # aliases need anchors
+        return yaml.load(cassette_string, Loader=loader)
 
 
 class AtomicPersister:
@@ -209,10 +222,12 @@ class AtomicPersister:
     ) -> None:
         """Serialize and write atomically (temporary file in the same folder + rename).
 
-        JSON request bodies are written indented, so cassettes diff line by line.
+        JSON request bodies are written indented, so cassettes diff line by line; large
+        base64 values in them go to blob files (see :mod:`harness.cassettes.blobs`).
         """
+        blobs = blob_dir(Path(cassette_path))
         requests = [
-            Request(r.method, r.uri, pretty_body(r.body), r.headers)
+            Request(r.method, r.uri, pretty_body(r.body, blobs), r.headers)
             for r in cassette_dict["requests"]
         ]
         text = serialize({**cassette_dict, "requests": requests}, serializer)

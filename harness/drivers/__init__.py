@@ -12,7 +12,9 @@ from harness._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.drivers.base import (
+        AudioPart,
         Driver,
+        FilePart,
         ImagePart,
         Message,
         ModelPrice,
@@ -28,6 +30,7 @@ if TYPE_CHECKING:
         Usage,
     )
     from harness.drivers.http_driver import HTTPCall, HTTPDriver
+    from harness.drivers.ratelimits import RateLimits
     from harness.drivers.registry import (
         create_driver,
         driver_class,
@@ -41,7 +44,9 @@ if TYPE_CHECKING:
 _EXPORTS = {
     **dict.fromkeys(
         [
+            "AudioPart",
             "Driver",
+            "FilePart",
             "ImagePart",
             "Message",
             "ModelPrice",
@@ -60,6 +65,7 @@ _EXPORTS = {
     ),
     "HTTPCall": "harness.drivers.http_driver",
     "HTTPDriver": "harness.drivers.http_driver",
+    "RateLimits": "harness.drivers.ratelimits",
     **dict.fromkeys(
         ["create_driver", "driver_class", "known_providers", "parse_model_id", "provider_settings"],
         "harness.drivers.registry",
@@ -67,13 +73,16 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AudioPart",
     "Driver",
+    "FilePart",
     "HTTPCall",
     "HTTPDriver",
     "ImagePart",
     "Message",
     "ModelPrice",
     "ProviderSettings",
+    "RateLimits",
     "Request",
     "Response",
     "RunMode",

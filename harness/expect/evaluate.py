@@ -19,6 +19,7 @@ from harness.expect.extract import extract_json
 from harness.expect.paths import resolve
 from harness.expect.types import CaseVerdict, JudgeCall, Output, Verdict
 from harness.spec.types import Assertion, Case, Spec
+from harness.transforms.apply import assertion_context, case_output, note, unmet
 
 Subject = Literal["text", "data", "field", "self"]
 """What an evaluator is given: the text (or field), the parsed data (or field), the field's
@@ -103,19 +104,25 @@ async def evaluate_case(
     """
     if not case.expect:
         return CaseVerdict(True, 1.0, (), "no expectations")
-    ctx = Context(spec, case, output, judge, judge_model)
+    prepared = case_output(spec, case, output)  # the spec's or case's transforms
+    if isinstance(prepared, str):  # the answer could not be turned
+        return combine(tuple(unmet(a, prepared) for a in case.expect), case.threshold)
+    ctx = Context(spec, case, prepared, judge, judge_model)
     verdicts: list[Verdict | None] = []
-    pending: list[tuple[int, Assertion]] = []
+    pending: list[tuple[int, Assertion, Context]] = []
     for i, a in enumerate(case.expect):
-        if a.type in ASYNC:
-            pending.append((i, a))
+        actx = assertion_context(a, ctx)  # the assertion's own transforms
+        if isinstance(actx, Verdict):
+            verdicts.append(actx)
+        elif a.type in ASYNC:
+            pending.append((i, a, actx))
             verdicts.append(None)
         else:
-            verdicts.append(evaluate_sync(a, ctx))
+            verdicts.append(note(evaluate_sync(a, actx), actx.output))
     if pending:
-        done = await asyncio.gather(*(evaluate_async(a, ctx) for _, a in pending))
-        for (i, _), verdict in zip(pending, done, strict=True):
-            verdicts[i] = verdict
+        done = await asyncio.gather(*(evaluate_async(a, c) for _, a, c in pending))
+        for (i, _, c), verdict in zip(pending, done, strict=True):
+            verdicts[i] = note(verdict, c.output)
     final = tuple(v for v in verdicts if v is not None)
     return combine(final, case.threshold)
 

@@ -187,7 +187,7 @@ def check_assertion(data: Mapping[str, Any]) -> list[tuple[str | None, str]]:
         )
         return [("type", f"unknown assertion type {type_name!r}{tail}")]
     problems: list[tuple[str | None, str]] = []
-    common = {"type", "value", "field", "weight", "threshold", "normalize"}
+    common = {"type", "value", "field", "weight", "threshold", "normalize", "transform"}
     for key, val in data.items():
         if key in common:
             continue

@@ -28,14 +28,21 @@ from harness.store.sqlite import Store
 GRADED = "status != 'skipped'"
 """SQL: the result counts toward the pass rate."""
 
-_GROUP_COLUMNS = {"model": "model", "spec": "spec"}
+MODEL = (
+    "(CASE WHEN prompt_name IS NULL OR prompt_name = '' THEN model "
+    "ELSE prompt_name || '@' || model END)"
+)
+"""SQL: the contender a result counts for: ``<prompt>@<model>`` for a prompt variant, else
+the model (``frame.normalize`` labels the pandas path's ``model`` column the same way)."""
+
+_GROUP_COLUMNS = {"model": MODEL, "spec": "spec"}
 
 
 def _by(by: Sequence[str]) -> str:
     for name in by:
         if name not in _GROUP_COLUMNS:
             raise ValueError(f"cannot group results by {name!r}")
-    return ", ".join(by)
+    return ", ".join(_GROUP_COLUMNS[name] for name in by)
 
 
 @dataclass(slots=True)
@@ -89,12 +96,14 @@ def quantiles(
     if strip is not None:
         wanted.append(f"i % MAX(1, n / {int(strip)}) = 0")
         wanted.append("i = n - 1")
+    named = ", ".join(f"k{j}" for j in range(width))
+    aliased = ", ".join(f"{_GROUP_COLUMNS[name]} AS k{j}" for j, name in enumerate(by))
     cur = store.db.execute(
-        f"SELECT {keys}, n, i, v FROM (SELECT {keys}, {column} AS v, "
+        f"SELECT {named}, n, i, v FROM (SELECT {aliased}, {column} AS v, "
         f"ROW_NUMBER() OVER (PARTITION BY {keys} ORDER BY {column}) - 1 AS i, "
         f"COUNT(*) OVER (PARTITION BY {keys}) AS n "
         f"FROM results WHERE run_id = ? AND {GRADED} AND {column} IS NOT NULL) "
-        f"WHERE {' OR '.join(wanted) or '0'} ORDER BY {keys}, i",
+        f"WHERE {' OR '.join(wanted) or '0'} ORDER BY {named}, i",
         (run_id,),
     )
     for key, rows in itertools.groupby(cur, key=lambda r: r[:width]):
@@ -129,12 +138,13 @@ def summarize_store(store: Store, run_id: str, by: Sequence[str]) -> list[dict[s
         """,
         (run_id,),
     ).fetchall()
-    distinct = ", ".join(dict.fromkeys([*by, "spec", "case_id"]))
+    named = ", ".join(f"k{j}" for j in range(width))
+    aliased = ", ".join(f"{_GROUP_COLUMNS[name]} AS k{j}" for j, name in enumerate(by))
     cases = dict(
         (tuple(r[:width]), r[width])
         for r in store.db.execute(
-            f"SELECT {keys}, COUNT(*) FROM (SELECT DISTINCT {distinct} FROM results "
-            f"WHERE run_id = ? AND {GRADED}) GROUP BY {keys}",
+            f"SELECT {named}, COUNT(*) FROM (SELECT DISTINCT {aliased}, spec, case_id "
+            f"FROM results WHERE run_id = ? AND {GRADED}) GROUP BY {named}",
             (run_id,),
         )
     )
@@ -146,7 +156,7 @@ def summarize_store(store: Store, run_id: str, by: Sequence[str]) -> list[dict[s
         key = tuple(row[:width])
         (n, passed, errors, total, max_attempt, tin, tout, known, repaired, outputs,
          recorded) = row[width:]  # fmt: skip
-        scores, cost = sums.get(key, (0.0, 0.0))
+        scores, cost, waits = sums.get(key, (0.0, 0.0, None))
         n, passed, errors = int(n or 0), int(passed or 0), int(errors or 0)
         low, high = wilson_interval(passed, n)
         total_cost = float(cost) if known else None
@@ -176,31 +186,56 @@ def summarize_store(store: Store, run_id: str, by: Sequence[str]) -> list[dict[s
                 else None,
                 "repaired_share": float(repaired) / outputs if outputs else None,
                 "timings_recorded": bool(recorded),
+                **_rate_limit_waits(waits),
             }
         )
     return rows
 
 
+@dataclass(slots=True)
+class _Waits:
+    """A group's known rate-limit waits (ms, in write order) and how many were above 0."""
+
+    values: array[float] = field(default_factory=lambda: array("d"))
+    waited: int = 0
+
+
+def _rate_limit_waits(waits: _Waits | None) -> dict[str, float | None]:
+    """``rate_limit_wait_s`` and ``rate_limited_share`` as ``tables._rate_limit_waits``
+    computes them: unknown (None) when no result of the group has a measured wait."""
+    if waits is None or not len(waits.values):
+        return {"rate_limit_wait_s": None, "rate_limited_share": None}
+    return {
+        "rate_limit_wait_s": pairwise_sum(waits.values) / 1000.0,
+        "rate_limited_share": waits.waited / len(waits.values),
+    }
+
+
 def _float_sums(
     store: Store, run_id: str, by: Sequence[str]
-) -> dict[tuple[Any, ...], tuple[float, float]]:
+) -> dict[tuple[Any, ...], tuple[float, float, _Waits]]:
     """Per group, the sums of scores (errors score 0) and of known costs, added in the
-    pandas path's order (rows in write order, NumPy's pairwise sum)."""
+    pandas path's order (rows in write order, NumPy's pairwise sum), and the known
+    rate-limit waits."""
     keys = _by(by)
     width = len(by)
     cur = store.db.execute(
         f"SELECT {keys}, CASE WHEN status = 'error' THEN 0.0 ELSE COALESCE(score, 0.0) END, "
-        f"COALESCE(cost_usd, 0.0) FROM results WHERE run_id = ? AND {GRADED} "
-        f"ORDER BY {keys}, rowid",
+        f"COALESCE(cost_usd, 0.0), rate_limit_wait_ms FROM results "
+        f"WHERE run_id = ? AND {GRADED} ORDER BY {keys}, rowid",
         (run_id,),
     )
     out = {}
     for key, rows in itertools.groupby(cur, key=lambda r: r[:width]):
-        scores, costs = array("d"), array("d")
+        scores, costs, waits = array("d"), array("d"), _Waits()
         for r in rows:
             scores.append(r[width])
             costs.append(r[width + 1])
-        out[tuple(key)] = (pairwise_sum(scores), pairwise_sum(costs))
+            wait = r[width + 2]
+            if wait is not None:
+                waits.values.append(wait)
+                waits.waited += wait > 0
+        out[tuple(key)] = (pairwise_sum(scores), pairwise_sum(costs), waits)
     return out
 
 
@@ -234,16 +269,16 @@ def pairwise_store(store: Store, run_id: str) -> list[PairResult]:
     models = [
         r[0]
         for r in store.db.execute(
-            f"SELECT DISTINCT model FROM results WHERE run_id = ? AND {GRADED} ORDER BY model",
+            f"SELECT DISTINCT {MODEL} AS m FROM results WHERE run_id = ? AND {GRADED} ORDER BY m",
             (run_id,),
         )
     ]
     # one row per key and model (passed if any record of it passed), then a self-join
     store.db.execute("DROP TABLE IF EXISTS temp.report_outcome")
     store.db.execute(
-        "CREATE TEMP TABLE report_outcome AS SELECT spec, case_id, attempt, model, "
+        f"CREATE TEMP TABLE report_outcome AS SELECT spec, case_id, attempt, {MODEL} AS model, "
         f"MAX(status = 'passed') AS passed FROM results WHERE run_id = ? AND {GRADED} "
-        "GROUP BY spec, case_id, attempt, model",
+        f"GROUP BY spec, case_id, attempt, {MODEL}",
         (run_id,),
     )
     try:
@@ -298,13 +333,13 @@ def run_counts(store: Store, run_id: str) -> RunCounts:
     models = [
         r[0]
         for r in store.db.execute(
-            "SELECT DISTINCT model FROM results WHERE run_id = ? ORDER BY model", (run_id,)
+            f"SELECT DISTINCT {MODEL} AS m FROM results WHERE run_id = ? ORDER BY m", (run_id,)
         )
     ]
     replayed = {
         r[0]
         for r in store.db.execute(
-            "SELECT DISTINCT model FROM results WHERE run_id = ? AND timings_recorded",
+            f"SELECT DISTINCT {MODEL} FROM results WHERE run_id = ? AND timings_recorded",
             (run_id,),
         )
     }

@@ -7,6 +7,7 @@ no verdict is decoded in Python except the few quoted as examples.
 
 from __future__ import annotations
 
+from harness.report.aggregates import MODEL
 from harness.report.failing import TOP, FailingAssertion, ModelFailures
 from harness.store.sqlite import Store
 
@@ -14,7 +15,7 @@ _ROW = 1_000_000
 """Verdict positions per result in an example's address (rowid * _ROW + position)."""
 
 _VERDICTS = f"""
-SELECT r.model AS model,
+SELECT {MODEL} AS model,
     COALESCE(NULLIF(CAST(json_extract(v.value, '$.assertion') AS TEXT), ''), '?') AS name,
     CAST(json_extract(v.value, '$.field') AS TEXT) AS field,
     COALESCE(json_extract(v.value, '$.error'), '') NOT IN ('', 0) AS err,
@@ -37,7 +38,9 @@ def failing_store(store: Store, run_id: str, *, top: int = TOP) -> list[ModelFai
     """Per model, the ``top`` assertions with the most failures (ties: by rate, then name)."""
     models = [
         r[0]
-        for r in store.db.execute("SELECT DISTINCT model FROM results WHERE run_id = ?", (run_id,))
+        for r in store.db.execute(
+            f"SELECT DISTINCT {MODEL} FROM results WHERE run_id = ?", (run_id,)
+        )
     ]
     bad: dict[str, list[tuple[FailingAssertion, int | None]]] = {m: [] for m in models}
     for model, name, where, checked, errors, failed, at in store.db.execute(_TALLY, (run_id,)):

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.report.aggregates import MODEL
 from harness.report.payload import PAYLOAD_FIELDS, PayloadBuilder
 from harness.report.values import JSON_EMPTY, decode
 from harness.store.sqlite import BOOL_FIELDS, Store
@@ -33,10 +34,10 @@ KINDS = (
 
 _RANK = f"""
 WITH per_model AS (
-    SELECT spec, case_id, model, COUNT(*) AS n,
+    SELECT spec, case_id, {MODEL} AS contender, COUNT(*) AS n,
         AVG(CASE WHEN status = 'skipped' THEN NULL ELSE status = 'passed' END) AS share,
         MAX(status NOT IN ('passed', 'skipped')) AS bad
-    FROM results WHERE run_id = ? GROUP BY spec, case_id, model
+    FROM results WHERE run_id = ? GROUP BY spec, case_id, contender
 )
 SELECT spec, case_id,
     CASE WHEN MIN(share) != MAX(share) THEN 0 WHEN MAX(bad) THEN 1 ELSE {len(KINDS) - 1} END
@@ -142,7 +143,7 @@ def _rows(store: Store, run_id: str, cases: str | None) -> Iterator[Any]:
     """A run's results as ``PAYLOAD_FIELDS`` tuples, typed as ``frame.normalize`` types
     them; with ``cases``, only those of the cases in that temp table, as ``(pos, row)``
     in the table's order."""
-    columns = ", ".join(f"r.{name}" for name in PAYLOAD_FIELDS)
+    columns = ", ".join(MODEL if name == "model" else f"r.{name}" for name in PAYLOAD_FIELDS)
     if cases is None:
         cur = store.db.execute(
             f"SELECT {columns} FROM results r WHERE r.run_id = ? ORDER BY r.rowid", (run_id,)

@@ -37,6 +37,8 @@ SUMMARY_COLUMNS = [
     "cost_per_pass_usd",
     "repaired_share",
     "timings_recorded",
+    "rate_limit_wait_s",
+    "rate_limited_share",
 ]
 
 

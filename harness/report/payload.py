@@ -103,6 +103,7 @@ PAYLOAD_FIELDS = (
     "timings_recorded",
     "prompt",
     "output",
+    "transformed_output",
     "parsed_output",
     "expected",
     "case_vars",
@@ -141,8 +142,8 @@ class PayloadBuilder:
     def add(self, row: tuple[Any, ...]) -> None:
         """Add one result: its ``PAYLOAD_FIELDS`` values in order."""
         (spec, case, model, tags, attempt, status, score, latency, ttft, tin, tout, cost,
-         repaired, recorded, prompt, output, parsed, expected, case_vars, kind, message,
-         verdicts) = row  # fmt: skip
+         repaired, recorded, prompt, output, transformed, parsed, expected, case_vars, kind,
+         message, verdicts) = row  # fmt: skip
         s, dumps, c = self.s, self.dumps, self.columns
         c["spec"].append(s(None if spec is None else str(spec)))
         c["case"].append(s(None if case is None else str(case)))
@@ -160,6 +161,7 @@ class PayloadBuilder:
         c["recorded"].append(1 if recorded else 0)
         c["prompt"].append(s(None if prompt is None else str(prompt)))
         c["output"].append(s(None if output is None else str(output)))
+        c["transformed"].append(s(None if transformed is None else str(transformed)))
         c["parsed"].append(s(_parsed_if_needed(output, parsed, bool(repaired))))
         c["expected"].append(s(dumps(expected)) if expected else -1)
         c["written"].append(s(self.as_written(expected)) if expected else -1)
@@ -217,6 +219,7 @@ _COLUMNS = (
     "recorded",
     "prompt",
     "output",
+    "transformed",
     "parsed",
     "expected",
     "written",
@@ -233,6 +236,7 @@ _STRING_COLUMNS = (
     "tags",
     "prompt",
     "output",
+    "transformed",
     "parsed",
     "expected",
     "written",
@@ -247,7 +251,8 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
     Keys: ``s`` (string table), ``statuses``, then one array per column: ``spec``,
     ``case``, ``model``, ``tags`` (string index of a JSON list), ``attempt``, ``status``
     (index into ``statuses``), ``score``, ``latency``, ``ttft``, ``tin``, ``tout``,
-    ``cost``, ``repaired``, ``recorded``, ``prompt``, ``output``, ``parsed`` (JSON text,
+    ``cost``, ``repaired``, ``recorded``, ``prompt``, ``output``, ``transformed`` (the answer
+    after the case's transforms), ``parsed`` (JSON text,
     only when it differs from the output), ``expected`` and ``vars`` (JSON text),
     ``written`` (the expectations as the spec wrote them, see ``failing.written``),
     ``error`` and ``verdicts`` (per result a list of ``[assertion, passed, score,

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
+from harness.store.integrity import check_integrity
 from harness.store.migrations import migrate
 from harness.store.records import ERROR, SKIPPED, ResultRecord, RunInfo
 
@@ -30,20 +31,14 @@ JSON_FIELDS = frozenset({"parsed_output", "verdicts", "tags", "case_vars", "expe
 """Result fields stored as JSON text."""
 BOOL_FIELDS = frozenset({"repaired", "timings_recorded", "cached"})
 """Result fields stored as 0/1."""
-_INT_FIELDS = ("attempt", "input_tokens", "output_tokens", "cached_tokens", "reasoning_tokens")
-_FLOAT_FIELDS = ("score", "latency_ms", "ttft_ms", "cost_usd", "started_at", "finished_at")
 RESULT_TYPES: dict[str, str] = {
-    name: "bool"
-    if name in BOOL_FIELDS
-    else "int"
-    if name in _INT_FIELDS or name == "retries"
-    else "float"
-    if name in _FLOAT_FIELDS
-    else "str"
-    for name in RESULT_FIELDS
+    f.name: "str"
+    if f.name in JSON_FIELDS
+    else next((t for t in ("bool", "int", "float") if str(f.type).split(" |")[0] == t), "str")
+    for f in dataclasses.fields(ResultRecord)
 }
 """Each result column's type in exports: ``int``, ``float``, ``bool`` or ``str`` (JSON
-values are JSON text)."""
+values are JSON text), read from ``ResultRecord``'s annotations so a new field is typed."""
 _JSON_RESULT = JSON_FIELDS
 _BOOL_RESULT = BOOL_FIELDS
 _JSON_RUN = frozenset({"config", "spec_hashes", "models", "params"})
@@ -133,7 +128,12 @@ class Store:
     # runs
 
     def start_run(self, info: RunInfo) -> None:
-        """Insert (or replace) a run's row."""
+        """Insert (or replace) a run's row, after checking the store is not damaged.
+
+        Raises:
+            ConfigError: the store is damaged (the message says how to recover it).
+        """
+        check_integrity(self.db, self.path)
         values = [
             _dumps(getattr(info, n)) if n in _JSON_RUN else getattr(info, n) for n in RUN_FIELDS
         ]
@@ -151,7 +151,8 @@ class Store:
         )
 
     def reopen_run(self, run_id: str) -> None:
-        """Mark a run as running again (``--resume``)."""
+        """Mark a run as running again (``--resume``), after checking the store is whole."""
+        check_integrity(self.db, self.path)
         self.db.execute(
             "UPDATE runs SET finished_at = NULL, status = 'running' WHERE run_id = ?", (run_id,)
         )

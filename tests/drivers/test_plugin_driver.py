@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -55,7 +56,10 @@ def install_plugin(site: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    from harness.drivers import registry
+
+    registry._plugin_names.cache_clear()  # the plugin is seen only while it is installed
     site = tmp_path / "site"
     site.mkdir()
     install_plugin(site)
@@ -75,7 +79,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "name: hello\nmodels: [corp:m1]\nprompt: 'say {{ word }}'\n"
         "cases:\n  - id: one\n    vars: {word: hi}\n    expect: [{type: contains, value: 'say hi'}]\n"
     )
-    return root
+    yield root
+    monkeypatch.undo()
+    registry._plugin_names.cache_clear()
 
 
 def test_a_spec_runs_through_a_driver_installed_as_a_package(project: Path) -> None:

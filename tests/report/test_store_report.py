@@ -3,6 +3,7 @@ the pandas path says about the same results."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -23,7 +24,14 @@ from harness.report.tables import leaderboard, pairwise, summary_frame
 from harness.report.write import render_store_report, write_reports
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
 from harness.store.sqlite import Store
-from tests.report.fixtures import demo_records, frame_of, mixed_records, record, run_info
+from tests.report.fixtures import (
+    demo_records,
+    frame_of,
+    hash_int,
+    mixed_records,
+    record,
+    run_info,
+)
 
 DATA = re.compile(r'<script type="application/json" id="report-data">(.*?)</script>', re.S)
 GENERATED = re.compile(r"Report generated [^<]* from")
@@ -36,8 +44,44 @@ def _store(path: Path, records: list[ResultRecord], info: RunInfo | None = None)
     return store
 
 
+def _variant(r: ResultRecord, prompt: str | None) -> ResultRecord:
+    """``r`` as prompt variant ``prompt`` (its item id names the prompt, as the runner's does)."""
+    if prompt is None:
+        return r
+    return dataclasses.replace(r, prompt_name=prompt, item_id=f"{r.item_id}::{prompt}")
+
+
+def variant_records() -> list[ResultRecord]:
+    """Prompt variants on two models beside a spec without variants, rate-limit waits
+    (measured, zero, and unmeasured on one model), and transformed outputs."""
+    out: list[ResultRecord] = []
+    statuses = (PASSED, PASSED, FAILED, ERROR, SKIPPED)
+    for prompt in ("plain", "few-shot"):
+        for model in ("a:m", "b:m"):
+            for case in range(12):
+                for attempt in (1, 2):
+                    h = hash_int(f"{prompt}{model}{case}{attempt}")
+                    status = statuses[h % len(statuses)]
+                    r = record(model, f"c{case}", status, attempt=attempt, score=(h % 7) / 7)
+                    r.rate_limit_wait_ms = None if model == "b:m" and prompt == "plain" else (
+                        0.0 if h % 3 else 1000 / 3 + h % 997 * 0.1
+                    )  # fmt: skip
+                    if prompt == "plain" and r.output is not None:
+                        r.transformed_output = r.output.lower()
+                    out.append(_variant(r, prompt))
+    for case in range(5):  # a spec with one prompt: its results keep the bare model
+        r = record("a:m", f"o{case}", PASSED if case % 2 else FAILED, spec="other")
+        r.rate_limit_wait_ms = 250.5 * case
+        out.append(r)
+    return out
+
+
 @pytest.fixture(
-    params=[pytest.param(mixed_records, id="mixed"), pytest.param(demo_records, id="demo")]
+    params=[
+        pytest.param(mixed_records, id="mixed"),
+        pytest.param(demo_records, id="demo"),
+        pytest.param(variant_records, id="variants"),
+    ]
 )
 def run(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Store, pd.DataFrame]]:
     """A fixture run in a store, and the same run as a normalized frame."""
@@ -103,10 +147,12 @@ results = st.lists(
         st.none() | st.floats(0, 1),
         st.none() | st.floats(0, 0.01, allow_subnormal=False),
         st.none() | st.floats(1, 5000),
+        st.sampled_from([None, None, "p1", "p2"]),
+        st.none() | st.just(0.0) | st.floats(0, 60_000),
     ),
     min_size=1,
     max_size=60,
-    unique_by=lambda t: (t[0], t[1], t[2]),
+    unique_by=lambda t: (t[0], t[1], t[2], t[7]),
 )
 
 
@@ -115,21 +161,29 @@ results = st.lists(
 )
 @given(rows=results)
 def test_any_run_summarizes_the_same_from_the_store_and_from_a_frame(
-    rows: list[tuple[str, int, int, str, float | None, float | None, float | None]],
+    rows: list[
+        tuple[
+            str, int, int, str, float | None, float | None, float | None, str | None, float | None
+        ]
+    ],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     records = [
-        record(
-            m,
-            f"c{c}",
-            status,
-            attempt=a,
-            spec=f"s{c % 2}",
-            score=score,
-            cost_usd=cost,
-            latency_ms=latency,
+        _variant(
+            record(
+                m,
+                f"c{c}",
+                status,
+                attempt=a,
+                spec=f"s{c % 2}",
+                score=score,
+                cost_usd=cost,
+                latency_ms=latency,
+                rate_limit_wait_ms=wait,
+            ),
+            prompt,
         )
-        for m, c, a, status, score, cost, latency in rows
+        for m, c, a, status, score, cost, latency, prompt, wait in rows
     ]
     with _store(tmp_path_factory.mktemp("h") / "h.db", records) as store:
         assert _plain(summary_store(store, "run-1")) == _plain(
@@ -245,3 +299,36 @@ def test_failing_assertions_from_the_store_equal_the_pandas_table(
     store, frame = run
     assert failing_store(store, "run-1") == failing_assertions(frame)
     assert any(m.rows for m in failing_store(store, "run-1"))
+
+
+def test_prompt_variants_rate_limit_waits_and_transformed_outputs_reach_the_store_report(
+    tmp_path: Path,
+) -> None:
+    """The variant run's report from the store labels prompt@model, counts the waits and
+    embeds the transformed outputs (the equality tests above compare it with pandas)."""
+    records = variant_records()
+    with _store(tmp_path / "h.db", records) as store:
+        rows = {r["model"]: r for r in summary_store(store, "run-1") if r["scope"] == "model"}
+        html = render_store_report(store, "run-1")
+    assert sorted(rows) == ["a:m", "few-shot@a:m", "few-shot@b:m", "plain@a:m", "plain@b:m"]
+    assert rows["plain@b:m"]["rate_limit_wait_s"] is None  # never measured: unknown, not 0
+    assert rows["a:m"]["rate_limit_wait_s"] == pytest.approx(250.5 * 10 / 1000)
+    assert rows["a:m"]["rate_limited_share"] == pytest.approx(4 / 5)
+    waited = [r for r in records if r.model == "a:m" and r.prompt_name == "plain"]
+    graded = [r for r in waited if r.status != SKIPPED]
+    assert rows["plain@a:m"]["rate_limited_share"] == pytest.approx(
+        sum(1 for r in graded if r.rate_limit_wait_ms) / len(graded)
+    )
+    assert "rate-limit wait" in html
+    found = DATA.search(html)
+    assert found is not None
+    data = json.loads(found.group(1))
+    s = data["s"]
+    assert {s[i] for i in data["model"]} == set(rows)
+    transformed = [s[i] for i in data["transformed"] if i >= 0]
+    assert transformed and all(t == t.lower() for t in transformed)
+    # results without transforms have none, on the pandas path too (not the text "nan")
+    assert data["transformed"].count(-1) == sum(r.transformed_output is None for r in records)
+    frame = frame_of(records)
+    assert frame["transformed_output"].isna().sum() == data["transformed"].count(-1)
+    assert "nan" not in set(frame["transformed_output"].dropna())
