@@ -69,7 +69,7 @@ class ToolFile(_Strict):
 
 class AssertionFile(BaseModel):
     """An expectation. Common keys are typed here; type-specific keys are checked
-    against the assertion type's own parameters by :mod:`harness.expect.registry`."""
+    against the assertion type's declaration by :mod:`harness.expect.registry`."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -77,7 +77,8 @@ class AssertionFile(BaseModel):
     value: Any = None
     field: str | None = None
     weight: float = Field(default=1.0, ge=0)
-    threshold: float | None = Field(default=None, ge=0, le=1)
+    # at most 1 for most types, checked with the type (levenshtein's is a distance)
+    threshold: float | None = Field(default=None, ge=0)
     normalize: list[NormalizeStep] | None = None
 
 
