@@ -152,11 +152,13 @@ def _verdict(a: Assertion, info: AssertionType, o: Outcome, *, flip: bool) -> Ve
         passed, score = not passed, 1.0 - score
     elif a.negate:  # an unmet output fails whatever the prefix says
         reason = f"{a.label} failed, not flipped: {reason}"
-    return Verdict(a.label, passed, _clamp(score), reason, a.weight, a.field, None, o.raw)
+    return Verdict(a.label, passed, _clamp(score), reason, a.weight, a.field, None, o.raw, a.metric)
 
 
 def _error(a: Assertion, message: str, raw: str | None) -> Verdict:
-    return Verdict(a.label, False, 0.0, f"error: {message}", a.weight, a.field, message, raw)
+    return Verdict(
+        a.label, False, 0.0, f"error: {message}", a.weight, a.field, message, raw, a.metric
+    )
 
 
 def _clamp(score: float) -> float:

@@ -13,6 +13,7 @@ import re
 import typing
 from collections.abc import Iterator, Mapping
 from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
 from types import NoneType, UnionType
 from typing import Any
 
@@ -138,10 +139,22 @@ def unknown_type_message(type_name: str) -> str:
 Problem = tuple[str | None, str]
 
 
-def check_assertion(data: Mapping[str, Any]) -> list[Problem]:
+def check_assertion(
+    data: Mapping[str, Any],
+    *,
+    base_dir: Path | str | None = None,
+    depth: int = 0,
+    refs: tuple[str, ...] = (),
+) -> list[Problem]:
     """Problems with one assertion's type and options as (key or None, message) pairs.
 
     An unknown type gets only that problem: its other keys mean nothing yet.
+
+    Args:
+        data: the assertion as written.
+        base_dir: the spec's folder, for options that name files (``$ref``).
+        depth: how deep inside assertion sets this one is.
+        refs: the ``$ref`` chain that led here (a cycle is an error, not a hang).
     """
     type_name = data.get("type")
     if not isinstance(type_name, str):
@@ -154,7 +167,8 @@ def check_assertion(data: Mapping[str, Any]) -> list[Problem]:
     except PluginError as exc:
         return [("type", str(exc))]
     problems = _common_problems(info, type_name, data)
-    problems.extend(_option_problems(info, type_name, data))
+    context = {"type": type_name, "base_dir": base_dir, "depth": depth, "refs": refs}
+    problems.extend(_option_problems(info, type_name, data, context))
     return problems
 
 
@@ -170,6 +184,9 @@ def _common_problems(info: AssertionType, type_name: str, data: Mapping[str, Any
                 problems.append(("field", problem))
     elif info.needs_field:
         problems.append((None, f"{type_name} needs 'field'"))
+    metric = data.get("metric")
+    if metric is not None and not (isinstance(metric, str) and metric.strip()):
+        problems.append(("metric", f"'metric' names a metric: a non-empty text, got {metric!r}"))
     threshold = data.get("threshold")
     own_threshold = "threshold" in info.keys
     if isinstance(threshold, int | float) and not own_threshold and threshold > 1:
@@ -177,14 +194,16 @@ def _common_problems(info: AssertionType, type_name: str, data: Mapping[str, Any
     return problems
 
 
-def _option_problems(info: AssertionType, type_name: str, data: Mapping[str, Any]) -> list[Problem]:
+def _option_problems(
+    info: AssertionType, type_name: str, data: Mapping[str, Any], context: dict[str, Any]
+) -> list[Problem]:
     fields = info.keys
     given = {k: v for k, v in data.items() if k not in COMMON_KEYS}
     for key in ("value", "threshold"):
         if key in fields and data.get(key) is not None:
             given[key] = data[key]
     try:
-        info.options.model_validate(given, context={"type": type_name})
+        info.options.model_validate(given, context=context)
     except ValidationError as exc:
         return _translate(exc, info, type_name, given)
     return []

@@ -116,7 +116,7 @@ def _check_assertions(c: _Collector, items: Any, where: PathKey, base_dir: Path)
         return
     for j, item in enumerate(items):
         if isinstance(item, dict):
-            problems = check_assertion(item)
+            problems = check_assertion(item, base_dir=base_dir)
             for key, message in problems:
                 target = (*where, j, key) if key else (*where, j)
                 c.at(target, message, key=key is not None and key != "type" and key != "value")
@@ -354,7 +354,7 @@ def _file_cases(
         if isinstance(expect, list):
             for j, item in enumerate(expect):
                 if isinstance(item, dict):
-                    problems_ = check_assertion(item)
+                    problems_ = check_assertion(item, base_dir=file.parent)
                     for key, message in problems_:
                         target = f"expect.{j}.{key}" if key else f"expect.{j}"
                         c.problems.append(SpecProblem(shown, raw.line, 1, message, target))

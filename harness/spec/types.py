@@ -26,6 +26,12 @@ class Assertion:
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
 
     @property
+    def metric(self) -> str | None:
+        """The metric this assertion's score counts toward (``metric: helpfulness``), if any."""
+        name = self.options.get("metric")
+        return str(name) if name is not None else None
+
+    @property
     def label(self) -> str:
         """The type as the user wrote it, e.g. ``not-contains``."""
         return f"not-{self.type}" if self.negate else self.type
