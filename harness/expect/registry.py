@@ -224,7 +224,14 @@ def _translate(
         if key is None or "value_error" in kinds:  # the type's own checks: their own words
             problems.extend((_key_of(e, key), _message(e)) for e in errors)
             continue
-        if "extra_forbidden" in kinds:
+        if all(len(e["loc"]) > 1 and e["type"] != "missing" for e in errors) and not any(
+            isinstance(e["loc"][1], str) and e["loc"][1] in _UNION_TAGS for e in errors
+        ):  # inside a list or mapping: say where, as pydantic does
+            first = errors[0]
+            where = ".".join(str(p) for p in first["loc"][1:])
+            got = f" (got {first['input']!r})" if "literal" in first["type"] else ""
+            problems.append((key, f"{key!r}: item {where}: {str(first['msg']).lower()}{got}"))
+        elif "extra_forbidden" in kinds:
             problems.append((key, _unknown_option(info, type_name, key)))
         elif "missing" in kinds:
             problems.append((None, f"{type_name} needs {key!r}"))
@@ -241,6 +248,10 @@ def _translate(
 def _key_of(error: Mapping[str, Any], key: str | None) -> str | None:
     raised = (error.get("ctx") or {}).get("error")
     return raised.key if isinstance(raised, OptionError) else key
+
+
+# pydantic names a union's member in the error's location ('value', 'int'): not a place
+_UNION_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "literal"})
 
 
 def _message(error: Mapping[str, Any]) -> str:
@@ -262,10 +273,6 @@ def _wrong_type(
     info: AssertionType, type_name: str, key: str, value: Any, errors: list[Mapping[str, Any]]
 ) -> str:
     field = info.keys[key]
-    if all(len(e["loc"]) > 2 for e in errors):  # inside a list or mapping: pydantic says where
-        first = errors[0]
-        where = ".".join(str(p) for p in first["loc"][1:] if not str(p).endswith("]"))
-        return f"{key!r}: {where}: {str(first['msg']).lower()}"
     want = _want(field.annotation)
     if key == "value":
         return f"{type_name} needs 'value' to be {want}, got {type(value).__name__}"
@@ -280,6 +287,8 @@ def _want(annotation: Any) -> str:
     if origin in (typing.Union, UnionType):
         parts = [_want(a) for a in typing.get_args(annotation) if a is not NoneType]
         return " or ".join(parts)
+    if origin is list and typing.get_args(annotation)[:1] not in ((), (Any,)):
+        return f"list of {_want(typing.get_args(annotation)[0])}"
     if origin is not None:
         return getattr(origin, "__name__", str(origin))
     if annotation is Any:
