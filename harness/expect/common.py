@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.embed.base import EmbedCall
 from harness.expect.extract import extract_json
 from harness.expect.types import JudgeCall, Output
 from harness.spec.types import Case, Spec
@@ -60,6 +61,8 @@ class Context:
     output: Output
     judge: JudgeCall | None = None
     judge_model: str | None = None
+    embed: EmbedCall | None = None
+    embedder: str | None = None
     _data: Any = field(default=None, repr=False)
     _data_error: str | None = field(default=None, repr=False)
     _data_done: bool = field(default=False, repr=False)

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.drivers.base import Response
+from harness.embed.base import EmbedCall
 from harness.errors import PluginError
 from harness.expect.common import Context, EvalError, Outcome, Unmet, compare
 from harness.expect.declare import AssertionType, Subject
@@ -49,6 +50,8 @@ async def evaluate_case(
     *,
     judge: JudgeCall | None = None,
     judge_model: str | None = None,
+    embed: EmbedCall | None = None,
+    embedder: str | None = None,
 ) -> CaseVerdict:
     """Run every expectation of ``case`` on ``output`` and combine them.
 
@@ -59,10 +62,13 @@ async def evaluate_case(
         judge: how ``judge`` and ``classify`` call a model (the runner's driver pool).
         judge_model: the project default judge (``defaults.judge``), used when neither
             the assertion's ``model`` nor the spec's ``judge`` is set.
+        embed: how ``semantic-similar`` embeds texts (the runner's, through its drivers
+            and cassettes); without it only local embedders work.
+        embedder: the project default embedder (``defaults.embedder``).
     """
     if not case.expect:
         return CaseVerdict(True, 1.0, (), "no expectations")
-    ctx = Context(spec, case, output, judge, judge_model)
+    ctx = Context(spec, case, output, judge, judge_model, embed, embedder)
     verdicts: list[Verdict | None] = []
     pending: list[tuple[int, Assertion]] = []
     for i, a in enumerate(case.expect):

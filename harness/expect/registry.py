@@ -40,6 +40,7 @@ PROMPTFOO_NAMES: dict[str, str] = {
     "context-faithfulness": "'faithfulness'",
     "starts-with-any": "'regex' with an alternation, e.g. '^(?:Yes|No)'",
     "perplexity": "nothing yet: no type reads logprobs besides 'g-eval'",
+    "similar-embedding": "'semantic-similar'",
 }
 
 

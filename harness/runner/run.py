@@ -26,6 +26,7 @@ from harness.config import ProjectConfig
 from harness.drivers.base import Request, Response
 from harness.drivers.pricing import cost_usd
 from harness.drivers.registry import parse_model_id
+from harness.embed.router import embed_kwargs
 from harness.errors import HarnessError
 from harness.expect.evaluate import evaluate_case, parse_output
 from harness.expect.types import CaseVerdict, JudgeCall, Output
@@ -174,6 +175,8 @@ class Runner:
             offline=options.record_mode == "none",
             driver_factory=driver_factory,
         )
+        # semantic-similar embeds through the same pool, limits and cassettes
+        self._eval_kwargs.update(embed_kwargs(evaluate, config, self.pool))
         for model in self.models:  # unknown providers fail before anything is stored
             self.pool.settings(parse_model_id(model)[0])
         limits = {s.name: s.max_cost for s in self.specs if s.max_cost is not None}

@@ -197,6 +197,8 @@ def _build(
                 )
     if parsed.judge is not None and ":" not in parsed.judge:
         c.at(("judge",), f"judge model {parsed.judge!r} must be 'provider:model'")
+    if parsed.embedder is not None and ":" not in parsed.embedder:
+        c.at(("embedder",), f"embedder {parsed.embedder!r} must be 'provider:model'")
 
     # cases: inline, then from files
     cases: list[Case] = []
@@ -291,6 +293,7 @@ def _build(
         judge=parsed.judge,
         content_hash=digest.hexdigest()[:16],
         vars=dict(parsed.vars),
+        embedder=parsed.embedder,
     )
 
 

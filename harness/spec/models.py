@@ -115,6 +115,8 @@ class SpecFile(_Strict):
     max_cost: float | None = Field(default=None, gt=0)
     normalize: list[NormalizeStep] | None = None
     judge: str | None = None
+    # the embedder of semantic-similar assertions ('provider:model'); checked with the judge
+    embedder: str | None = None
 
     @field_validator("name")
     @classmethod

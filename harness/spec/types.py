@@ -88,4 +88,5 @@ class Spec:
     max_cost: float | None = None
     judge: str | None = None
     content_hash: str = ""
+    embedder: str | None = None
     vars: Mapping[str, Any] = dataclasses.field(default_factory=dict)
