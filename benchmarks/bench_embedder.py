@@ -40,7 +40,7 @@ def installed_mb(name: str) -> float:
 
 def main() -> None:
     """Measure and print."""
-    from harness.embed.local import LocalEmbedder, MODELS
+    from harness.embed.local import MODELS, LocalEmbedder
 
     rows = [(f"install: {n}", f"{installed_mb(n):.1f} MB") for n in EXTRA + PULLED_IN]
     total = sum(installed_mb(n) for n in EXTRA + PULLED_IN)

@@ -10,7 +10,7 @@ import pytest
 
 from harness.expect.registry import check_assertion
 from harness.spec.types import Assertion, PromptTemplate, Spec
-from tests.cassettes.test_end_to_end import invoke, project, results  # noqa: F401
+from tests.cassettes.test_end_to_end import invoke, results
 from tests.embed.fakes import letters, with_embeddings
 from tests.expect.helpers import make_spec, run
 from tests.fakes.server import FakeServer
@@ -104,7 +104,7 @@ cases:
 
 def test_embeddings_are_recorded_in_the_cassette_and_replayed_offline(
     project: Path,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("BENCH_API_KEY", "k-123")
     server = FakeServer(with_embeddings)
