@@ -43,7 +43,15 @@ if TYPE_CHECKING:
         SpecError,
         SpecProblem,
     )
-    from harness.expect import CaseVerdict, Output, Verdict, evaluate_case, parse_output
+    from harness.expect import (
+        AssertionType,
+        CaseVerdict,
+        Outcome,
+        Output,
+        Verdict,
+        evaluate_case,
+        parse_output,
+    )
     from harness.report import compare_runs, write_reports
     from harness.runner import Item, Runner, RunOptions, RunResult, Selection
     from harness.spec.load import load_spec, load_specs
@@ -83,6 +91,8 @@ _EXPORTS: dict[str, str] = {
     "Recorder": "harness.cassettes",
     "resolve_record_mode": "harness.cassettes",
     # verdicts
+    "AssertionType": "harness.expect",
+    "Outcome": "harness.expect",
     "CaseVerdict": "harness.expect",
     "Output": "harness.expect",
     "Verdict": "harness.expect",
@@ -104,6 +114,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "Assertion",
+    "AssertionType",
     "Case",
     "CaseVerdict",
     "ConfigError",
@@ -112,6 +123,7 @@ __all__ = [
     "HarnessError",
     "Item",
     "Message",
+    "Outcome",
     "Output",
     "ProjectConfig",
     "PromptTemplate",
