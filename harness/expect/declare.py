@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationInfo
@@ -109,11 +109,12 @@ class AssertionType:
     scored: bool = False
     looks_at_call: bool = False
     needs_field: bool = False
+    is_async: bool = field(init=False, default=False)
+    """True when the evaluator is a coroutine function (it runs concurrently)."""
 
-    @property
-    def is_async(self) -> bool:
-        """True when the evaluator is a coroutine function (it runs concurrently)."""
-        return inspect.iscoroutinefunction(self.evaluate)
+    def __post_init__(self) -> None:
+        # computed once: evaluate_case asks for every assertion of every item
+        object.__setattr__(self, "is_async", inspect.iscoroutinefunction(self.evaluate))
 
     @property
     def keys(self) -> dict[str, FieldInfo]:
