@@ -73,11 +73,13 @@ async def evaluate_case(
     pending: list[tuple[int, Assertion]] = []
     for i, a in enumerate(case.expect):
         info = _declared(a)
-        if isinstance(info, AssertionType) and info.is_async:
+        if isinstance(info, str):
+            verdicts.append(_error(a, info, None))
+        elif info.is_async:
             pending.append((i, a))
             verdicts.append(None)
         else:
-            verdicts.append(evaluate_sync(a, ctx))
+            verdicts.append(_evaluate_sync(a, info, ctx))
     if pending:
         done = await asyncio.gather(*(evaluate_async(a, ctx) for _, a in pending))
         for (i, _), verdict in zip(pending, done, strict=True):
@@ -103,6 +105,10 @@ def evaluate_sync(a: Assertion, ctx: Context) -> Verdict:
         return _error(a, info, None)
     if info.is_async:
         return _error(a, f"{a.type} is async: evaluate it with evaluate_case", None)
+    return _evaluate_sync(a, info, ctx)
+
+
+def _evaluate_sync(a: Assertion, info: AssertionType, ctx: Context) -> Verdict:
     try:
         outcome = info.evaluate(a, _subject(a, info.subject, ctx), ctx)
         assert isinstance(outcome, Outcome), f"{a.type} returned {type(outcome).__name__}"
@@ -121,7 +127,7 @@ async def evaluate_async(a: Assertion, ctx: Context) -> Verdict:
     if isinstance(info, str):
         return _error(a, info, None)
     if not info.is_async:
-        return evaluate_sync(a, ctx)
+        return _evaluate_sync(a, info, ctx)
     try:
         outcome = await info.evaluate(a, _subject(a, info.subject, ctx), ctx)  # type: ignore[misc]
         assert isinstance(outcome, Outcome), f"{a.type} returned {type(outcome).__name__}"

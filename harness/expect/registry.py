@@ -65,9 +65,10 @@ class _Registry(Mapping[str, AssertionType]):
         self._loaded.clear()
 
     def __getitem__(self, name: str) -> AssertionType:
-        hit = self._loaded.get(name)
-        if hit is not None:
-            return hit
+        try:
+            return self._loaded[name]
+        except KeyError:
+            pass
         ep = self._entry_points()[name]  # KeyError for an unknown name, as a Mapping does
         try:
             obj = ep.load()
