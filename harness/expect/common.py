@@ -33,6 +33,8 @@ class Outcome:
     score: float
     reason: str
     raw: str | None = None
+    cost_usd: float | None = None
+    """What the model calls behind this outcome cost (a judge's), when known."""
 
     @classmethod
     def check(cls, ok: bool, reason: str) -> Outcome:

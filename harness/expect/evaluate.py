@@ -164,7 +164,9 @@ def _verdict(a: Assertion, info: AssertionType, o: Outcome, *, flip: bool) -> Ve
         passed, score = not passed, 1.0 - score
     elif a.negate:  # an unmet output fails whatever the prefix says
         reason = f"{a.label} failed, not flipped: {reason}"
-    return Verdict(a.label, passed, _clamp(score), reason, a.weight, a.field, None, o.raw, a.metric)
+    return Verdict(
+        a.label, passed, _clamp(score), reason, a.weight, a.field, None, o.raw, a.metric, o.cost_usd
+    )
 
 
 def _error(a: Assertion, message: str, raw: str | None) -> Verdict:

@@ -30,6 +30,18 @@ class Graded:
     model: str
     response: Response
 
+    @property
+    def cost_usd(self) -> float | None:
+        """What the judge call cost (None: no price known for the judge)."""
+        return self.response.cost_usd
+
+
+def add_costs(*costs: float | None) -> float | None:
+    """The sum of costs, unknown (None) if any is unknown: never a made-up zero."""
+    if any(c is None for c in costs):
+        return None
+    return float(sum(c for c in costs if c is not None))
+
 
 async def ask_judge(
     a: Assertion,

@@ -158,7 +158,8 @@ async def judge(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     if a.threshold is not None:
         passed = score >= a.threshold
     why = as_text(reason).strip() or "(no reason given)"
-    return Outcome(passed, float(score), f"judge {model} scored {score:.2f}: {show(why, 200)}", raw)
+    reason = f"judge {model} scored {score:.2f}: {show(why, 200)}"
+    return Outcome(passed, float(score), reason, raw, response.cost_usd)
 
 
 def _classify_schema(labels: list[str]) -> Mapping[str, Any]:
@@ -208,4 +209,4 @@ async def classify(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     why = as_text(data.get("reason", "")).strip() or "(no reason given)"
     ok = label == a.value
     head = f"judge {model} chose {label!r}" + ("" if ok else f", expected {a.value!r}")
-    return Outcome(ok, 1.0 if ok else 0.0, f"{head}: {show(why, 200)}", raw)
+    return Outcome(ok, 1.0 if ok else 0.0, f"{head}: {show(why, 200)}", raw, response.cost_usd)

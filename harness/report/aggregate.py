@@ -11,7 +11,8 @@ which ``c`` passed:
 - majority vote passes when more than half of the attempts passed.
 
 A model's value is the mean over its cases, with k the largest number of attempts any of
-its cases has (a case with fewer attempts uses all it has). A named metric (``metric:`` on
+its cases has (a case with fewer attempts uses all it has). ``judge_cost_usd`` sums what
+the judge calls of model-graded assertions cost (known prices only). A named metric (``metric:`` on
 an assertion) is the mean score of its assertions over every graded attempt; an
 assertion that could not be evaluated counts 0.
 """
@@ -74,6 +75,25 @@ def repeat_measures(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*by, *REPEAT_COLUMNS])
 
 
+def judge_costs(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """One row per group of ``by``: ``judge_cost_usd``, what its model-graded assertions'
+    judge calls cost (known costs only; empty when none was known)."""
+    rows: list[dict[str, Any]] = []
+    for values, verdicts in zip(
+        frame[by].itertuples(index=False, name=None), frame["verdicts"], strict=True
+    ):
+        costs = [
+            float(v["cost_usd"])
+            for v in verdicts or ()
+            if isinstance(v, dict) and isinstance(v.get("cost_usd"), int | float)
+        ]
+        if costs:
+            rows.append({**dict(zip(by, values, strict=True)), "judge_cost_usd": sum(costs)})
+    if not rows:
+        return pd.DataFrame(columns=[*by, "judge_cost_usd"])
+    return pd.DataFrame(rows).groupby(by, as_index=False)["judge_cost_usd"].sum()
+
+
 def metric_scores(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """One row per group of ``by`` and one ``metric:NAME`` column per named metric."""
     rows: list[dict[str, Any]] = []
@@ -98,7 +118,7 @@ def with_repeats_and_metrics(summary: pd.DataFrame, frame: pd.DataFrame) -> pd.D
     """``summary`` (scope, spec, model, ...) with the repeat and metric columns appended."""
     parts = []
     for scope, by in (("model", ["model"]), ("spec_model", ["spec", "model"])):
-        extra = repeat_measures(frame, by)
+        extra = repeat_measures(frame, by).merge(judge_costs(frame, by), on=by, how="left")
         metrics = metric_scores(frame, by)
         if len(metrics.columns) > len(by):
             extra = extra.merge(metrics, on=by, how="left")

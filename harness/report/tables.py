@@ -85,7 +85,7 @@ def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
     per_spec = summarize(frame, ["spec", "model"])
     per_spec.insert(0, "scope", "spec_model")
     table = pd.concat([per_model, per_spec], ignore_index=True)[SUMMARY_COLUMNS]
-    # appended after the documented columns: repeats (pass@k, ...) and named metrics
+    # appended after the documented columns: repeats (pass@k, ...), judge cost, named metrics
     return with_repeats_and_metrics(table, frame)
 
 

@@ -280,3 +280,21 @@ async def test_faithfulness_through_the_openai_driver_and_a_loopback_server() ->
 def test_option_problems(data: dict[str, Any], message: str) -> None:
     problems = check_assertion(data)
     assert any(message in m for _, m in problems), problems
+
+
+def _priced(data: dict[str, Any], cost: float | None) -> Any:
+    from harness.drivers.base import Response
+
+    return Response(text=json.dumps(data), parsed=data, finish_reason="stop", cost_usd=cost)
+
+
+async def test_a_verdict_carries_what_its_judge_calls_cost() -> None:
+    judge = FakeJudge(
+        _priced({"steps": ["a"]}, 0.001), _priced({"reason": "ok", "score": 5}, 0.002)
+    )
+    v = await graded(Assertion("g-eval", "x", options=J), judge)
+    assert v.cost_usd == pytest.approx(0.003)  # writing the steps, then scoring
+    unknown = FakeJudge(_priced(items(("c", "yes", "r")), None))
+    assert (await graded(Assertion("faithfulness", options=J), unknown)).cost_usd is None
+    plain = FakeJudge(_priced({"score": 1, "pass": True, "reason": "r"}, 0.0005))
+    assert (await graded(Assertion("judge", "polite", options=J), plain)).cost_usd == 0.0005

@@ -118,12 +118,13 @@ def test_metric_scores_are_means_with_errors_as_zero() -> None:
 def test_summary_csv_gets_the_columns_after_the_documented_ones(tmp_path: Path) -> None:
     frame = frame_of([_with_metric("a", "x", [("tone", 0.8, False)]), record("a", "y", PASSED)])
     summary = summary_frame(frame)
-    assert list(summary.columns[-6:]) == [
+    assert list(summary.columns[-7:]) == [
         "repeat_k",
         "pass_at_1",
         "pass_at_k",
         "pass_hat_k",
         "majority_pass_rate",
+        "judge_cost_usd",
         "metric:tone",
     ]
     model_row = summary[summary["scope"] == "model"].iloc[0]
@@ -158,3 +159,35 @@ def test_summary_csv_from_the_store_has_the_repeat_columns(tmp_path: Path) -> No
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     row = summary[summary["scope"] == "model"].iloc[0]
     assert (row["repeat_k"], row["pass_at_1"], row["pass_hat_k"]) == (2, 0.75, 0.5)
+
+
+def test_judge_costs_sum_known_costs_per_model() -> None:
+    def judged(model: str, case: str, cost: float | None) -> object:
+        verdicts = [
+            {
+                "assertion": "judge",
+                "passed": True,
+                "score": 1.0,
+                "reason": "r",
+                "weight": 1.0,
+                "field": None,
+                "error": None,
+                "cost_usd": cost,
+            }
+        ]
+        return record(model, case, PASSED, verdicts=verdicts)
+
+    frame = frame_of(
+        [
+            judged("a", "x", 0.002),
+            judged("a", "y", 0.001),
+            judged("a", "z", None),
+            judged("b", "x", None),
+            record("c", "x", PASSED),
+        ],
+        as_store=True,
+    )
+    summary = summary_frame(frame)
+    rows = summary[summary["scope"] == "model"].set_index("model")["judge_cost_usd"]
+    assert rows["a"] == pytest.approx(0.003)
+    assert pd.isna(rows["b"]) and pd.isna(rows["c"])  # unknown stays unknown, never $0

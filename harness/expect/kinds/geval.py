@@ -22,7 +22,7 @@ from pydantic import field_validator, model_validator
 
 from harness.expect.common import Context, EvalError, Outcome, as_text, compare, show
 from harness.expect.declare import AssertionType
-from harness.expect.grading import ask_judge, tagged
+from harness.expect.grading import add_costs, ask_judge, tagged
 from harness.expect.judge import _render, _vars_block, judge_model
 from harness.expect.kinds.graded import JudgeModelOptions
 from harness.spec.types import Assertion
@@ -74,11 +74,13 @@ class GEvalOptions(JudgeModelOptions):
         return self
 
 
-async def _steps(a: Assertion, ctx: Context, criteria: str) -> list[str]:
+async def _steps(a: Assertion, ctx: Context, criteria: str) -> tuple[list[str], float | None]:
+    """The steps, and what writing them cost now (0 when given or written before)."""
     given = a.options.get("steps")
     if given:
-        return [str(s) for s in given]
+        return [str(s) for s in given], 0.0
     key = (judge_model(a, ctx), criteria)
+    cost: float | None = 0.0
     if key not in _STEPS:
         got = await ask_judge(
             a,
@@ -92,7 +94,8 @@ async def _steps(a: Assertion, ctx: Context, criteria: str) -> list[str]:
         if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
             raise EvalError(f"g-eval: the judge wrote no usable steps: {show(steps)}", raw=got.raw)
         _STEPS[key] = list(steps)
-    return _STEPS[key]
+        cost = got.cost_usd
+    return _STEPS[key], cost
 
 
 def weighted_score(raw: Any) -> float | None:
@@ -125,7 +128,7 @@ def weighted_score(raw: Any) -> float | None:
 async def g_eval(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Score the output 1-5 against the criteria by the (given or generated) steps."""
     criteria = _render(str(a.options.get("criteria") or a.value), ctx)
-    steps = await _steps(a, ctx, criteria)
+    steps, steps_cost = await _steps(a, ctx, criteria)
     listed = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, start=1))
     user = (
         f"{tagged('criteria', criteria)}{tagged('evaluation_steps', listed)}"
@@ -159,6 +162,7 @@ async def g_eval(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         normalized,
         f"g-eval {got.model} {how} = {compare(normalized, need)}: {show(why, 200)}",
         got.raw,
+        add_costs(steps_cost, got.cost_usd),
     )
 
 
@@ -219,7 +223,7 @@ async def factuality(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     ok = category in allowed
     why = as_text(got.data.get("reason", "")).strip() or "(no reason given)"
     head = f"judge {got.model}: {category}" + ("" if ok else f" (allowed: {', '.join(allowed)})")
-    return Outcome(ok, 1.0 if ok else 0.0, f"{head}: {show(why, 200)}", got.raw)
+    return Outcome(ok, 1.0 if ok else 0.0, f"{head}: {show(why, 200)}", got.raw, got.cost_usd)
 
 
 G_EVAL = AssertionType(

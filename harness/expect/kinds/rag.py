@@ -22,7 +22,15 @@ from typing import Any
 
 from harness.expect.common import Context, EvalError, Outcome, as_text, compare, show
 from harness.expect.declare import AssertionType
-from harness.expect.grading import ask_judge, case_var, chunks, numbered, question, tagged
+from harness.expect.grading import (
+    Graded,
+    ask_judge,
+    case_var,
+    chunks,
+    numbered,
+    question,
+    tagged,
+)
 from harness.expect.kinds.graded import JudgeModelOptions
 from harness.spec.types import Assertion
 
@@ -70,7 +78,7 @@ _YES_NO: Mapping[str, Any] = {"type": "string", "enum": ["yes", "no"]}
 
 async def _judge_items(
     a: Assertion, ctx: Context, system: str, user: str, item: str, name: str
-) -> tuple[list[Mapping[str, Any]], str, str]:
+) -> tuple[list[Mapping[str, Any]], Graded]:
     got = await ask_judge(
         a, ctx, system=system, user=user, schema=_items_schema(item, _YES_NO), schema_name=name
     )
@@ -79,7 +87,7 @@ async def _judge_items(
         isinstance(x, dict) and str(x.get("verdict", "")).lower() in ("yes", "no") for x in items
     ):
         raise EvalError(f"{a.type}: the judge's items are not yes/no verdicts", raw=got.raw)
-    return items, got.raw, got.model
+    return items, got
 
 
 def _yes(x: Mapping[str, Any]) -> bool:
@@ -92,7 +100,7 @@ def _outcome(
     head: str,
     failing: list[Mapping[str, Any]],
     item: str,
-    raw: str,
+    got: Graded,
 ) -> Outcome:
     need = a.threshold if a.threshold is not None else DEFAULT_THRESHOLD
     tail = "; ".join(
@@ -101,7 +109,7 @@ def _outcome(
     )
     more = f"; {len(failing) - 3} more" if len(failing) > 3 else ""
     reason = f"{a.type} {compare(score, need)}: {head}" + (f"; {tail}{more}" if tail else "")
-    return Outcome(score >= need, score, reason, raw)
+    return Outcome(score >= need, score, reason, got.raw, got.cost_usd)
 
 
 FAITHFULNESS_SYSTEM = (
@@ -116,12 +124,13 @@ async def faithfulness(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Every claim of the output is supported by the context."""
     context = chunks(case_var(a, ctx, "context_var", "context"))
     user = f"{tagged('context', numbered(context))}{tagged('output', as_text(subject))}"
-    items, raw, model = await _judge_items(a, ctx, FAITHFULNESS_SYSTEM, user, "claim", "claims")
+    items, got = await _judge_items(a, ctx, FAITHFULNESS_SYSTEM, user, "claim", "claims")
     if not items:
-        return Outcome(True, 1.0, f"faithfulness: judge {model} found no factual claim", raw)
+        why = f"faithfulness: judge {got.model} found no factual claim"
+        return Outcome(True, 1.0, why, got.raw, got.cost_usd)
     bad = [x for x in items if not _yes(x)]
     head = f"{len(items) - len(bad)} of {len(items)} claims supported by the context"
-    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "claim", raw)
+    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "claim", got)
 
 
 RELEVANCE_SYSTEM = (
@@ -135,14 +144,13 @@ RELEVANCE_SYSTEM = (
 async def answer_relevance(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Every statement of the output addresses the question."""
     user = f"{tagged('question', question(a, ctx))}{tagged('output', as_text(subject))}"
-    items, raw, model = await _judge_items(
-        a, ctx, RELEVANCE_SYSTEM, user, "statement", "statements"
-    )
+    items, got = await _judge_items(a, ctx, RELEVANCE_SYSTEM, user, "statement", "statements")
     if not items:
-        return Outcome(False, 0.0, f"answer-relevance: judge {model} found no statement", raw)
+        why = f"answer-relevance: judge {got.model} found no statement"
+        return Outcome(False, 0.0, why, got.raw, got.cost_usd)
     bad = [x for x in items if not _yes(x)]
     head = f"{len(items) - len(bad)} of {len(items)} statements address the question"
-    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "statement", raw)
+    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "statement", got)
 
 
 PRECISION_SYSTEM = (
@@ -161,19 +169,19 @@ async def context_precision(a: Assertion, subject: Any, ctx: Context) -> Outcome
         f"{tagged('question', question(a, ctx))}{tagged('reference', as_text(a.value))}"
         f"{tagged('context', numbered(context))}"
     )
-    items, raw, _ = await _judge_items(a, ctx, PRECISION_SYSTEM, user, "passage", "passages")
+    items, got = await _judge_items(a, ctx, PRECISION_SYSTEM, user, "passage", "passages")
     if len(items) != len(context):
         raise EvalError(
             f"context-precision: the judge rated {len(items)} passages, the context has "
             f"{len(context)}",
-            raw=raw,
+            raw=got.raw,
         )
     useful = [_yes(x) for x in items]
     score = average_precision(useful)
     bad = [x for x in items if not _yes(x)]
     ranks = ", ".join(str(i) for i, u in enumerate(useful, start=1) if u) or "none"
     head = f"useful passages at ranks {ranks} of {len(items)}"
-    return _outcome(a, score, head, bad, "passage", raw)
+    return _outcome(a, score, head, bad, "passage", got)
 
 
 def average_precision(useful: list[bool]) -> float:
@@ -198,14 +206,15 @@ async def context_recall(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Every statement of the reference answer can be found in the context."""
     context = chunks(case_var(a, ctx, "context_var", "context"))
     user = f"{tagged('reference', as_text(a.value))}{tagged('context', numbered(context))}"
-    items, raw, model = await _judge_items(a, ctx, RECALL_SYSTEM, user, "statement", "recall")
+    items, got = await _judge_items(a, ctx, RECALL_SYSTEM, user, "statement", "recall")
     if not items:
         raise EvalError(
-            f"context-recall: judge {model} found no statement in the reference", raw=raw
+            f"context-recall: judge {got.model} found no statement in the reference",
+            raw=got.raw,
         )
     bad = [x for x in items if not _yes(x)]
     head = f"{len(items) - len(bad)} of {len(items)} reference statements found in the context"
-    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "statement", raw)
+    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "statement", got)
 
 
 def _rag(
