@@ -91,7 +91,9 @@ def judge_costs(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
             rows.append({**dict(zip(by, values, strict=True)), "judge_cost_usd": sum(costs)})
     if not rows:
         return pd.DataFrame(columns=[*by, "judge_cost_usd"])
-    return pd.DataFrame(rows).groupby(by, as_index=False)["judge_cost_usd"].sum()
+    return (
+        pd.DataFrame(rows).groupby(by, as_index=False).agg(judge_cost_usd=("judge_cost_usd", "sum"))
+    )
 
 
 def metric_scores(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
