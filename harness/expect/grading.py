@@ -14,7 +14,7 @@ from typing import Any
 
 from harness.drivers.base import Message, Request, Response
 from harness.expect.common import Context, EvalError, as_text
-from harness.expect.judge import RAW_LIMIT, _answer, _ask, judge_model
+from harness.expect.judge import RAW_LIMIT, answer_object, ask_model, judge_model
 from harness.spec.templating import render
 from harness.spec.types import Assertion
 
@@ -62,8 +62,8 @@ async def ask_judge(
         schema=schema,
         schema_name=schema_name,
     )
-    response = await _ask(a, ctx, model, request)
-    data = _answer(a, model, response)
+    response = await ask_model(a, ctx, model, request)
+    data = answer_object(a, model, response)
     return Graded(data, response.text[:RAW_LIMIT], model, response)
 
 

@@ -23,7 +23,7 @@ from pydantic import field_validator, model_validator
 from harness.expect.common import Context, EvalError, Outcome, as_text, compare, show
 from harness.expect.declare import AssertionType
 from harness.expect.grading import add_costs, ask_judge, tagged
-from harness.expect.judge import _render, _vars_block, judge_model
+from harness.expect.judge import judge_model, render_rubric, vars_block
 from harness.expect.kinds.graded import JudgeModelOptions
 from harness.spec.types import Assertion
 
@@ -127,12 +127,12 @@ def weighted_score(raw: Any) -> float | None:
 
 async def g_eval(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Score the output 1-5 against the criteria by the (given or generated) steps."""
-    criteria = _render(str(a.options.get("criteria") or a.value), ctx)
+    criteria = render_rubric(str(a.options.get("criteria") or a.value), ctx)
     steps, steps_cost = await _steps(a, ctx, criteria)
     listed = "\n".join(f"{i}. {s}" for i, s in enumerate(steps, start=1))
     user = (
         f"{tagged('criteria', criteria)}{tagged('evaluation_steps', listed)}"
-        f"{_vars_block(ctx)}{tagged('output', as_text(subject))}"
+        f"{vars_block(ctx)}{tagged('output', as_text(subject))}"
     )
     use_logprobs = bool(a.options.get("logprobs"))
     got = await ask_judge(
@@ -199,8 +199,8 @@ class FactualityOptions(JudgeModelOptions):
 
 async def factuality(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Compare the output's facts with the reference answer in ``value``."""
-    reference = _render(str(a.value), ctx)
-    user = f"{_vars_block(ctx)}{tagged('reference', reference)}{tagged('output', as_text(subject))}"
+    reference = render_rubric(str(a.value), ctx)
+    user = f"{vars_block(ctx)}{tagged('reference', reference)}{tagged('output', as_text(subject))}"
     schema = {
         "type": "object",
         "properties": {
