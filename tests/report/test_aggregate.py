@@ -191,3 +191,5 @@ def test_judge_costs_sum_known_costs_per_model() -> None:
     rows = summary[summary["scope"] == "model"].set_index("model")["judge_cost_usd"]
     assert rows["a"] == pytest.approx(0.003)
     assert pd.isna(rows["b"]) and pd.isna(rows["c"])  # unknown stays unknown, never $0
+    page = render_report(run_info(), frame)
+    assert ">judge cost<" in page and "$0.0030" in page
