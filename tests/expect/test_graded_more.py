@@ -298,3 +298,37 @@ async def test_a_verdict_carries_what_its_judge_calls_cost() -> None:
     assert (await graded(Assertion("faithfulness", options=J), unknown)).cost_usd is None
     plain = FakeJudge(_priced({"score": 1, "pass": True, "reason": "r"}, 0.0005))
     assert (await graded(Assertion("judge", "polite", options=J), plain)).cost_usd == 0.0005
+
+
+async def test_g_eval_logprobs_through_the_openai_driver() -> None:
+    from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+
+    async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
+        content = '{"reason":"ok","score":4}'
+        choice = {
+            "index": 0,
+            "message": {"role": "assistant", "content": content, "refusal": None},
+            "finish_reason": "stop",
+            "logprobs": _logprob_answer()["choices"][0]["logprobs"],
+        }
+        return Reply(
+            json={
+                "id": "c1",
+                "object": "chat.completion",
+                "created": 1,
+                "model": "grader",
+                "choices": [choice],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15},
+            }
+        )
+
+    def setup(server: FakeServer) -> None:
+        server.route("POST", "/v1/chat/completions", chat)
+
+    a = Assertion("g-eval", "Correct", options={"steps": ["x"], "logprobs": True, **J})
+    async with loopback(setup) as (fake, judge):
+        case = await run(a, text="Paris", judge=judge)
+    (v,) = case.verdicts
+    assert v.score == pytest.approx((4.2 - 1) / 4), v.reason
+    body = fake.requests[0].json
+    assert body["logprobs"] is True and body["top_logprobs"] == 5
