@@ -128,3 +128,27 @@ def test_embeddings_are_recorded_in_the_cassette_and_replayed_offline(
     assert len(server.requests) == 2  # the replay reached no server
     cassette = "".join(p.read_text() for p in (project / "cassettes").rglob("*.yaml"))
     assert "/v1/embeddings" in cassette
+
+
+def test_cassettes_check_finds_a_stale_embeddings_call(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("BENCH_API_KEY", "k-123")
+    server = FakeServer(with_embeddings)
+    with server.in_thread() as url:
+        (project / "harness.yaml").write_text(
+            "providers:\n  bench:\n    type: openai\n"
+            f"    base_url: {url}/v1\n    api_key_env: BENCH_API_KEY\n"
+            "defaults:\n  models: [bench:fake-model]\n"
+        )
+        (project / "specs").mkdir()
+        (project / "specs" / "meaning.yaml").write_text(SPEC)
+        assert invoke("run", "--record-mode", "once").exit_code == 0
+    monkeypatch.delenv("BENCH_API_KEY")
+    assert invoke("cassettes", "check").exit_code == 0
+    spec = project / "specs" / "meaning.yaml"
+    spec.write_text(SPEC.replace('value: "hello there"', 'value: "goodbye"'))
+    checked = invoke("cassettes", "check")
+    assert checked.exit_code != 0
+    assert "embeddings call:" in checked.output, checked.output
