@@ -132,3 +132,8 @@ def test_format_verdicts(assertion: Assertion, text: str, passed: bool, reason: 
 def test_an_unknown_sql_dialect_is_a_spec_problem() -> None:
     ((key, message),) = check_assertion({"type": "is-sql", "dialect": "postgress"})
     assert key == "dialect" and "unknown SQL dialect 'postgress'" in message
+
+
+def test_yaml_nested_too_deep_fails_cleanly() -> None:
+    v = check(A("is-yaml"), "[" * 5000 + "]" * 5000)
+    assert not v.passed and v.error is None

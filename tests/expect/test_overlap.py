@@ -200,3 +200,22 @@ def test_overlap_option_problems(data: dict[str, object], key: str, message: str
 
 def test_levenshtein_takes_a_distance_threshold_above_one() -> None:
     assert check_assertion({"type": "levenshtein", "value": "kitten", "threshold": 3}) == []
+
+
+def test_lcs_is_the_textbook_table() -> None:
+    import random
+
+    def table(a: list[str], b: list[str]) -> int:
+        rows = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+        for i, x in enumerate(a, 1):
+            for j, y in enumerate(b, 1):
+                rows[i][j] = (
+                    rows[i - 1][j - 1] + 1 if x == y else max(rows[i - 1][j], rows[i][j - 1])
+                )
+        return rows[-1][-1]
+
+    rng = random.Random(7)
+    for _ in range(300):
+        a = [rng.choice("abcde") for _ in range(rng.randint(0, 25))]
+        b = [rng.choice("abcde") for _ in range(rng.randint(0, 25))]
+        assert overlap.lcs_length(a, b) == table(a, b)

@@ -350,6 +350,8 @@ def is_yaml(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     text = as_text(subject)
     try:
         data = yaml.safe_load(text)
+    except RecursionError:
+        return Outcome.check(False, "the output is YAML nested too deep to read")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""

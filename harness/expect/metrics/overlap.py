@@ -24,6 +24,8 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from rapidfuzz.distance import LCSseq
+
 _WORDS = re.compile(r"[^\W_]+")
 
 
@@ -60,16 +62,12 @@ def rouge_n(prediction: str, reference: str, n: int = 1) -> PRF:
 
 
 def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
-    """The length of the longest common subsequence (two rows of the table, O(len(b)) memory)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = [0] * (len(b) + 1)
-    for x in a:
-        current = [0]
-        for j, y in enumerate(b, start=1):
-            current.append(previous[j - 1] + 1 if x == y else max(previous[j], current[j - 1]))
-        previous = current
-    return previous[-1]
+    """The length of the longest common subsequence of two token lists.
+
+    rapidfuzz's bit-parallel LCS: two 4,000-token texts take milliseconds, where the
+    textbook table in Python takes seconds.
+    """
+    return int(LCSseq.similarity(a, b))
 
 
 def rouge_l(prediction: str, reference: str) -> PRF:
