@@ -137,3 +137,8 @@ def test_an_unknown_sql_dialect_is_a_spec_problem() -> None:
 def test_yaml_nested_too_deep_fails_cleanly() -> None:
     v = check(A("is-yaml"), "[" * 5000 + "]" * 5000)
     assert not v.passed and v.error is None
+
+
+def test_sql_nested_too_deep_fails_cleanly() -> None:
+    v = check(A("is-sql"), "SELECT " + "(" * 3000 + "1" + ")" * 3000)
+    assert not v.passed and v.error is None and "nested too deep" in v.reason

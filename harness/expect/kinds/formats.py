@@ -78,6 +78,8 @@ def sql_problem(text: str, dialect: str | None, tables: list[str] | None) -> str
         return "the text is empty"
     try:
         statements = [s for s in sqlglot.parse(text, read=dialect) if s is not None]
+    except RecursionError:
+        return "is nested too deep to parse as SQL"
     except sqlglot.errors.ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         where = f" at line {first.get('line')}, column {first.get('col')}" if first else ""
