@@ -56,6 +56,13 @@ class _Registry(Mapping[str, AssertionType]):
             points: dict[str, EntryPoint] = {}
             for ep in entry_points(group=ENTRY_POINT_GROUP):
                 points.setdefault(ep.name, ep)  # the first on the path wins, as for imports
+            if "contains" not in points:
+                # the built-ins come from harness's own metadata: an install older than them
+                raise PluginError(
+                    "no built-in assertion types are registered: harness's installed metadata "
+                    "predates the 'harness.assertions' entry points; reinstall it "
+                    "(pip install -e . in a checkout, or make .venv/.installed)"
+                )
             self._points = points
         return self._points
 

@@ -146,3 +146,20 @@ def test_builtin_types_come_through_the_same_entry_points() -> None:
 def test_without_the_plugin_its_type_is_unknown() -> None:
     (problem,) = check_assertion({"type": "wordy", "value": 3})
     assert problem[0] == "type" and "unknown assertion type 'wordy'" in problem[1]
+
+
+def test_a_stale_install_without_the_builtin_entry_points_says_how_to_fix_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from harness.errors import PluginError
+    from harness.expect import registry
+
+    monkeypatch.setattr(registry, "entry_points", lambda group: [])
+    TYPES.reload()
+    try:
+        with pytest.raises(PluginError, match=r"reinstall it \(pip install -e \."):
+            check_assertion({"type": "contains", "value": "x"})
+    finally:
+        monkeypatch.undo()
+        TYPES.reload()
+    assert check_assertion({"type": "contains", "value": "x"}) == []
