@@ -155,6 +155,7 @@ def test_summary_csv_from_the_store_has_the_repeat_columns(tmp_path: Path) -> No
         for i, status in enumerate(statuses)
     )
     write_reports(store, "run-1", tmp_path / "out")
+    assert store.case_attempts("run-1") == [("qa", "x", "a", 2, 1), ("qa", "y", "a", 2, 2)]
     store.close()
     summary = pd.read_csv(tmp_path / "out" / "summary.csv")
     row = summary[summary["scope"] == "model"].iloc[0]
