@@ -357,7 +357,8 @@ def _file_cases(
         if isinstance(expect, list):
             for j, item in enumerate(expect):
                 if isinstance(item, dict):
-                    problems_ = check_assertion(item, base_dir=file.parent)
+                    # $ref paths are relative to the spec's folder, as when evaluated
+                    problems_ = check_assertion(item, base_dir=Path(c.path).parent)
                     for key, message in problems_:
                         target = f"expect.{j}.{key}" if key else f"expect.{j}"
                         c.problems.append(SpecProblem(shown, raw.line, 1, message, target))
