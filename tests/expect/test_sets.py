@@ -163,3 +163,16 @@ def test_a_bad_ref_is_a_spec_problem_at_its_line(spec_dir: Path, ref: str, messa
     (problem,) = info.value.problems
     assert (problem.line, problem.where) == (5, "expect.0.$ref"), problem
     assert message in problem.message
+
+
+def test_a_ref_in_a_cases_file_is_relative_to_the_spec(spec_dir: Path) -> None:
+    (spec_dir / "cases").mkdir()
+    (spec_dir / "cases" / "more.jsonl").write_text(
+        '{"vars": {"country": "Peru"}, "expect": [{"type": "assert-set", '
+        '"$ref": "shared/sets.yaml#polite"}]}\n',
+        encoding="utf-8",
+    )
+    path = spec_dir / "capitals.yaml"
+    path.write_text(SPEC + "cases_file: cases/more.jsonl\n", encoding="utf-8")
+    spec = load_spec(path)
+    assert spec.cases[-1].expect[-1].options["$ref"] == "shared/sets.yaml#polite"
