@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import sacrebleu
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nltk.metrics.distance import edit_distance
 from rouge_score import rouge_scorer
 
@@ -219,3 +221,43 @@ def test_lcs_is_the_textbook_table() -> None:
         a = [rng.choice("abcde") for _ in range(rng.randint(0, 25))]
         b = [rng.choice("abcde") for _ in range(rng.randint(0, 25))]
         assert overlap.lcs_length(a, b) == table(a, b)
+
+
+_WORDS = [
+    "the",
+    "cat",
+    "sat",
+    "on",
+    "a",
+    "mat",
+    "dog",
+    "Paris",
+    "3.14",
+    "1,000",
+    "it's",
+    "-",
+    ",",
+    ".",
+    "!",
+    "$5",
+    "(x)",
+    "New-York",
+]
+texts = st.lists(st.sampled_from(_WORDS), max_size=14).map(" ".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(prediction=texts, reference=texts)
+def test_random_texts_agree_with_the_references(prediction: str, reference: str) -> None:
+    want = SCORER.score(reference, prediction)
+    for key, ours in (
+        ("rouge1", overlap.rouge_n(prediction, reference, 1)),
+        ("rouge2", overlap.rouge_n(prediction, reference, 2)),
+        ("rougeL", overlap.rouge_l(prediction, reference)),
+    ):
+        ref = want[key]
+        assert (ours.precision, ours.recall, ours.f) == pytest.approx(
+            (ref.precision, ref.recall, ref.fmeasure), abs=1e-12
+        ), key
+    bleu = sacrebleu.sentence_bleu(prediction, [reference]).score / 100
+    assert overlap.bleu(prediction, [reference]) == pytest.approx(bleu, abs=1e-12)
