@@ -187,6 +187,28 @@ def replay(suite: Suite) -> None:
         )
 
 
+def pytest_plugin(suite: Suite) -> None:
+    """The pytest plugin next to ``harness run`` on the same cassettes, both modes."""
+    cases = 1000 if suite.quick else 10_000
+    m = suite.run_stage("pytest", ["-m", "benchmarks.bench_pytest", "--cases", str(cases)])
+    if m is None:
+        return
+    for mode in ("record", "replay"):
+        cli = _num(rf"{mode}: harness run\s+([\d.]+) s", m.stdout)
+        ours = _num(rf"{mode}: harness run\s+[\d.]+ s\s+pytest\s+([\d.]+) s", m.stdout)
+        suite.rows.append(
+            Row(
+                f"pytest plugin ({mode}) vs `harness run`, 64 in flight",
+                f"{2 * cases:,} items",
+                f"{ours:.1f} s (CLI {cli:.1f} s)",
+                f"{ours / cli:.2f}x the CLI (target <= 1.5x)",
+                ours,
+                m.peak_rss_mb,
+                "start-up to report files, each a subprocess; same spec, same fake",
+            )
+        )
+
+
 def report(suite: Suite) -> None:
     """report.html rendering time and size."""
     for n in (1000, 10_000) if suite.quick else (1000, 10_000, 100_000):
@@ -261,6 +283,7 @@ BENCHMARKS: dict[str, Callable[[Suite], None]] = {
     "drivers": drivers,
     "run": full_run,
     "replay": replay,
+    "pytest": pytest_plugin,
     "report": report,
     "peers": peers,
     "scaling": scaling,

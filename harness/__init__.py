@@ -6,6 +6,7 @@ The public API, one import away::
 
     config = harness.load_config()
     specs, problems = harness.load_specs([Path("specs")], config)
+    result = harness.run(specs, config, harness.RunOptions(record_mode="none"))
 
 Names load lazily (PEP 562), so ``import harness`` stays cheap: the pytest plugin
 and every CLI command pay only for the stages they use.
@@ -53,7 +54,8 @@ if TYPE_CHECKING:
         parse_output,
     )
     from harness.report import compare_runs, write_reports
-    from harness.runner import Item, Runner, RunOptions, RunResult, Selection
+    from harness.runner import Item, Run, Runner, RunOptions, RunResult, Selection
+    from harness.runner.api import run
     from harness.spec.load import load_spec, load_specs
     from harness.spec.types import Assertion, Case, PromptTemplate, Spec
     from harness.store.records import ResultRecord, RunInfo
@@ -86,7 +88,9 @@ _EXPORTS: dict[str, str] = {
     "Item": "harness.runner",
     "RunOptions": "harness.runner",
     "RunResult": "harness.runner",
+    "Run": "harness.runner",
     "Runner": "harness.runner",
+    "run": "harness.runner.api",
     "Selection": "harness.runner",
     "Recorder": "harness.cassettes",
     "resolve_record_mode": "harness.cassettes",
@@ -133,6 +137,7 @@ __all__ = [
     "Request",
     "Response",
     "ResultRecord",
+    "Run",
     "RunInfo",
     "RunOptions",
     "RunResult",
@@ -157,6 +162,7 @@ __all__ = [
     "parse_output",
     "provider_settings",
     "resolve_record_mode",
+    "run",
     "write_reports",
 ]
 

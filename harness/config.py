@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from harness.drivers.base import ModelPrice, ProviderSettings, Timeouts
 from harness.errors import SpecError, SpecProblem
@@ -18,7 +18,29 @@ from harness.spec.problems import validate_file_model
 from harness.spec.yaml_loader import load_yaml
 
 CONFIG_NAME = "harness.yaml"
-ProviderType = Literal["openai", "anthropic", "gemini", "ollama", "llamacpp"]
+BUILTIN_TYPES = ("openai", "anthropic", "gemini", "ollama", "llamacpp")
+
+
+def _driver_type(value: str) -> str:
+    """A wire type is valid when a driver is registered for it: a built-in, or any
+    package's entry in the ``harness.drivers`` group (looked up only for other names)."""
+    if value in BUILTIN_TYPES:
+        return value
+    from harness.drivers.registry import plugin_types
+
+    plugins = plugin_types()
+    if value in plugins:
+        return value
+    names = [*BUILTIN_TYPES, *sorted(set(plugins) - set(BUILTIN_TYPES))]
+    choices = ", ".join(repr(n) for n in names[:-1]) + f" or {names[-1]!r}"
+    raise ValueError(
+        f"input should be {choices} (got {value!r}); a third-party driver must be installed "
+        "and registered in the 'harness.drivers' entry-point group"
+    )
+
+
+ProviderType = Annotated[str, AfterValidator(_driver_type)]
+"""A provider's wire type: a built-in driver or a ``harness.drivers`` plugin."""
 
 
 class _Strict(BaseModel):

@@ -118,7 +118,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 @pytest.fixture
 def harness_model(request: pytest.FixtureRequest) -> Callable[[str], ModelClient]:
-    """``harness_model("provider:model")``: a model client recorded to this test's cassette."""
+    """``harness_model("provider:model")``: a model client recorded to this test's cassette;
+    every call lands in the session's results store."""
     state: HarnessSession = session_of(request.config)
 
     def make(model_id: str) -> ModelClient:
@@ -128,6 +129,7 @@ def harness_model(request: pytest.FixtureRequest) -> Callable[[str], ModelClient
             cassette=cassette_for_test(state.project.cassettes_dir, request.node.nodeid, model_id),
             record_mode=state.options.record_mode,
             nodeid=request.node.nodeid,
+            on_record=state.record_call,
         )
 
     return make

@@ -11,25 +11,29 @@ from typing import TYPE_CHECKING
 from harness._lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from harness.cassettes.constants import TIMINGS_EXTENSION
+    from harness.cassettes.key import CassetteKey
     from harness.cassettes.modes import RECORD_MODES, RecordMode, resolve_record_mode
     from harness.cassettes.paths import cassette_path, safe_name
     from harness.cassettes.recorder import Recorder
-    from harness.cassettes.transport import TIMINGS_EXTENSION, CassetteTransport
+    from harness.cassettes.transport import CassetteTransport
 
 _EXPORTS = {
+    "CassetteKey": "harness.cassettes.key",
     "RECORD_MODES": "harness.cassettes.modes",
     "RecordMode": "harness.cassettes.modes",
     "resolve_record_mode": "harness.cassettes.modes",
     "cassette_path": "harness.cassettes.paths",
     "safe_name": "harness.cassettes.paths",
     "Recorder": "harness.cassettes.recorder",
-    "TIMINGS_EXTENSION": "harness.cassettes.transport",
+    "TIMINGS_EXTENSION": "harness.cassettes.constants",
     "CassetteTransport": "harness.cassettes.transport",
 }
 
 __all__ = [
     "RECORD_MODES",
     "TIMINGS_EXTENSION",
+    "CassetteKey",
     "CassetteTransport",
     "RecordMode",
     "Recorder",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
@@ -18,7 +18,7 @@ import httpx
 from harness.cassettes.paths import SUFFIX, cassette_path, safe_name
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
-from harness.drivers.base import Driver, Request, Response
+from harness.drivers.base import Driver, Request, Response, RunMode
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
 from harness.embed.provider import provider_embed
 from harness.embed.router import LOCAL_ONLY
@@ -107,10 +107,10 @@ async def _check_one(
         provider, _ = parse_model_id(model_id)
         if provider not in drivers:
             settings = provider_settings(provider, config)
-            options = {**settings.options, "offline": True, "deterministic": True}
+            mode = RunMode(offline=True, deterministic=True)
             transport = recorder.wrap(_NoNetwork())
             drivers[provider] = create_driver(
-                replace(settings, options=options), transport=transport, prices=config.prices
+                settings.with_mode(mode), transport=transport, prices=config.prices
             )
         return drivers[provider]
 

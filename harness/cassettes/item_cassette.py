@@ -16,10 +16,11 @@ from vcr.cassette import Cassette
 from vcr.matchers import get_matchers_results, requests_match
 from vcr.record_mode import RecordMode as VcrRecordMode
 
+from harness.cassettes.constants import TIMINGS_KEY
 from harness.cassettes.modes import RecordMode
 from harness.cassettes.scrub import canonical_body
 from harness.cassettes.storage import MATCH_ON, AtomicPersister, YAMLSerializer
-from harness.cassettes.transport import TIMINGS_KEY
+from harness.cassettes.vcr_adapter import loaded_count, save_cassette
 from harness.errors import CassetteError
 
 __all__ = ["ItemCassette"]
@@ -91,7 +92,7 @@ class ItemCassette:
         (see ``VOLATILE_BODY_KEYS``). The model's output, usage and finish reason must match.
         """
         cassette = self.cassette
-        for index in range(cassette._loaded_count):
+        for index in range(loaded_count(cassette)):
             if index in self._reused:
                 continue
             old_request, old = cassette.data[index]
@@ -110,7 +111,7 @@ class ItemCassette:
         """Write the cassette if this run recorded into it; True when written."""
         if self._cassette is None or not self._cassette.dirty:
             return False
-        self._cassette._save()
+        save_cassette(self._cassette)
         return True
 
 

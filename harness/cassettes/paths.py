@@ -12,7 +12,9 @@ import hashlib
 import re
 from pathlib import Path
 
-SUFFIX = ".yaml"
+from harness.cassettes.constants import SUFFIX
+
+__all__ = ["SUFFIX", "cassette_path", "safe_name"]
 _UNSAFE = re.compile(r'[<>:"/\\|?*%\x00-\x1f\x7f]')
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?$", re.IGNORECASE)
 _MAX_LEN = 100  # leaves room for the folders under Windows' 260-character limit
@@ -44,11 +46,13 @@ def safe_name(name: str) -> str:
     return out
 
 
-def cassette_path(root: Path, spec: str, case: str, model: str, attempt: int = 1) -> Path:
+def cassette_path(
+    root: Path, spec: str, case: str, model: str, attempt: int = 1, variant: str | None = None
+) -> Path:
     """Where the cassette for one spec x case x model (x attempt) lives.
 
     ``model`` is the full ``provider:model`` id; a model without a provider prefix
-    goes under ``_``.
+    goes under ``_``. A prompt variant adds ``.variant-<name>`` to the file name.
 
     Example:
         >>> cassette_path(Path("cassettes"), "qa", "capital", "openai:gpt-4o").as_posix()
@@ -58,6 +62,8 @@ def cassette_path(root: Path, spec: str, case: str, model: str, attempt: int = 1
     if not sep:
         provider, name = "_", model
     stem = safe_name(name)
+    if variant is not None:
+        stem = f"{stem}.variant-{safe_name(variant)}"
     if attempt > 1:
         stem = f"{stem}.attempt-{attempt}"
     return root / safe_name(spec) / safe_name(case) / safe_name(provider) / f"{stem}{SUFFIX}"

@@ -1,14 +1,15 @@
 """The run's cassette recorder: one vcrpy ``Cassette`` per item, routed by a ``ContextVar``.
 
 The runner creates one ``Recorder`` per run, wraps each driver's transport with
-``recorder.wrap(transport)`` and runs every item inside ``with recorder.scope(item):``.
+``recorder.wrap(transport)`` and runs every item inside ``with recorder.scope(key):``
+(a :class:`CassetteKey`, or an item, which knows its key).
 Calls made in that block, the model call and any judge calls, go to the item's
 cassette, whatever else is in flight. The cassette is written when the scope ends.
 
 Example:
     >>> recorder = Recorder(Path("cassettes"), "once")
     >>> transport = recorder.wrap(httpx.AsyncHTTPTransport())  # give it to the driver
-    >>> with recorder.scope(item):  # doctest: +SKIP
+    >>> with recorder.scope(CassetteKey("qa", "capital", "openai:gpt-4o")):  # doctest: +SKIP
     ...     response = await driver.complete(request)
 """
 
@@ -17,20 +18,30 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import httpx
 
+from harness.cassettes.key import CassetteKey
 from harness.cassettes.modes import RecordMode
-from harness.cassettes.paths import cassette_path
 from harness.cassettes.scrub import MIN_SECRET_LEN, Scrubber, env_secrets
 from harness.errors import CassetteError
-from harness.runner.items import Item
 
 if TYPE_CHECKING:
     from harness.cassettes.item_cassette import ItemCassette
 
-__all__ = ["RecordMode", "Recorder"]
+__all__ = ["CassetteKey", "Keyed", "RecordMode", "Recorder"]
+
+
+class Keyed(Protocol):
+    """Anything that knows its cassette (a runner ``Item`` does)."""
+
+    @property
+    def cassette_key(self) -> CassetteKey: ...
+
+
+def _key(of: CassetteKey | Keyed) -> CassetteKey:
+    return of if isinstance(of, CassetteKey) else of.cassette_key
 
 
 class Recorder:
@@ -71,27 +82,40 @@ class Recorder:
 
         return CassetteTransport(transport, self)
 
-    def cassette_path(self, item: Item) -> Path:
-        """Where an item's cassette lives: ``<root>/<spec>/<case>/<provider>/<model>.yaml``."""
-        return cassette_path(self.root, item.spec.name, item.case.id, item.model, item.attempt)
+    @property
+    def active(self) -> bool:
+        """Whether calls are recorded or replayed (any mode but ``off``)."""
+        return self.mode != "off"
 
-    @contextlib.contextmanager
-    def scope(self, item: Item) -> Iterator[None]:
-        """Route calls made inside this block (in this task) to ``item``'s cassette.
+    def cassette_path(self, key: CassetteKey | Keyed) -> Path:
+        """Where a key's (or an item's) cassette lives:
+        ``<root>/<spec>/<case>/<provider>/<model>.yaml``."""
+        return _key(key).path(self.root)
 
-        Tasks started inside the block (judge calls in parallel) inherit the item.
+    def scope(self, key: CassetteKey | Keyed) -> contextlib.AbstractContextManager[None]:
+        """Route calls made inside this block (in this task) to ``key``'s cassette.
+
+        Tasks started inside the block (judge calls in parallel) inherit the cassette.
         The cassette is written when the block ends, even if it raised.
         """
+        if self.mode == "off":
+            return contextlib.nullcontext()
+        key = _key(key)
+        return self.scope_file(key.path(self.root), key.id)
+
+    @contextlib.contextmanager
+    def scope_file(self, path: Path, name: str) -> Iterator[None]:
+        """Like :meth:`scope`, for a cassette at an explicit ``path`` (``name`` goes in
+        error messages): a Python test's calls through ``harness_model`` use this."""
         if self.mode == "off":
             yield
             return
         from harness.cassettes.item_cassette import ItemCassette
         from harness.cassettes.transport import CURRENT
 
-        path = self.cassette_path(item)
         state = self._open.get(path)
         if state is None:
-            state = self._open[path] = ItemCassette(item.id, path, self.mode)
+            state = self._open[path] = ItemCassette(name, path, self.mode)
         state.users += 1
         token = CURRENT.set(state)
         try:

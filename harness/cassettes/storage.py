@@ -16,9 +16,9 @@ from vcr import matchers
 from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
 from vcr.request import Request
 from vcr.serialize import deserialize, serialize
-from vcr.serializers.yamlserializer import _CassetteLoader
 
 from harness.cassettes.scrub import parse_json, pretty_body
+from harness.cassettes.vcr_adapter import CassetteLoader
 
 if TYPE_CHECKING:
     _BaseDumper = yaml.SafeDumper
@@ -126,7 +126,7 @@ def _build(loader: Any, node: yaml.Node, seen: dict[int, Any]) -> Any:
     raise _Slow
 
 
-class _FastLoader(_CassetteLoader):  # type: ignore[misc]
+class _FastLoader(CassetteLoader):  # type: ignore[misc]
     """vcrpy's safe cassette loader with a direct constructor for plain YAML values.
 
     Same results as the base loader (a test compares them); anything unusual, such as

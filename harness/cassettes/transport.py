@@ -18,6 +18,7 @@ from vcr.errors import UnhandledHTTPRequestError
 from vcr.record_mode import RecordMode as VcrRecordMode
 from vcr.request import Request as VcrRequest
 
+from harness.cassettes.constants import TIMINGS_EXTENSION, TIMINGS_KEY
 from harness.cassettes.scrub import replace_bytes
 from harness.errors import CassetteError, CassetteMissingError, CassetteStaleError
 
@@ -25,10 +26,8 @@ if TYPE_CHECKING:
     from harness.cassettes.item_cassette import ItemCassette
     from harness.cassettes.recorder import Recorder
 
-TIMINGS_EXTENSION = "harness.recorded_timings"
-"""``response.extensions`` key holding ``{"latency_ms": .., "ttft_ms": ..}`` as recorded."""
-TIMINGS_KEY = "recorded_timings"
-"""The extra key of a stored response that holds its recorded timings."""
+__all__ = ["CURRENT", "TIMINGS_EXTENSION", "TIMINGS_KEY", "CassetteTransport", "replay_response"]
+
 STREAM_TYPES = ("text/event-stream", "ndjson", "jsonl", "x-json-stream")
 
 CURRENT: contextvars.ContextVar[ItemCassette | None] = contextvars.ContextVar(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,10 +12,11 @@ from rich.console import Console
 from harness.cli.common import Context, store_option
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
+from harness.runner.api import run
 from harness.runner.cache import DEFAULT_TTL
 from harness.runner.dryrun import dry_run_table, estimate_run
 from harness.runner.expand import Selection, parse_shard
-from harness.runner.run import Runner, RunOptions, new_run_id
+from harness.runner.run import RunOptions, new_run_id
 from harness.runner.summary import print_summary
 from harness.spec.load import load_specs
 from harness.spec.types import Spec
@@ -169,13 +169,12 @@ def command(
         paths=tuple(str(p) for p in paths),
     )
     with Store.open(store_file) as store:
-        runner = Runner(specs, config, store, options, recorder=_recorder(config, mode))
         try:
-            result = asyncio.run(runner.run())
+            result = run(specs, config, options, store=store, recorder=_recorder(config, mode))
         except KeyboardInterrupt:
             click.echo(
                 f"interrupted: finished items are stored; continue with "
-                f"harness run --resume {runner.run_id}",
+                f"harness run --resume {options.run_id}",
                 err=True,
             )
             sys.exit(2)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import AsyncIterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 import httpx
@@ -164,11 +164,27 @@ class Timeouts:
 
 
 @dataclass(frozen=True, slots=True)
+class RunMode:
+    """How the run wants a provider's driver to behave; set by the runner, read by drivers.
+
+    Attributes:
+        offline: replay only: no API key is read and no managed server starts.
+        deterministic: each call's traffic must depend on its request alone (cassettes
+            are on), so drivers keep no cross-call memory that changes what they send.
+    """
+
+    offline: bool = False
+    deterministic: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class ProviderSettings:
     """What a driver needs to know about its provider; built from harness.yaml and presets.
 
     ``name`` is the prefix users write (``bench`` in ``bench:fake-model``); ``type`` is
     the wire format (``openai``, ``anthropic``, ``gemini``, ``ollama``, ``llamacpp``).
+    ``mode`` is the run's :class:`RunMode`; harness.yaml's ``options: {offline: true}``
+    (and ``deterministic``) are folded into it here, so drivers read ``mode`` alone.
     """
 
     name: str
@@ -183,6 +199,23 @@ class ProviderSettings:
     max_retries: int = 4
     api_version: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    mode: RunMode = field(default_factory=RunMode)
+
+    def __post_init__(self) -> None:
+        offline = self.mode.offline or bool(self.options.get("offline"))
+        deterministic = self.mode.deterministic or bool(self.options.get("deterministic"))
+        if (offline, deterministic) != (self.mode.offline, self.mode.deterministic):
+            object.__setattr__(self, "mode", RunMode(offline, deterministic))
+
+    def with_mode(self, mode: RunMode) -> ProviderSettings:
+        """These settings for a run in ``mode`` (what harness.yaml asked for is kept)."""
+        return replace(
+            self,
+            mode=RunMode(
+                offline=mode.offline or self.mode.offline,
+                deterministic=mode.deterministic or self.mode.deterministic,
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -89,13 +89,13 @@ def api_key(settings: ProviderSettings) -> str | None:
     """The provider's API key from its environment variable.
 
     Returns None when the provider needs no key (``api_key_env`` unset) or the run is
-    offline (``options: {offline: true}``, replay only).
+    offline (``settings.mode.offline``: replay only).
 
     Raises:
         MissingAPIKeyError: the variable is not set; raised before any request.
     """
     env = settings.api_key_env
-    if env is None or settings.options.get("offline"):
+    if env is None or settings.mode.offline:
         return None
     value = os.environ.get(env)
     if not value:

@@ -69,10 +69,11 @@ class _Opened(NamedTuple):
 class HTTPDriver(Driver):
     """Base class of the built-in drivers; subclass it for a new wire format.
 
-    Settings ``options`` it reads: ``offline`` (no API key needed, replay only),
-    ``retry_base_delay`` (seconds, first backoff ceiling) and ``deterministic`` (each call's
+    It reads the run's ``settings.mode`` (a :class:`~harness.drivers.base.RunMode`):
+    ``offline`` (no API key needed, replay only) and ``deterministic`` (each call's
     traffic depends on its request alone: no structured-mode memory carried between calls,
-    so a cassette recorded under concurrency replays in any order).
+    so a cassette recorded under concurrency replays in any order); and one settings
+    ``option``: ``retry_base_delay`` (seconds, first backoff ceiling).
     """
 
     request_id_header: ClassVar[str] = "x-request-id"
@@ -181,7 +182,7 @@ class HTTPDriver(Driver):
 
     def _memory(self) -> ModeMemory:
         # with cassettes, which modes an item tries must not depend on other items' timing
-        return ModeMemory() if self.settings.options.get("deterministic") else self.modes
+        return ModeMemory() if self.settings.mode.deterministic else self.modes
 
     async def stream(self, request: Request) -> AsyncIterator[StreamEvent]:
         """Stream the answer; retries happen only before the first event is yielded."""

@@ -5,9 +5,10 @@ first use (one server per file, see :mod:`harness.local`), then talks to it thro
 the ``openai`` driver. ``aclose()`` stops the servers.
 
 Settings ``options`` it reads (``providers.<name>.options`` in harness.yaml):
-``offline`` (replay only: never start a server), ``model_path`` (serve this GGUF for
-any model name), ``n_ctx``, ``n_threads``, ``chat_format``, ``server_args`` (extra
-command-line arguments) and ``startup_timeout`` (seconds). A provider with a
+``model_path`` (serve this GGUF for any model name), ``n_ctx``, ``n_threads``,
+``chat_format``, ``server_args`` (extra command-line arguments) and
+``startup_timeout`` (seconds). An offline run (``settings.mode.offline``: replay only)
+never starts a server. A provider with a
 ``base_url`` talks to an already running llama.cpp server instead of starting one.
 """
 
@@ -88,7 +89,7 @@ class LocalDriver(Driver):
     ) -> None:
         super().__init__(settings, transport=transport, prices=prices)
         self.server_command = server_command
-        self.offline = bool(settings.options.get("offline"))
+        self.offline = settings.mode.offline
         self._shared = _Unclosable(transport) if transport is not None else None
         self._models: dict[str, str] = {}  # model name -> key of its server/driver
         self._drivers: dict[str, OpenAIDriver] = {}

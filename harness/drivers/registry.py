@@ -107,6 +107,12 @@ def _plugin_names() -> tuple[str, ...]:
     return tuple(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
 
 
+def plugin_types() -> tuple[str, ...]:
+    """Every wire type with a driver registered in the ``harness.drivers`` group (not cached:
+    a package installed since start-up counts)."""
+    return tuple(ep.name for ep in entry_points(group=ENTRY_POINT_GROUP))
+
+
 def driver_class(wire_type: str) -> type[Driver]:
     """The driver class for a wire type, loaded from the ``harness.drivers`` entry points.
 

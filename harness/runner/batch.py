@@ -1,9 +1,10 @@
 """Run a given list of items as one concurrent batch, with a callback per finished item.
 
-:class:`~harness.runner.run.Runner` runs a whole selection; callers that already hold
+:class:`~harness.runner.run.Run` runs a whole selection; callers that already hold
 the items (the pytest plugin: whatever survived ``-k``, ``-m`` and ``--lf``) use this
-instead. It builds on the runner's own pieces: :meth:`Runner.run_item` (request,
-cassette scope, pool limits, evaluation), and a :class:`StoreWriter` for the results.
+instead. It drives the run's own pieces: :meth:`Run.run_item` (the run's
+:class:`~harness.runner.item_executor.ItemExecutor` and its stats), :meth:`Run.aclose`,
+and a :class:`StoreWriter` for the results.
 Items may be submitted while earlier ones are still running::
 
     async with ItemBatch(runner, on_result=print) as batch:
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable
 from types import TracebackType
 
 from harness.runner.items import Item
-from harness.runner.run import Runner
+from harness.runner.run import Run
 from harness.store.records import ResultRecord
 from harness.store.writer import StoreWriter
 
@@ -32,11 +33,11 @@ class ItemBatch:
     how many items are submitted. An item id submitted twice runs once.
 
     Args:
-        runner: supplies the pool, recorder, evaluation, run id and store.
+        runner: the run the items belong to (its executor, stats and store).
         on_result: called with each finished item and its record.
     """
 
-    def __init__(self, runner: Runner, *, on_result: OnResult | None = None) -> None:
+    def __init__(self, runner: Run, *, on_result: OnResult | None = None) -> None:
         self.runner = runner
         self.on_result = on_result
         self.writer = StoreWriter(runner.store)
@@ -58,9 +59,6 @@ class ItemBatch:
 
     async def _run(self, item: Item) -> ResultRecord:
         record = await self.runner.run_item(item)
-        stats = self.runner.stats.get(item.model)
-        if stats is not None:
-            stats.add(record)
         self.writer.add(record)
         if self.on_result is not None:
             self.on_result(item, record)
@@ -78,8 +76,7 @@ class ItemBatch:
                 task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         self.writer.flush()
-        await self.runner.pool.aclose()
-        self.runner.recorder.close()
+        await self.runner.aclose()
 
     async def __aenter__(self) -> ItemBatch:
         return self
@@ -94,7 +91,7 @@ class ItemBatch:
 
 
 async def run_batch(
-    runner: Runner, items: Iterable[Item], *, on_result: OnResult | None = None
+    runner: Run, items: Iterable[Item], *, on_result: OnResult | None = None
 ) -> list[ResultRecord]:
     """Run ``items`` concurrently on ``runner``'s pool; every result goes to its store.
 

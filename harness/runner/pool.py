@@ -10,18 +10,27 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping
-from dataclasses import replace
 from typing import Protocol
 
 import httpx
 from aiolimiter import AsyncLimiter
 
 from harness.config import ProjectConfig
-from harness.drivers.base import Driver, ModelPrice, ProviderSettings, Request, Response
+from harness.drivers.base import (
+    Driver,
+    ModelPrice,
+    ProviderSettings,
+    Request,
+    Response,
+    RunMode,
+)
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
 
 
 class _Wrapper(Protocol):
+    @property
+    def active(self) -> bool: ...
+
     def wrap(self, transport: httpx.AsyncBaseTransport) -> httpx.AsyncBaseTransport: ...
 
 
@@ -60,6 +69,8 @@ class Pool:
         self.recorder = recorder
         self.concurrency = concurrency
         self.offline = offline
+        # cassettes need each call's traffic to depend on its request alone
+        self.mode = RunMode(offline=offline, deterministic=recorder.active)
         self._factory = driver_factory or self._default_factory
         self._global = asyncio.Semaphore(concurrency)
         self._settings: dict[str, ProviderSettings] = {}
@@ -77,19 +88,14 @@ class Pool:
         return create_driver(settings, transport=transport, prices=prices)
 
     def settings(self, provider: str) -> ProviderSettings:
-        """The provider's settings (``offline`` added in replay-only mode).
+        """The provider's settings, carrying the run's :class:`RunMode`.
 
         Raises:
             ConfigError: unknown provider.
         """
         if provider not in self._settings:
             settings = provider_settings(provider, self.config)
-            if self.offline:
-                settings = replace(settings, options={**settings.options, "offline": True})
-            if getattr(self.recorder, "mode", "off") != "off":
-                # cassettes need each call's traffic to depend on its request alone
-                settings = replace(settings, options={**settings.options, "deterministic": True})
-            self._settings[provider] = settings
+            self._settings[provider] = settings.with_mode(self.mode)
         return self._settings[provider]
 
     def provider_limit(self, provider: str) -> int:

@@ -1,21 +1,33 @@
-"""Cases from JSONL or CSV files, with the line each case came from."""
+"""Cases from JSONL or CSV files, with the line and column of every value they hold.
+
+JSONL rows keep the column of every key and value (so a problem points at the offending
+key); CSV rows keep the column where each cell starts.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from harness.spec.yaml_loader import PathKey, Pos
 
 
 @dataclass(frozen=True, slots=True)
 class RawCase:
-    """A case as read from a file, before validation; ``line`` is 1-based."""
+    """A case as read from a file, before validation; ``line`` is 1-based.
+
+    ``values`` and ``keys`` hold the position of each value and mapping key by its path
+    in ``data`` (as :class:`~harness.spec.yaml_loader.LoadedYAML` does for YAML).
+    """
 
     data: dict[str, Any]
     line: int
+    values: dict[PathKey, Pos] = field(default_factory=dict)
+    keys: dict[PathKey, Pos] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +81,13 @@ def _read_jsonl(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
         if not isinstance(row, dict):
             problems.append(CasesFileProblem(number, 1, "each line must be a JSON object"))
             continue
+        values, keys = json_positions(line, number)
         if "vars" not in row:
-            known = {k: row.pop(k) for k in ("id", "expect", "tags", "description") if k in row}
+            known = {k: row.pop(k) for k in _ROW_KEYS if k in row}
             row = {**known, "vars": row}
-        cases.append(RawCase(row, number))
+            values, keys = _under_vars(values), _under_vars(keys)
+            values.setdefault(("vars",), Pos(number, 1))
+        cases.append(RawCase(row, number, values, keys))
     if not cases and not problems:
         problems.append(CasesFileProblem(1, 1, "cases file holds no cases"))
     return cases, problems
@@ -84,11 +99,22 @@ def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
     problems: list[CasesFileProblem] = []
     if not reader.fieldnames:
         return [], [CasesFileProblem(1, 1, "CSV file has no header row")]
+    lines = text.splitlines(keepends=True)
+    header = list(reader.fieldnames)
+    last = reader.line_num
     try:
         for row in reader:
             number = reader.line_num
+            first = last + 1
+            while first < number and not lines[first - 1].strip():
+                first += 1  # blank lines before the row: the reader skipped them
+            last = number
+            cells = _cell_starts(lines, first, number)
             if None in row:
-                problems.append(CasesFileProblem(number, 1, "row has more cells than the header"))
+                extra = cells[len(header)] if len(cells) > len(header) else Pos(number, 1)
+                problems.append(
+                    CasesFileProblem(extra.line, extra.col, "row has more cells than the header")
+                )
                 continue
             data: dict[str, Any] = {}
             variables = {k: v for k, v in row.items() if k not in ("id", "expected", "tags")}
@@ -99,7 +125,7 @@ def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
                 data["tags"] = [t.strip() for t in row["tags"].split(",") if t.strip()]
             if row.get("expected"):
                 data["expect"] = [_expected_cell(row["expected"])]
-            cases.append(RawCase(data, number))
+            cases.append(RawCase(data, first, *_csv_positions(header, cells, first)))
     except csv.Error as exc:
         problems.append(CasesFileProblem(reader.line_num, 1, f"CSV error: {exc}"))
     if not cases and not problems:
@@ -114,3 +140,101 @@ def _expected_cell(cell: str) -> dict[str, Any]:
     if sep and is_known_type(head.strip()):
         return {"type": head.strip(), "value": rest.strip()}
     return {"type": "equals", "value": cell}
+
+
+_ROW_KEYS = ("id", "expect", "tags", "description")
+_DECODER = json.JSONDecoder()
+_scanstring: Any = getattr(json.decoder, "scanstring")  # noqa: B009 (public, not in typeshed)
+_SPACE = " \t\r\n"
+
+
+def json_positions(line: str, number: int) -> tuple[dict[PathKey, Pos], dict[PathKey, Pos]]:
+    """The position of every value and key of one valid JSON line, by path.
+
+    Example:
+        >>> values, keys = json_positions('{"id": 1, "vars": {"q": "x"}}', 7)
+        >>> keys[("vars", "q")], values[("vars", "q")]
+        (Pos(line=7, col=20), Pos(line=7, col=25))
+    """
+    values: dict[PathKey, Pos] = {}
+    keys: dict[PathKey, Pos] = {}
+
+    def skip(i: int) -> int:
+        while i < len(line) and line[i] in _SPACE:
+            i += 1
+        return i
+
+    def value(i: int, path: PathKey) -> int:
+        i = skip(i)
+        values[path] = Pos(number, i + 1)
+        opener = line[i]
+        if opener in "{[":
+            closer = "}" if opener == "{" else "]"
+            i = skip(i + 1)
+            index = 0
+            while line[i] != closer:
+                if opener == "{":
+                    name, end = _scanstring(line, i + 1)
+                    keys[(*path, name)] = Pos(number, i + 1)
+                    i = skip(value(skip(end) + 1, (*path, name)))  # skip(end) is at ':'
+                else:
+                    i = skip(value(i, (*path, index)))
+                    index += 1
+                if line[i] == ",":
+                    i = skip(i + 1)
+            return i + 1
+        return int(_DECODER.raw_decode(line, i)[1])
+
+    try:
+        value(0, ())
+    except (IndexError, ValueError, RecursionError):  # positions are a courtesy: keep the row's
+        return {(): Pos(number, 1)}, {}
+    return values, keys
+
+
+def _under_vars(table: dict[PathKey, Pos]) -> dict[PathKey, Pos]:
+    """Positions of a row without ``vars``: its other keys are the vars."""
+    out: dict[PathKey, Pos] = {}
+    for path, pos in table.items():
+        if path and path[0] not in _ROW_KEYS:
+            out[("vars", *path)] = pos
+        else:
+            out[path] = pos
+    return out
+
+
+def _cell_starts(lines: list[str], first: int, last: int) -> list[Pos]:
+    """Where each cell of the CSV record on physical lines ``first..last`` starts."""
+    starts: list[Pos] = []
+    quoted = False
+    pending = True
+    for number in range(first, last + 1):
+        text = lines[number - 1] if number - 1 < len(lines) else ""
+        for col, char in enumerate(text, start=1):
+            if pending:
+                starts.append(Pos(number, col))
+                pending = False
+            if char == '"':
+                quoted = not quoted  # a doubled quote flips twice
+            elif char == "," and not quoted:
+                pending = True
+    if pending:
+        end = lines[last - 1] if 0 < last <= len(lines) else ""
+        starts.append(Pos(last, len(end.rstrip("\r\n")) + 1))
+    return starts
+
+
+def _csv_positions(
+    header: list[str], cells: list[Pos], line: int
+) -> tuple[dict[PathKey, Pos], dict[PathKey, Pos]]:
+    """A CSV row's positions: each column's value at its cell."""
+    values: dict[PathKey, Pos] = {(): Pos(line, 1), ("vars",): Pos(line, 1)}
+    for name, pos in zip(header, cells, strict=False):
+        if name == "expected":
+            for path in (("expect",), ("expect", 0), ("expect", 0, "type"), ("expect", 0, "value")):
+                values[path] = pos
+        elif name in ("id", "tags"):
+            values[(name,)] = pos
+        else:
+            values[("vars", name)] = pos
+    return values, dict(values)

@@ -111,12 +111,14 @@ def _sorted(problems: list[SpecProblem]) -> list[SpecProblem]:
     return sorted(unique, key=lambda p: (p.path, p.line, p.col))
 
 
-def _check_assertions(c: _Collector, items: Any, where: PathKey, base_dir: Path) -> None:
+def _check_assertions(
+    c: _Collector, items: Any, where: PathKey, base_dir: Path, *, ref_dir: Path | None = None
+) -> None:
     if not isinstance(items, list):
         return
     for j, item in enumerate(items):
         if isinstance(item, dict):
-            problems = check_assertion(item, base_dir=base_dir)
+            problems = check_assertion(item, base_dir=ref_dir or base_dir)
             for key, message in problems:
                 target = (*where, j, key) if key else (*where, j)
                 c.at(target, message, key=key is not None and key != "type" and key != "value")
@@ -349,24 +351,19 @@ def _file_cases(
     digest.update(file.read_bytes())
     out: list[Case] = []
     for n, raw in enumerate(raw_cases, start=1):
-        row = LoadedYAML(raw.data, values={(): Pos(raw.line, 1)})
+        # the row's own positions: a problem points at the offending key or cell
+        row = LoadedYAML(raw.data, values=raw.values or {(): Pos(raw.line, 1)}, keys=raw.keys)
         case_file, problems = validate_file_model(CaseFile, row, shown)
-        for problem in problems:
-            c.problems.append(SpecProblem(shown, raw.line, 1, problem.message, problem.where))
-        expect = raw.data.get("expect")
-        if isinstance(expect, list):
-            for j, item in enumerate(expect):
-                if isinstance(item, dict):
-                    # $ref paths are relative to the spec's folder, as when evaluated
-                    problems_ = check_assertion(item, base_dir=Path(c.path).parent)
-                    for key, message in problems_:
-                        target = f"expect.{j}.{key}" if key else f"expect.{j}"
-                        c.problems.append(SpecProblem(shown, raw.line, 1, message, target))
-                    imported = None if problems_ else _python_import_problem(item, file.parent)
-                    if imported:
-                        c.problems.append(
-                            SpecProblem(shown, raw.line, 1, imported, f"expect.{j}.value")
-                        )
+        c.problems.extend(problems)
+        row_problems = _Collector(shown, row, c.problems)
+        # $ref paths are relative to the spec's folder, as when evaluated
+        _check_assertions(
+            row_problems,
+            raw.data.get("expect"),
+            ("expect",),
+            file.parent,
+            ref_dir=Path(c.path).parent,
+        )
         if case_file is not None:
             out.append(
                 _case(

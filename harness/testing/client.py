@@ -1,7 +1,8 @@
 """``harness_model``: a recorded, cassette-aware model client for Python-written tests.
 
-Calls go through the same drivers, limits and cassettes as spec items. A test's
-calls to one model share one cassette,
+Calls go through the same drivers, limits and cassettes as spec items, and each call
+lands in the session's results store like a spec item (spec = the test file, case =
+the test, attempt = the call's number). A test's calls to one model share one cassette,
 ``<cassettes>/<test file without .py>/<test name>/<provider>/<model>.yaml``, written
 in the session's record mode::
 
@@ -15,19 +16,27 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from harness.cassettes.constants import SUFFIX
 from harness.cassettes.modes import RecordMode
-from harness.cassettes.paths import SUFFIX, safe_name
+from harness.cassettes.paths import safe_name
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
 from harness.drivers.base import Message, Request, Response
+from harness.drivers.pricing import cost_usd
 from harness.drivers.registry import parse_model_id
-from harness.runner.items import Item
+from harness.runner.item_executor import errored, fill_response
 from harness.runner.pool import Pool
-from harness.spec.types import Case, PromptTemplate, Spec
+from harness.runner.requests import prompt_text
+from harness.store.records import ERROR, PASSED, ResultRecord
+
+RecordSink = Callable[[ResultRecord], None]
+"""Takes each call's record (run id, item id and attempt still to be set by the session)."""
 
 Prompt = str | Sequence[Message] | Sequence[Mapping[str, str]]
 """A user message's text, or whole messages (``Message`` or ``{"role", "content"}``)."""
@@ -50,17 +59,6 @@ def cassette_for_test(root: Path, nodeid: str, model_id: str) -> Path:
         / safe_name(provider)
         / (safe_name(model) + SUFFIX)
     )
-
-
-class _OneCassette(Recorder):
-    """A recorder whose every scope uses one cassette file (the test's)."""
-
-    def __init__(self, path: Path, mode: RecordMode) -> None:
-        super().__init__(path.parent, mode)
-        self.path = path
-
-    def cassette_path(self, item: Item) -> Path:
-        return self.path
 
 
 def _messages(prompt: Prompt, system: str | None) -> tuple[Message, ...]:
@@ -95,17 +93,16 @@ class ModelClient:
         cassette: Path,
         record_mode: RecordMode,
         nodeid: str,
+        on_record: RecordSink | None = None,
     ) -> None:
         parse_model_id(model_id)
         self.model_id = model_id
         self.project = project
         self.cassette = cassette
         self.record_mode = record_mode
-        self.recorder = _OneCassette(cassette, record_mode)
-        spec = Spec(
-            name=nodeid, path=nodeid.partition("::")[0], prompt=PromptTemplate(()), cases=()
-        )
-        self._item = Item(spec, Case(id="calls", vars={}, expect=()), model_id)
+        self.nodeid = nodeid
+        self.on_record = on_record
+        self.recorder = Recorder(cassette.parent, record_mode)
 
     def request(
         self,
@@ -137,13 +134,46 @@ class ModelClient:
             CassetteMissingError: replay-only mode and nothing recorded for this call.
         """
         request = self.request(prompt, system=system, schema=schema, **params)
+        record = self._record(request)
         # a pool per call: its HTTP client belongs to this call's event loop
         pool = Pool(self.project, self.recorder, concurrency=4, offline=self.record_mode == "none")
         try:
-            with self.recorder.scope(self._item):
-                return await pool.complete(self.model_id, request)
+            with self.recorder.scope_file(self.cassette, f"{self.nodeid}::{self.model_id}"):
+                response = await pool.complete(self.model_id, request)
+            if response.cost_usd is None:
+                settings = pool.settings(parse_model_id(self.model_id)[0])
+                cost = cost_usd(settings, request.model, response.usage, self.project.prices)
+                if cost is not None:
+                    response = replace(response, cost_usd=cost)
+        except Exception as exc:
+            self._emit(errored(record, exc))
+            raise
         finally:
             await pool.aclose()
+        fill_response(record, response)
+        record.status = PASSED  # a call has no expectations: it passes when it answers
+        record.finished_at = time.time()
+        self._emit(record)
+        return response
+
+    def _record(self, request: Request) -> ResultRecord:
+        file, _, test = self.nodeid.partition("::")
+        return ResultRecord(
+            run_id="",
+            item_id="",
+            spec=file,
+            case_id=test or file,
+            model=self.model_id,
+            attempt=0,
+            status=ERROR,
+            prompt=prompt_text(request),
+            cassette=str(self.cassette) if self.recorder.active else None,
+            started_at=time.time(),
+        )
+
+    def _emit(self, record: ResultRecord) -> None:
+        if self.on_record is not None:
+            self.on_record(record)
 
     def complete_sync(
         self,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import functools
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,14 +20,21 @@ from pathlib import Path
 from harness.errors import ConfigError
 from harness.runner.batch import ItemBatch
 from harness.runner.items import Item
-from harness.runner.run import Runner
+from harness.runner.run import Run
 from harness.store.records import ResultRecord, RunInfo
 from harness.store.sqlite import Store
 
-MakeRunner = Callable[[Store], Runner]
+MakeRunner = Callable[[Store], Run]
 """Builds the session's runner on the background loop, given the open store."""
 
 OPEN_ATTEMPTS = 20
+SWITCH_INTERVAL = 0.0005
+"""Seconds between forced GIL hand-overs while the item loop runs (Python's default: 0.005).
+
+pytest's thread releases the GIL on every terminal write and capture ``dup2`` (a dozen
+per item); with the item loop busy it then waits a whole switch interval to get it
+back. At the default 5 ms that made reporting, not the model calls, the bottleneck.
+"""
 
 
 async def _open_store(path: Path) -> Store:
@@ -67,6 +75,7 @@ class BackgroundExecutor:
         self._thread: threading.Thread | None = None
         self._batch: ItemBatch | None = None
         self._store: Store | None = None
+        self._switch_interval = sys.getswitchinterval()
 
     @property
     def started(self) -> bool:
@@ -74,11 +83,13 @@ class BackgroundExecutor:
         return self._batch is not None
 
     @property
-    def runner(self) -> Runner | None:
+    def runner(self) -> Run | None:
         """The session's runner once started."""
         return None if self._batch is None else self._batch.runner
 
     def _start(self) -> None:
+        self._switch_interval = sys.getswitchinterval()
+        sys.setswitchinterval(min(self._switch_interval, SWITCH_INTERVAL))
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, name="harness-items", daemon=True)
         thread.start()
@@ -104,13 +115,21 @@ class BackgroundExecutor:
         Raises:
             HarnessError: the store or runner could not be set up (first call only).
         """
-        new = list({i.id: i for i in items if i.id not in self._futures}.values())
+        new = []
+        for item in items:
+            item_id = item.id
+            if item_id not in self._futures:
+                self._futures[item_id] = concurrent.futures.Future()
+                new.append(item)
         if not new:
             return
         if self._loop is None:
-            self._start()
-        for item in new:
-            self._futures[item.id] = concurrent.futures.Future()
+            try:
+                self._start()
+            except BaseException:
+                for item in new:
+                    del self._futures[item.id]
+                raise
         assert self._loop is not None
         self._loop.call_soon_threadsafe(self._submit, new)
 
@@ -127,6 +146,10 @@ class BackgroundExecutor:
             future.cancel()
         elif (exc := task.exception()) is not None:
             future.set_exception(exc)
+
+    def submitted(self, item: Item) -> bool:
+        """Whether ``item`` was submitted already (its result is, or will be, known)."""
+        return item.id in self._futures
 
     def result(self, item: Item) -> ResultRecord:
         """Wait for one item's record (submitting it if needed).
@@ -157,6 +180,7 @@ class BackgroundExecutor:
         loop, thread = self._loop, self._thread
         if loop is None or thread is None:
             return
+        sys.setswitchinterval(self._switch_interval)
         loop.call_soon_threadsafe(loop.stop)
         thread.join()
         loop.close()

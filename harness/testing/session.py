@@ -10,6 +10,7 @@ all when a session ran no spec items.
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,7 @@ from harness.config import ProjectConfig, load_config
 from harness.drivers.registry import parse_model_id, provider_settings
 from harness.runner.expand import Selection
 from harness.runner.items import Item
-from harness.runner.run import Runner, RunOptions, git_commit, new_run_id
+from harness.runner.run import Run, RunOptions, new_run_id, run_info
 from harness.spec.types import Spec
 from harness.store.records import ResultRecord, RunInfo
 from harness.store.sqlite import Store
@@ -78,6 +79,9 @@ class HarnessSession:
         self._spec_names: dict[str, str] = {}
         self._markers: set[str] = set()
         self._specs: dict[str, Spec] = {}
+        self.calls: list[ResultRecord] = []
+        self._calls_lock = threading.Lock()
+        self._call_counts: dict[tuple[str, str, str], int] = {}
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> HarnessSession:
@@ -130,72 +134,102 @@ class HarnessSession:
 
     # running
 
-    def run_info(self) -> RunInfo:
-        """The run's row as known before any item runs."""
-        mode = self.options.record_mode
-        return RunInfo(
-            run_id=self.run_id,
-            started_at=self.started_at,
-            git_commit=git_commit(self.project.root),
-            config={"path": str(self.project.path) if self.project.path else None},
-            models=list(self.options.models),
-            params={
-                "models": list(self.options.models),
-                "repeat": self.options.repeat,
-                "concurrency": self.options.concurrency,
-                "args": list(self.config.invocation_params.args),
-            },
-            record_mode=mode,
-            timings="recorded" if mode == "none" else "live",
-            source="pytest",
-        )
-
-    def _make_runner(self, store: Store) -> Runner:
-        options = RunOptions(
+    def run_options(self) -> RunOptions:
+        """This session as the run's options (``source`` ``pytest``)."""
+        return RunOptions(
             selection=Selection(models=self.options.models, repeat=self.options.repeat),
             concurrency=self.options.concurrency,
             record_mode=self.options.record_mode,
             run_id=self.run_id,
             progress=False,
+            source="pytest",
+            args=tuple(self.config.invocation_params.args),
+            started_at=self.started_at,
         )
+
+    def run_info(self) -> RunInfo:
+        """The run's row as known before any item runs."""
+        return run_info(
+            self.run_id,
+            self.project,
+            self.run_options(),
+            specs=(),
+            models=self.options.models,
+            concurrency=self.options.concurrency,
+        )
+
+    def _make_runner(self, store: Store) -> Run:
         recorder = Recorder(self.project.cassettes_dir, self.options.record_mode)
-        return Runner(
+        return Run(
             list(self._specs.values()),
             self.project,
             store,
-            options,
+            self.run_options(),
             recorder=recorder,
             console=Console(stderr=True, quiet=True),
         )
 
     def result(self, item: SpecItem) -> ResultRecord:
-        """The record of one spec item, starting this process's batch on first use."""
-        if xdist.is_worker(self.config):
-            batch = [item, *_spec_items(xdist.queued_items(item.session))]
-        else:
-            batch = [item, *_spec_items(item.session.items)]
-        self.executor.submit([i.harness_item for i in batch])
-        return self.executor.result(item.harness_item)
+        """The record of one spec item, starting this process's batch on first use.
+
+        Constant work per item: the batch is gathered only when an item that was not
+        submitted yet starts (the first one; under xdist, the first of each new chunk
+        the controller sent), never by scanning every item for every item.
+        """
+        harness_item = item.harness_item
+        if not self.executor.submitted(harness_item):
+            if xdist.is_worker(self.config):
+                batch = [item, *_spec_items(xdist.queued_items(item.session))]
+            else:
+                batch = [item, *_spec_items(item.session.items)]
+            self.executor.submit([i.harness_item for i in batch])
+        return self.executor.result(harness_item)
 
     # the end
 
+    def record_call(self, record: ResultRecord) -> None:
+        """Keep one ``harness_model`` call's record for the store (any thread may call this).
+
+        Each test's calls to one model are numbered 1, 2, ... as their ``attempt``.
+        """
+        with self._calls_lock:
+            key = (record.spec, record.case_id, record.model)
+            attempt = self._call_counts.get(key, 0) + 1
+            self._call_counts[key] = attempt
+            record.run_id = self.run_id
+            record.attempt = attempt
+            record.item_id = f"{record.spec}::{record.case_id}::{record.model}::{attempt}"
+            self.calls.append(record)
+
     def summary(self) -> dict[str, Any]:
         """What this process ran: spec hashes and models (sent to the controller by workers)."""
-        records = self.executor.records.values()
+        records = [*self.executor.records.values(), *self.calls]
+        ran_specs = {r.spec for r in records}
         return {
-            "ran": len(self.executor.records),
+            "ran": len(records),
             "models": sorted({r.model for r in records}),
             "spec_hashes": {
-                name: spec.content_hash
-                for name, spec in self._specs.items()
-                if any(r.spec == name for r in records)
+                name: spec.content_hash for name, spec in self._specs.items() if name in ran_specs
             },
         }
+
+    def _write_calls(self, store: Store | None = None) -> None:
+        """Write the ``harness_model`` calls' records (opening the store when not given)."""
+        if not self.calls:
+            return
+        if store is not None:
+            store.write(self.calls)
+            return
+        with Store.open(self.project.store_path) as opened:
+            if not self.executor.started:  # no spec item wrote the run's row yet
+                opened.start_run(self.run_info())
+            opened.write(self.calls)
 
     def finish(self, exitstatus: int) -> None:
         """Stop the executor; the controller (or a lone process) closes the run and reports."""
         self.executor.close(cancel=True)
         if xdist.is_worker(self.config):
+            self._write_calls()
             workeroutput: dict[str, Any] = self.config.workeroutput  # type: ignore[attr-defined]
             workeroutput[xdist.OUTPUT_KEY] = self.summary()
             return
@@ -214,6 +248,7 @@ class HarnessSession:
 
         with Store.open(self.project.store_path) as store:
             store.start_run(info)
+            self._write_calls(store)
             store.finish_run(self.run_id, status)
             self.report_paths = write_reports(store, self.run_id, self.report_dir)
 

@@ -22,7 +22,16 @@ from hypothesis import strategies as st
 
 from harness.drivers.base import Message, ProviderSettings, Request
 from harness.drivers.registry import create_driver
-from harness.errors import HarnessError, ResponseParseError
+from harness.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ContentFilterError,
+    HarnessError,
+    RateLimitError,
+    ResponseParseError,
+    ServerError,
+    TimeoutError_,
+)
 from tests.fakes import anthropic_fake, gemini_fake, ollama_fake, openai_fake
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
@@ -188,7 +197,10 @@ def test_spoiled_answers_give_a_response_or_a_typed_error(
     )
     try:
         response = _driver_call(kind, spoil, request)
-    except HarnessError:
+    except HarnessError as exc:
+        # a 200 answer the driver cannot read is a parse error, never a guess at another kind
+        assert type(exc) is ResponseParseError, f"{type(exc).__name__}: {exc}"
+        assert str(exc), "the error says what was wrong"
         return
     assert isinstance(response.text, str)
 
@@ -250,5 +262,19 @@ def test_error_answers_give_a_typed_error(
     kind: str, status: int, body: bytes, stream: bool
 ) -> None:
     request = Request(model="fuzz-model", messages=(Message("user", "say hi"),), stream=stream)
-    with pytest.raises(HarnessError):
+    with pytest.raises(HarnessError) as raised:
         _driver_call(kind, lambda reply: (body, "application/json"), request, status=status)
+    # the status decides the kind, whatever the body holds
+    # other 4xx: a bad request (context length, unsupported feature) or a content filter
+    expected = _KIND_OF_STATUS.get(status, (BadRequestError, ContentFilterError))
+    assert isinstance(raised.value, expected), f"{status}: {type(raised.value).__name__}"
+    assert getattr(raised.value, "status_code", None) == status
+
+
+_KIND_OF_STATUS: dict[int, type[HarnessError] | tuple[type[HarnessError], ...]] = {
+    401: AuthenticationError,
+    403: AuthenticationError,
+    408: TimeoutError_,
+    429: RateLimitError,
+    **dict.fromkeys((500, 502, 503, 504, 529), ServerError),
+}

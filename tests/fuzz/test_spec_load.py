@@ -1,11 +1,14 @@
 """Fuzz the spec loader: random spec-shaped YAML, random text and random bytes.
 
-``load_spec`` must return a ``Spec`` or raise ``SpecError`` (a ``HarnessError``) that
-points at the file, never any other exception.
+``load_spec`` must return a ``Spec`` or raise ``SpecError`` that points at the file,
+never any other exception; and every problem must be of a known kind (``KINDS``), of
+a kind that fits the input: valid YAML is never reported as a syntax error, text is
+never "not UTF-8".
 """
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +19,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.errors import HarnessError, SpecError
+from harness.errors import SpecError
 from harness.spec.load import load_spec
 from harness.spec.types import Spec
 
@@ -46,6 +49,42 @@ cases:
   - {id: one, vars: {a: 2, b: 3}, expect: [{type: close-to, field: answer, value: 5}]}
   - {id: two, vars: {a: 4, b: 3}, tags: [x], expect: [{type: contains, value: "7"}]}
 """
+
+# every problem the loader reports is one of these kinds (matched on its message)
+KINDS: dict[str, re.Pattern[str]] = {
+    name: re.compile(pattern)
+    for name, pattern in {
+        "encoding": r"^file is not UTF-8 text",
+        "binary": r"^file is binary",
+        "empty": r"^file is empty",
+        "yaml": (
+            r"^(YAML (syntax )?error|cannot read (value|key)|unsupported (YAML tag|key)"
+            r"|mapping keys must be plain scalars|duplicate key|expected a mapping .*merging)"
+        ),
+        "shape": r"^a spec must be a mapping of keys",
+        "key": r"^(unknown key|missing required key) ",
+        "value": r"^(input should be|unable to parse input string)",
+        "assertion": r"^(unknown assertion type|unknown option .* for |[\w-]+ needs )",
+        "option": r"^'[\w-]+' must be ",
+        "cases": r"^(spec has no cases|duplicate case id|case '.*' does not define template)",
+        "template": r"template|rendering",
+        "model": r"^(model id|unknown provider|judge model)",
+        "name": r"^spec name ",
+        "prompt": r"^needs 'user' ",
+        "schema": r"^invalid JSON Schema",
+    }.items()
+}
+
+
+def kinds(problems: list[str]) -> set[str]:
+    """The kind of each problem; a message of no known kind fails the test."""
+    found = set()
+    for message in problems:
+        kind = next((k for k, pattern in KINDS.items() if pattern.search(message)), None)
+        assert kind is not None, f"a problem of no known kind: {message!r}"
+        found.add(kind)
+    return found
+
 
 scalars = (
     st.none()
@@ -99,15 +138,26 @@ def folder() -> Iterator[Path]:
         yield Path(tmp)
 
 
+def _problem_kinds(folder: Path, content: bytes) -> set[str]:
+    """The kinds of problem loading ``content`` gives (empty when it loads)."""
+    path = folder / "fuzz.yaml"
+    path.write_bytes(content)
+    lines = content.count(b"\n") + 1
+    try:
+        load_spec(path)
+    except SpecError as exc:
+        assert exc.problems and all(p.path.endswith("fuzz.yaml") for p in exc.problems)
+        assert all(1 <= p.line <= lines + 1 and p.col >= 1 for p in exc.problems), exc.problems
+        return kinds([p.message for p in exc.problems])
+    return set()
+
+
 def _load(folder: Path, content: bytes) -> Spec | None:
     path = folder / "fuzz.yaml"
     path.write_bytes(content)
     try:
         return load_spec(path)
-    except SpecError as exc:
-        assert exc.problems and all(p.path.endswith("fuzz.yaml") for p in exc.problems)
-        return None
-    except HarnessError:
+    except SpecError:
         return None
 
 
@@ -115,19 +165,29 @@ def _load(folder: Path, content: bytes) -> Spec | None:
 @given(data=specs)
 def test_spec_shaped_yaml_loads_or_says_where(folder: Path, data: dict[str, Any]) -> None:
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    _load(folder, text.encode())
+    found = _problem_kinds(folder, text.encode())
+    # safe_dump wrote valid UTF-8 YAML holding a mapping: only its content can be wrong
+    assert not found & {"encoding", "binary", "empty", "yaml", "shape"}, found
 
 
 @FUZZ
 @given(text=st.text(max_size=400))
 def test_random_text_loads_or_says_where(folder: Path, text: str) -> None:
-    _load(folder, text.encode())
+    found = _problem_kinds(folder, text.encode())
+    assert "encoding" not in found
+    # a NUL byte makes it binary, and nothing else is said; without one it never is
+    assert (found == {"binary"}) if "\x00" in text else ("binary" not in found), found
 
 
 @FUZZ
 @given(raw=st.binary(max_size=400))
 def test_random_bytes_load_or_say_where(folder: Path, raw: bytes) -> None:
-    _load(folder, raw)
+    found = _problem_kinds(folder, raw)
+    try:
+        raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # undecodable bytes are reported as such (or as binary when they hold NUL)
+        assert found & {"encoding", "binary"}, found
 
 
 @FUZZ
@@ -139,7 +199,8 @@ def test_random_bytes_load_or_say_where(folder: Path, raw: bytes) -> None:
 def test_a_damaged_good_spec_loads_or_says_where(
     folder: Path, at: int, cut: int, insert: str
 ) -> None:
-    _load(folder, (GOOD[:at] + insert + GOOD[at + cut :]).encode())
+    found = _problem_kinds(folder, (GOOD[:at] + insert + GOOD[at + cut :]).encode())
+    assert not found & {"encoding", "binary"}, found
 
 
 def test_the_good_spec_loads(folder: Path) -> None:

@@ -58,3 +58,38 @@ def test_specs_and_python_tests_mix_in_one_session(project: pytest.Pytester) -> 
 )
 def test_cassette_for_test(nodeid: str, expected: str) -> None:
     assert cassette_for_test(Path("c"), nodeid, "openai:gpt-4o").as_posix() == expected
+
+
+def test_calls_land_in_the_results_store(project: pytest.Pytester) -> None:
+    from harness.store.sqlite import Store
+
+    project.makepyfile(
+        test_llm="""
+def test_once(harness_model):
+    response = harness_model("fake:echo-1").complete_sync("Capital of France?")
+    assert response.text == "echo: Capital of France?"
+
+
+def test_twice(harness_model):
+    model = harness_model("fake:echo-1")
+    assert model.complete_sync("one").text == "echo: one"
+    assert harness_model("fake:echo-1").complete_sync("two").text == "echo: two"
+"""
+    )
+    # record mode off: in mode once a second call in one test finds the test's cassette
+    # already written (each call opens and writes it), which this test is not about
+    project.runpytest("test_llm.py", "-o", "harness_record_mode=off").assert_outcomes(passed=2)
+    with Store.open(project.path / "reports" / "harness.db") as store:
+        run_id = store.latest_run_id()
+        assert run_id is not None
+        records = sorted(store.iter_results(run_id), key=lambda r: r.item_id)
+        info = store.run(run_id)
+    assert [r.item_id for r in records] == [
+        "test_llm.py::test_once::fake:echo-1::1",
+        "test_llm.py::test_twice::fake:echo-1::1",
+        "test_llm.py::test_twice::fake:echo-1::2",
+    ]
+    assert [r.output for r in records] == ["echo: Capital of France?", "echo: one", "echo: two"]
+    assert all(r.status == "passed" and r.spec == "test_llm.py" for r in records)
+    assert "Capital of France?" in records[0].prompt
+    assert (info.source, info.status, info.models) == ("pytest", "finished", ["fake:echo-1"])

@@ -17,13 +17,15 @@ REQUEST = Request(model="m", messages=(Message("user", "hi"),))
 
 
 class _Passthrough:
+    active = False
+
     def wrap(self, transport: object) -> object:
         return transport
 
 
 def test_offline_pool_marks_providers_offline(config: ProjectConfig) -> None:
     pool = Pool(config, _Passthrough(), concurrency=8, offline=True)  # type: ignore[arg-type]
-    assert pool.settings("fake").options["offline"] is True
+    assert pool.settings("fake").mode.offline is True
     assert pool.provider_limit("slow") == 2  # its own concurrency
     assert pool.provider_limit("fake") == 8  # the run's
     with pytest.raises(ConfigError, match="unknown provider 'nope'"):
