@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from rich.console import Console
 
 import harness
 from harness.config import load_config
+from harness.drivers.registry import _plugin_names
 from harness.errors import SpecError
 from harness.spec.load import load_specs
 from harness.store.sqlite import Store
@@ -55,11 +57,14 @@ def install_plugin(site: Path) -> None:
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     site = tmp_path / "site"
     site.mkdir()
     install_plugin(site)
     monkeypatch.syspath_prepend(str(site))
+    # the provider names are cached per process: forget the plugin's name when it is gone,
+    # or later tests in this worker list 'acme' among the known providers
+    _plugin_names.cache_clear()
     root = tmp_path / "project"
     (root / "specs").mkdir(parents=True)
     (root / "harness.yaml").write_text(
@@ -75,7 +80,9 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "name: hello\nmodels: [corp:m1]\nprompt: 'say {{ word }}'\n"
         "cases:\n  - id: one\n    vars: {word: hi}\n    expect: [{type: contains, value: 'say hi'}]\n"
     )
-    return root
+    yield root
+    monkeypatch.undo()
+    _plugin_names.cache_clear()
 
 
 def test_a_spec_runs_through_a_driver_installed_as_a_package(project: Path) -> None:
