@@ -229,6 +229,31 @@ def report(suite: Suite) -> None:
         )
 
 
+def view(suite: Suite) -> None:
+    """`harness view` on a generated store: open, run page, search, trends."""
+    n = 100_000 if suite.quick else 1_000_000
+    m = suite.run_stage(f"view {n}", ["benchmarks/bench_view.py", "--results", str(n)])
+    if m is None:
+        return
+    data = json.loads(m.stdout.strip().splitlines()[-1])
+    opened = data["open = store + runs list"]
+    scan = data["runs list without the covering index"]
+    run_page = next(v for k, v in data.items() if k.startswith("one run of"))
+    suite.rows.append(
+        Row(
+            "harness view: open a store (runs list answered)",
+            f"{n:,} results, 10 runs",
+            f"{opened:.2f} s; a run's page {run_page:.2f} s, "
+            f"search every run {data['search every run, no match']:.2f} s, "
+            f"trends {data['trends (GET /trends)']:.2f} s",
+            f"{scan / opened:.1f}x faster than without the covering index",
+            m.seconds,
+            m.peak_rss_mb,
+            "target < 2 s to open; store generation included in the seconds and RSS",
+        )
+    )
+
+
 def peers(suite: Suite) -> None:
     """promptfoo and inspect_ai on the same 1,000-case eval as harness, in both setups."""
     from benchmarks.peers.compare import ceiling_speedup, compare, speedup
@@ -285,6 +310,7 @@ BENCHMARKS: dict[str, Callable[[Suite], None]] = {
     "replay": replay,
     "pytest": pytest_plugin,
     "report": report,
+    "view": view,
     "peers": peers,
     "scaling": scaling,
 }

@@ -53,6 +53,7 @@ if TYPE_CHECKING:
         evaluate_case,
         parse_output,
     )
+    from harness.hooks import Hooks
     from harness.report import compare_runs, write_reports
     from harness.runner import Item, Run, Runner, RunOptions, RunResult, Selection
     from harness.runner.api import run
@@ -93,6 +94,7 @@ _EXPORTS: dict[str, str] = {
     "run": "harness.runner.api",
     "Selection": "harness.runner",
     "Recorder": "harness.cassettes",
+    "Hooks": "harness.hooks",
     "resolve_record_mode": "harness.cassettes",
     # verdicts
     "AssertionType": "harness.expect",
@@ -125,6 +127,7 @@ __all__ = [
     "Driver",
     "HTTPDriver",
     "HarnessError",
+    "Hooks",
     "Item",
     "Message",
     "Outcome",

@@ -102,12 +102,22 @@ class DefaultsFile(_Strict):
     specs: str | None = None
 
 
+class OtelFile(_Strict):
+    """OpenTelemetry tracing of every run (needs the ``otel`` extra); ``otel: true`` is
+    the defaults. Where spans go is set by the standard ``OTEL_*`` variables."""
+
+    enabled: bool = True
+    capture_content: bool = False
+    service_name: str | None = None
+
+
 class ConfigFile(_Strict):
     """The whole ``harness.yaml``."""
 
     providers: dict[str, ProviderFile] = Field(default_factory=dict)
     models: dict[str, ModelFile] = Field(default_factory=dict)
     defaults: DefaultsFile = Field(default_factory=DefaultsFile)
+    otel: OtelFile | bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +130,7 @@ class ProjectConfig:
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     model_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: DefaultsFile = field(default_factory=DefaultsFile)
+    otel: OtelFile | None = None
 
     @property
     def store_path(self) -> Path:
@@ -223,4 +234,5 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
         prices=prices,
         model_params=params,
         defaults=parsed.defaults,
+        otel=OtelFile(enabled=parsed.otel) if isinstance(parsed.otel, bool) else parsed.otel,
     )

@@ -16,6 +16,7 @@ from vcr.cassette import Cassette
 from vcr.matchers import get_matchers_results, requests_match
 from vcr.record_mode import RecordMode as VcrRecordMode
 
+from harness.cassettes.body_diff import body_difference
 from harness.cassettes.constants import TIMINGS_KEY
 from harness.cassettes.modes import RecordMode
 from harness.cassettes.scrub import canonical_body
@@ -75,14 +76,17 @@ class ItemCassette:
     def explain_miss(self, request: Any) -> str:
         """Which part of the closest recorded request differs, for the stale message."""
         best: list[str] | None = None
+        closest: Any = None
         for recorded in self.cassette.requests:
             _, fails = get_matchers_results(request, recorded, MATCH_ON)
             names = [name for name, _ in fails]
             if best is None or len(names) < len(best):
-                best = names
+                best, closest = names, recorded
         if not best:
             return "every recorded request was already replayed"
-        return "the request's " + " and ".join(n.replace("json_", "") for n in best) + " differ"
+        differ = "the request's " + " and ".join(n.replace("json_", "") for n in best) + " differ"
+        change = body_difference(closest.body, request.body) if "json_body" in best else None
+        return f"{differ}, first at {change}" if change else differ
 
     def keep_timings_if_unchanged(self, request: Any, stored: dict[str, Any]) -> dict[str, Any]:
         """Re-recording equivalent traffic keeps the old response, so the file does not change.

@@ -9,6 +9,7 @@ that item's vcrpy ``Cassette``, replays it, records it, or raises a typed error.
 from __future__ import annotations
 
 import contextvars
+import shlex
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,12 @@ def is_stream(headers: dict[str, list[str]]) -> bool:
     """Whether a stored response is a stream (SSE or newline-delimited JSON)."""
     kind = ",".join(headers.get("content-type", ())).lower()
     return any(t in kind for t in STREAM_TYPES)
+
+
+def rerecord_command(item_id: str) -> str:
+    """The command that re-records one item's cassette (``-k`` on spec::case::model)."""
+    selector = item_id.rsplit("::", 1)[0] if item_id.count("::") >= 3 else item_id
+    return f"harness run --record-mode all -k {shlex.quote(selector)}"
 
 
 def replay_response(stored: dict[str, Any]) -> httpx.Response:
@@ -128,8 +135,8 @@ class CassetteTransport(httpx.AsyncBaseTransport):
             if not cassette.rewound:
                 raise CassetteMissingError(f"no cassette for {state.item_id}")
             raise CassetteStaleError(
-                f"cassette is stale for {state.item_id}: re-record with --record-mode all"
-                f" ({state.explain_miss(vcr_request)}; {state.path})"
+                f"cassette is stale for {state.item_id}: {state.explain_miss(vcr_request)}; "
+                f"re-record with: {rerecord_command(state.item_id)} ({state.path})"
             )
         live = await self._record(request, scrubbed.secrets)
         # the file keeps an equivalent old answer (no diff); this run sees what it measured

@@ -14,6 +14,7 @@ import click
 
 from harness import __version__
 from harness.cli.common import Context
+from harness.cli.observe import add_observe_params, setup_default_logging
 from harness.errors import HarnessError, SpecError
 
 # name -> module under harness.cli exposing a click command called ``command``;
@@ -25,6 +26,8 @@ _COMMANDS = {
     "report": "report",
     "compare": "compare",
     "cassettes": "cassettes",
+    "init": "init",
+    "view": "view",
 }
 
 
@@ -38,7 +41,7 @@ class _Group(click.Group):
             return None
         module = importlib.import_module(f"harness.cli.{module_name}")
         command: click.Command = module.command
-        return command
+        return add_observe_params(command)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -69,6 +72,10 @@ def cli(ctx: click.Context, config_path: Path | None) -> None:
     check it with `harness validate`, run it on many models with `harness run`.
     """
     ctx.obj = Context(config_path=config_path)
+    setup_default_logging(ctx)
+
+
+add_observe_params(cli)
 
 
 def main() -> None:

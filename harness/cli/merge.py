@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from harness.cli.common import Context
+from harness.cli.run_output import write_run_files
 from harness.runner.run import new_run_id
 from harness.store.merge import merge_stores
 from harness.store.sqlite import Store
@@ -33,16 +34,14 @@ def command(
 ) -> None:
     """Join shard stores (harness run --shard K/N --store shard-K.db) into one run in --into.
 
-    Items kept once each; the merged run's results files are written to
-    reports/<run-id>/ (or --out).
+    Items kept once each; the merged run's report and results files are written to
+    reports/<run-id>/ (or --out), as ``harness run`` writes them.
     """
     info = merge_stores(list(stores), into, run_id=run_id or new_run_id(), source_run_ids=runs)
-    from harness.report.results_files import write_results_files
-
     out_dir = out or ctx.config.reports_dir / info.run_id
     with Store.open(into) as store:
         count = store.count(info.run_id)
-        files = write_results_files(store, info.run_id, out_dir)
+        files = write_run_files(store, info.run_id, out_dir)
     click.echo(
         f"merged {len(info.params.get('merged_from', []))} run(s), {count} result(s) "
         f"into run {info.run_id} in {into}"

@@ -10,6 +10,8 @@ import click
 from rich.console import Console
 
 from harness.cli.common import Context, store_option
+from harness.cli.resume import RunChoices, resume_choices
+from harness.cli.run_output import print_run_end, run_json, write_run_files
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
 from harness.runner.api import run
@@ -17,7 +19,6 @@ from harness.runner.cache import DEFAULT_TTL
 from harness.runner.dryrun import dry_run_table, estimate_run
 from harness.runner.expand import Selection, parse_shard
 from harness.runner.run import RunOptions, new_run_id
-from harness.runner.summary import print_summary
 from harness.spec.load import load_specs
 from harness.spec.types import Spec
 from harness.store.records import RunInfo
@@ -98,6 +99,7 @@ def _resumed(store: Store, resume: str) -> RunInfo:
 )
 @click.option("--cache-ttl", type=float, default=DEFAULT_TTL, show_default=True, help="Seconds.")
 @click.option("--shard", metavar="K/N", help="Run only shard K of N (stable across machines).")
+@click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
 @store_option
 @click.pass_obj
 def command(
@@ -116,6 +118,7 @@ def command(
     cache: bool,
     cache_ttl: float,
     shard: str | None,
+    as_json: bool,
     store_path: Path | None,
 ) -> None:
     """Run specs (default: specs/) on models and write the results.
@@ -138,14 +141,17 @@ def command(
                 # `--resume specs/`: click took the path for the optional RUN_ID
                 paths, resume = (Path(resume), *paths), LATEST
             info = _resumed(peek, resume)
-        stored = info.params
-        paths = paths or tuple(Path(p) for p in stored.get("paths") or ())
-        models = models or ",".join(stored.get("models") or ()) or None
-        repeat = repeat or stored.get("repeat")
-        filter_ = filter_ or stored.get("filter")
-        shard = shard or (
-            "/".join(str(x) for x in stored["shard"]) if stored.get("shard") else None
+        given = RunChoices(paths, models, repeat, filter_, shard, record_mode, max_cost, cache)
+        chosen, note = resume_choices(given, info)
+        paths, models, repeat, filter_, shard = (
+            chosen.paths,
+            chosen.models,
+            chosen.repeat,
+            chosen.filter,
+            chosen.shard,
         )
+        record_mode, max_cost, cache = chosen.record_mode, chosen.max_cost, chosen.cache
+        Console(stderr=True, highlight=False).print(note, markup=False, emoji=False)
     selection = Selection(
         models=_models(models),
         repeat=repeat,
@@ -153,10 +159,11 @@ def command(
         shard=parse_shard(shard) if shard else None,
     )
     specs = _load(paths, config)
-    if dry_run:
-        stdout.print(dry_run_table(estimate_run(specs, selection, config)))
-        return
     mode = _record_mode(record_mode, config)
+    if dry_run:
+        estimates = estimate_run(specs, selection, config, record_mode=mode)
+        stdout.print(dry_run_table(estimates, width=stdout.width))
+        return
     options = RunOptions(
         selection=selection,
         concurrency=concurrency,
@@ -179,24 +186,14 @@ def command(
             )
             sys.exit(2)
         out_dir = out or config.reports_dir / result.run_id
-        files = _write_files(store, result.run_id, out_dir)
+        files = write_run_files(store, result.run_id, out_dir)
         timings = "recorded" if mode == "none" else "live"
-        print_summary(result.stats, stdout, timings=timings)
-    if result.resumed_skipped:
-        stdout.print(f"resumed run {result.run_id}: {result.resumed_skipped} item(s) already done")
-    stdout.print(f"run {result.run_id}: results in {out_dir}")
-    for f in files:
-        stdout.print(f"  {f}")
+    if as_json:
+        click.echo(
+            run_json(result, out_dir=out_dir, files=files, fail_under=floor, max_cost=max_cost)
+        )
+    else:
+        print_run_end(
+            result, stdout, out_dir=out_dir, files=files, timings=timings, max_cost=max_cost
+        )
     sys.exit(result.exit_code(floor))
-
-
-def _write_files(store: Store, run_id: str, out_dir: Path) -> list[Path]:
-    """The report (report.html, summary.csv, results files), or the results files alone
-    when the reports stage is not installed."""
-    try:
-        from harness.report import write_reports
-    except ImportError:
-        from harness.report.results_files import write_results_files
-
-        return write_results_files(store, run_id, out_dir)
-    return list(write_reports(store, run_id, out_dir).values())

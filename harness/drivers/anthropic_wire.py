@@ -286,8 +286,9 @@ def error_message(body: str) -> str | None:
 
 def stream_error(data: Mapping[str, Any], *, provider: str, model: str) -> ProviderError:
     """The typed error for an ``error`` event inside a 200 stream (e.g. overloaded_error)."""
-    err = data.get("error") or {}
-    status = ERROR_STATUS.get(str(err.get("type")), 500)
+    err = data.get("error")
+    kind = err.get("type") if isinstance(err, Mapping) else None
+    status = ERROR_STATUS.get(str(kind), 500)
     body = json.dumps(data)
     return error_from_status(
         status, body, {}, provider=provider, model=model, message=error_message(body)

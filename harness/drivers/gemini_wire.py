@@ -368,8 +368,15 @@ def error_status(body: str, status: int) -> tuple[int, bool]:
     err = data.get("error") if isinstance(data, dict) else None
     if not isinstance(err, dict):
         return status, False
-    reasons = {d.get("reason") for d in err.get("details") or [] if isinstance(d, dict)}
+    # an error body may be any JSON at all: read only the parts that have the documented shape
+    details = err.get("details")
+    listed = details if isinstance(details, list) else ()
+    reasons = {d.get("reason") for d in listed if isinstance(d, dict)}
     bad_key = "API_KEY_INVALID" in reasons or "API key not valid" in str(err.get("message"))
     if status < 400:  # an error object inside a 200 stream
-        status = int(err.get("code") or RPC_STATUS.get(str(err.get("status")), 500))
+        code = err.get("code")
+        if isinstance(code, int) and not isinstance(code, bool) and 400 <= code <= 599:
+            status = code
+        else:
+            status = RPC_STATUS.get(str(err.get("status")), 500)
     return status, bad_key

@@ -19,6 +19,7 @@ from __future__ import annotations
 import abc
 import asyncio
 import json
+import logging
 import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
@@ -212,6 +213,20 @@ class HTTPDriver(Driver):
     def _prepare(self, request: Request, mode: StructuredMode | None) -> Request:
         return with_schema_prompt(request) if mode == "prompt" else request
 
+    def _typed_error(self, response: httpx.Response, body: str, model: str) -> ProviderError:
+        # an error body may be any JSON (or none): a driver's reading of it must never turn
+        # a provider's error into a crash, so fall back to the status code alone
+        try:
+            return self._error(response, body, model)
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError):
+            return error_from_status(
+                response.status_code,
+                body,
+                response.headers,
+                provider=self.settings.name,
+                model=model,
+            )
+
     def _error(self, response: httpx.Response, body: str, model: str) -> ProviderError:
         return error_from_status(
             response.status_code,
@@ -234,8 +249,12 @@ class HTTPDriver(Driver):
                     call.path, call.body, headers=call.headers, params=call.params
                 )
         latency = (time.perf_counter() - start) * 1000.0
+        log = logging.getLogger(type(self).__module__)  # harness.drivers.openai, ...
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("%s:%s %s: HTTP %d in %.0f ms", name, model, call.path,
+                      response.status_code, latency)  # fmt: skip
         if response.status_code >= 400:
-            raise self._error(response, response.text, model)
+            raise self._typed_error(response, response.text, model)
         try:
             body = json.loads(response.content)
             parsed = self.parse_body(body, req, mode)
@@ -282,7 +301,7 @@ class HTTPDriver(Driver):
                         text = (await response.aread()).decode("utf-8", "replace")
                     finally:
                         await response.aclose()
-                    raise self._error(response, text, model)
+                    raise self._typed_error(response, text, model)
         return _Opened(response, req, start)
 
     async def _events(

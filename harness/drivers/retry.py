@@ -8,6 +8,7 @@ errors never are.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -22,6 +23,7 @@ from tenacity import (
 from harness.errors import ProviderError
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 BASE_DELAY = 0.5
 """Seconds; the first backoff is up to this long, doubling each attempt."""
@@ -89,6 +91,8 @@ async def with_retries(
         nonlocal retries
         retries += 1
         exc = state.outcome.exception() if state.outcome else None
+        if log.isEnabledFor(logging.INFO):
+            _log_retry(exc, retries, state.upcoming_sleep)
         if on_retry is not None and isinstance(exc, ProviderError):
             on_retry(exc, retries)
 
@@ -111,3 +115,31 @@ async def with_retries(
         exc.retries = retries  # an item that errors after retrying still shows them
         raise
     return result, retries
+
+
+def _log_retry(exc: BaseException | None, retry: int, wait_s: float) -> None:
+    """One log line per failed attempt that is tried again (the call's line follows)."""
+    from harness.hooks import current_item_id
+    from harness.observe.redact import Redactor
+
+    error = Redactor.from_env().text(str(exc)) if exc is not None else None
+    log.info(
+        "attempt %d failed, retrying in %.2f s: %s",
+        retry,
+        wait_s,
+        error,
+        extra={
+            "harness_event": {
+                "event": "attempt_failed",
+                "item_id": current_item_id(),
+                "provider": getattr(exc, "provider", None),
+                "model": getattr(exc, "model", None),
+                "attempt": retry,
+                "status": "retrying",
+                "http_status": getattr(exc, "status_code", None),
+                "error_type": type(exc).__name__ if exc is not None else None,
+                "error": error,
+                "retry_wait_s": round(wait_s, 3),
+            }
+        },
+    )

@@ -62,10 +62,15 @@ def extract_json(text: str) -> Extracted:
         found, value = _loads(block)
         if found:
             return Extracted(value)
+    # the longest value wins, a fenced block's on a tie: a "```" inside a JSON string
+    # makes a false block whose fragments must not beat the value around it
+    best: tuple[int, Any] | None = None
     for candidate in (*blocks, stripped):
-        found, value = _longest_embedded(candidate)
-        if found:
-            return Extracted(value)
+        embedded = _longest_embedded(candidate)
+        if embedded is not None and (best is None or embedded[0] > best[0]):
+            best = embedded
+    if best is not None:
+        return Extracted(best[1])
     target = next((b for b in blocks if _STARTS.search(b)), stripped)
     return _repair(target)
 
@@ -79,8 +84,8 @@ def _loads(text: str) -> tuple[bool, Any]:
         return False, None
 
 
-def _longest_embedded(text: str) -> tuple[bool, Any]:
-    """The longest object or array that parses, starting at any ``{`` or ``[``."""
+def _longest_embedded(text: str) -> tuple[int, Any] | None:
+    """The longest object or array that parses, starting at any ``{`` or ``[``, and its length."""
     best: tuple[int, Any] | None = None
     pos = 0
     for _ in range(_MAX_STARTS):
@@ -95,7 +100,7 @@ def _longest_embedded(text: str) -> tuple[bool, Any]:
         if best is None or end - m.start() > best[0]:
             best = (end - m.start(), value)
         pos = end  # nested starts are inside this value; the outermost wins
-    return (True, best[1]) if best is not None else (False, None)
+    return best
 
 
 def _repair(text: str) -> Extracted:

@@ -17,6 +17,12 @@ from harness.report.frame import records
 from harness.report.stats import pareto_frontier, percentile
 
 MAX_STRIP_POINTS = 200
+CHAR_W = 6.6
+"""A generous width per character of 11px chart text: labels are laid out to fit whole."""
+
+
+def _text_w(text: str) -> float:
+    return CHAR_W * len(text)
 
 
 def _el(tag: str, children: Sequence[str] = (), **attrs: object) -> Markup:
@@ -77,8 +83,12 @@ def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
     known = [p for p in points if p.cost is not None]
     unknown = [p for p in points if p.cost is None]
     frontier = {known[i].model for i in pareto_frontier([(p.cost or 0.0, p.rate) for p in known])}
-    width, height, left, right, top, bottom = 720, 380, 60, 170 if unknown else 30, 40, 50
-    plot_w, plot_h = width - left - right, height - top - bottom
+    # the "cost unknown" band is as wide as its longest label: no name is cut at the edge
+    band_w = max((_text_w(p.model) for p in unknown), default=0.0)
+    right = max(170.0, band_w + 40) if unknown else 30.0
+    plot_w, height, left, top, bottom = 630.0, 380, 60, 40, 50
+    width = left + plot_w + right
+    plot_h = height - top - bottom
     max_cost = max((p.cost or 0.0 for p in known), default=0.0)
     # every known cost $0 (local models): one $0 tick, not a made-up micro-dollar scale
     xticks = _ticks(max_cost * 1.1) if max_cost > 0 else [0.0]
@@ -140,8 +150,13 @@ def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
     placed = [(x(p.cost or 0.0) - 8, x(p.cost or 0.0) + 8, y(p.rate) + 4) for p in known]
     for p in sorted(known, key=lambda p: p.cost or 0.0):
         cx, cy = x(p.cost or 0.0), y(p.rate)
-        ly, lx1 = cy - 6, cx + 9 + 6.2 * (len(p.model) + 10)
-        while any(a < lx1 and cx + 9 < b and abs(ly - py) < 13 for a, b, py in placed):
+        label = p.model + (" (Pareto)" if p.model in frontier else "")
+        label += " (cost partly unknown)" if p.partial else ""
+        # a label that would run past the plot's right edge goes left of its mark
+        flip = cx + 9 + _text_w(label) > (left + plot_w + 6 if unknown else width - 4)
+        lx0, lx1 = (cx - 9 - _text_w(label), cx - 9) if flip else (cx + 9, cx + 9 + _text_w(label))
+        ly = cy - 6
+        while any(a < lx1 and lx0 < b and abs(ly - py) < 13 for a, b, py in placed):
             ly += 13
         body.append(_el("line", x1=cx, y1=y(p.low), x2=cx, y2=y(p.high), class_="ci"))
         if p.model in frontier:
@@ -151,10 +166,18 @@ def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
         else:
             shape = _el("circle", cx=f"{cx:.1f}", cy=f"{cy:.1f}", r=5, class_="mark")
         body.append(shape)
-        label = p.model + (" (Pareto)" if p.model in frontier else "")
-        label += " (cost partly unknown)" if p.partial else ""
-        placed.append((cx + 9, lx1, ly))
-        body.append(_el("text", [label], x=cx + 9, y=ly, class_="point-label"))
+        placed.append((lx0, lx1, ly))
+        anchor = "end" if flip else "start"
+        body.append(
+            _el(
+                "text",
+                [label],
+                x=f"{lx1 if flip else lx0:.1f}",
+                y=f"{ly:.1f}",
+                class_="point-label",
+                text_anchor=anchor,
+            )
+        )
     if unknown:
         band = left + plot_w + 20
         body.append(_el("line", x1=band - 10, y1=top, x2=band - 10, y2=top + plot_h, class_="sep"))
@@ -185,9 +208,10 @@ def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
     }
     data = {m: v for m, v in data.items() if v}
     replayed = set(frame.loc[frame["timings_recorded"], "model"].astype(str))
-    row_h, left, right, top = 44, 190, 30, 40
-    width, height = 720, top + row_h * max(len(data), 1) + 50
-    plot_w = width - left - right
+    # the left margin fits the longest model id whole
+    row_h, right, top, plot_w = 44, 30, 40, 500.0
+    left = max(190.0, max((_text_w(m) for m in data), default=0.0) + 16)
+    width, height = left + plot_w + right, top + row_h * max(len(data), 1) + 50
     x_max = (_ticks(max((v[-1] for v in data.values()), default=1.0) * 1.05) or [1.0])[-1] or 1.0
 
     def x(ms: float) -> float:
@@ -210,7 +234,7 @@ def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
     ]
     axis_y = top + row_h * max(len(data), 1)
     body.append(_el("line", x1=left, y1=axis_y, x2=left + plot_w, y2=axis_y, class_="axis"))
-    for t in _ticks(x_max):
+    for t in (t for t in _ticks(x_max) if t <= x_max * 1.0001):
         body.append(_el("line", x1=x(t), y1=top, x2=x(t), y2=axis_y, class_="grid"))
         body.append(_el("text", [_fmt(t)], x=x(t), y=axis_y + 16, text_anchor="middle"))
     if not data:
@@ -266,8 +290,17 @@ def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
                     class_="dot",
                 )
             )
+        median = f"p50 {_fmt(q[50])}"
+        flip = x(q[50]) + 4 + _text_w(median) > width - 2
         body.append(
-            _el("text", [f"p50 {_fmt(q[50])}"], x=x(q[50]) + 4, y=mid - 13, class_="point-label")
+            _el(
+                "text",
+                [median],
+                x=f"{x(q[50]) + (-4 if flip else 4):.1f}",
+                y=mid - 13,
+                class_="point-label",
+                text_anchor="end" if flip else "start",
+            )
         )
     return _el(
         "svg",

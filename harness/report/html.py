@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from harness.report.charts import accuracy_vs_cost, latency_distribution
 from harness.report.extras_view import extras_table
+from harness.report.failing import failing_assertions
 from harness.report.payload import build_payload, embed_json
 from harness.report.tables import leaderboard, pairwise
 from harness.store.records import RunInfo
@@ -149,10 +150,18 @@ def _run_meta(run: RunInfo | None, frame: pd.DataFrame) -> dict[str, Any]:
         "fields": fields,
         "timings": timings,
         "spec_hashes": sorted(run.spec_hashes.items()),
+        "specs": _specs(run, frame),
         "params": json.dumps(run.params, indent=2, sort_keys=True, default=str)
         if run.params
         else "",
     }
+
+
+def _specs(run: RunInfo, frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """(name, description) of every spec of the run; descriptions as stored at its start."""
+    described = run.params.get("spec_descriptions") or {}
+    names = sorted(set(run.spec_hashes) | set(frame["spec"].unique()) | set(described))
+    return [(str(n), str(described.get(n) or "")) for n in names if n]
 
 
 def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
@@ -172,6 +181,7 @@ def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
         rows=_leaderboard_rows(board),
         extras=extras_table(frame),
         pairs=pairs,
+        failing=failing_assertions(frame),
         cost_chart=accuracy_vs_cost(board),
         latency_chart=latency_distribution(frame, recorded=meta["timings"] != "live"),
         data=embed_json(build_payload(frame)),

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
 
+from harness.report.failing import written
 from harness.report.frame import STATUSES
 
 _ESCAPES = {
@@ -64,6 +66,22 @@ class _JsonText:
         return text
 
 
+class _Memo:
+    """A function of a JSON value memoized by identity, like :class:`_JsonText`."""
+
+    def __init__(self, fn: Callable[[Any], str]) -> None:
+        self.fn = fn
+        self.memo: dict[int, tuple[Any, str]] = {}
+
+    def __call__(self, value: Any) -> str:
+        hit = self.memo.get(id(value))
+        if hit is not None and hit[0] is value:
+            return hit[1]
+        text = self.fn(value)
+        self.memo[id(value)] = (value, text)
+        return text
+
+
 def _nums(values: list[Any]) -> list[float | int | None]:
     return [_num(v) for v in values]
 
@@ -76,11 +94,13 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
     (index into ``statuses``), ``score``, ``latency``, ``ttft``, ``tin``, ``tout``,
     ``cost``, ``repaired``, ``recorded``, ``prompt``, ``output``, ``parsed`` (JSON text,
     only when it differs from the output), ``expected`` and ``vars`` (JSON text),
+    ``written`` (the expectations as the spec wrote them, see ``failing.written``),
     ``error`` and ``verdicts`` (per result a list of ``[assertion, passed, score,
     reason, field, error]`` with strings as indices).
     """
     s = _Strings()
     dumps = _JsonText()
+    as_written = _Memo(written)
     status_index = {name: i for i, name in enumerate(STATUSES)}
 
     def col(name: str) -> list[Any]:
@@ -90,7 +110,7 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
         return [s(None if v is None else str(v)) for v in col(name)]
 
     errors = [
-        f"{kind}: {message}" if kind else message
+        f"{kind.rstrip('_')}: {message}" if kind else message  # ConnectionError_ as written
         for kind, message in zip(col("error_type"), col("error"), strict=True)
     ]
     return {
@@ -118,6 +138,7 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
             for o, p, r in zip(col("output"), col("parsed_output"), col("repaired"), strict=True)
         ],
         "expected": [s(dumps(v)) if v else -1 for v in col("expected")],
+        "written": [s(as_written(v)) if v else -1 for v in col("expected")],
         "vars": [s(dumps(v)) if v else -1 for v in col("case_vars")],
         "error": [s(e) for e in errors],
         "verdicts": [[_verdict(v, s) for v in vs or []] for vs in col("verdicts")],

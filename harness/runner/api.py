@@ -22,6 +22,7 @@ from rich.console import Console
 
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
+from harness.expect.evaluate import evaluate_case
 from harness.runner.item_executor import Evaluate
 from harness.runner.pool import DriverFactory
 from harness.runner.run import Run, RunOptions, RunResult
@@ -46,7 +47,6 @@ async def run_async(
     options = options or RunOptions()
     if recorder is None:
         recorder = Recorder(config.cassettes_dir, options.record_mode)  # type: ignore[arg-type]
-    extra = {} if evaluate is None else {"evaluate": evaluate}
     if store is not None:
         run = Run(
             specs,
@@ -55,8 +55,8 @@ async def run_async(
             options,
             recorder=recorder,
             driver_factory=driver_factory,
+            evaluate=evaluate if evaluate is not None else evaluate_case,
             console=console,
-            **extra,
         )
         return await run.run()
     with Store.open(config.store_path) as opened:

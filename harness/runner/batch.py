@@ -42,9 +42,15 @@ class ItemBatch:
         self.on_result = on_result
         self.writer = StoreWriter(runner.store)
         self._tasks: dict[str, asyncio.Task[ResultRecord]] = {}
+        self._announced = False
 
     def submit(self, items: Iterable[Item]) -> list[asyncio.Task[ResultRecord]]:
         """Start the items not started yet (call on the batch's event loop)."""
+        items = list(items)
+        if not self._announced:  # hooks see one run, its size as first submitted
+            self._announced = True
+            r = self.runner
+            r.hooks.run_started(r.run_id, r.models, r.options.record_mode, len(items), False)
         started = []
         for item in items:
             if item.id not in self._tasks:
@@ -58,7 +64,9 @@ class ItemBatch:
         return item_id in self._tasks
 
     async def _run(self, item: Item) -> ResultRecord:
+        self.runner.hooks.item_started(self.runner.run_id, item)
         record = await self.runner.run_item(item)
+        self.runner.hooks.item_finished(record)
         self.writer.add(record)
         if self.on_result is not None:
             self.on_result(item, record)
@@ -76,6 +84,14 @@ class ItemBatch:
                 task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         self.writer.flush()
+        if self._announced:
+            from harness.runner.run import STATUSES
+
+            result = self.runner.result()
+            status = "interrupted" if cancel and pending else "finished"
+            self.runner.hooks.run_finished(
+                self.runner.run_id, status, {s: result.count(s) for s in STATUSES}
+            )
         await self.runner.aclose()
 
     async def __aenter__(self) -> ItemBatch:

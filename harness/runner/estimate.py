@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from harness.drivers.base import ModelPrice, ProviderSettings, Request, Usage
 from harness.drivers.pricing import cost_usd
 
+LOCAL_TYPE = "llamacpp"
+"""The driver type of models run on this machine (``local:``)."""
+
 DEFAULT_MAX_OUTPUT = 512
 """Output tokens assumed when a spec sets no ``max_tokens``."""
 
@@ -37,7 +40,14 @@ def call_cost(
     """Estimated USD of one call (None when the model's price is unknown)."""
     out = max_output(request) if output_tokens is None else output_tokens
     usage = Usage(input_tokens=input_tokens(request), output_tokens=out)
-    return cost_usd(settings, request.model, usage, prices)
+    cost = cost_usd(settings, request.model, usage, prices)
+    if (
+        cost is None
+        and settings.type == LOCAL_TYPE
+        and f"{settings.name}:{request.model}" not in prices
+    ):
+        return 0.0  # as the run prices it: a local model runs on your CPU, $0 unless priced
+    return cost
 
 
 @dataclass(slots=True)
@@ -50,6 +60,15 @@ class ModelEstimate:
     max_output_tokens: int = 0
     cost_low: float | None = 0.0
     cost_high: float | None = 0.0
+    replays: int = 0
+    """Calls served from cassettes: they cost nothing."""
+
+    def add_replay(self, request: Request) -> None:
+        """Count one call that replays from its cassette (free)."""
+        self.calls += 1
+        self.replays += 1
+        self.input_tokens += input_tokens(request)
+        self.max_output_tokens += max_output(request)
 
     def add(
         self, settings: ProviderSettings, request: Request, prices: Mapping[str, ModelPrice]

@@ -108,3 +108,23 @@ def expand(
                     item = Item(spec, case, model, attempt)
                     if in_shard(item.id, selection.shard):
                         yield item
+
+
+def nothing_selected(
+    specs: Sequence[Spec], selection: Selection, config: ProjectConfig
+) -> ConfigError:
+    """The error for a selection that holds no item: what selected nothing, out of what.
+
+    A run that selects nothing is a mistake (a typo in ``-k``, a shard past the items);
+    it must fail rather than record an empty run that ``latest`` would then point at.
+    """
+    everything = sum(1 for _ in expand(specs, Selection(models=selection.models), config))
+    by = [f"-k {selection.filter!r}" if selection.filter else ""]
+    by.append(f"--shard {selection.shard[0]}/{selection.shard[1]}" if selection.shard else "")
+    chosen = " and ".join(b for b in by if b) or "the selection"
+    names = ", ".join(s.name for s in specs[:5]) + (", ..." if len(specs) > 5 else "")
+    return ConfigError(
+        f"nothing selected: {chosen} matches none of the {everything} item(s) of "
+        f"{len(specs)} spec(s) ({names}); no run was recorded. -k matches spec names, "
+        "case ids, models and tags, e.g. -k 'smoke and not gemini'"
+    )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, fields, replace
+from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
@@ -32,7 +33,8 @@ from harness.embed.router import embed_kwargs
 from harness.errors import HarnessError
 from harness.expect.evaluate import evaluate_case, parse_output
 from harness.expect.types import CaseVerdict, JudgeCall, Output
-from harness.runner.budget import Budget
+from harness.hooks import Hooks
+from harness.runner.budget import Budget, replayed_for_free
 from harness.runner.cache import cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
 from harness.runner.items import Item
@@ -82,6 +84,7 @@ class ItemExecutor:
         budget: the run's cost limits (unlimited by default).
         evaluate: evaluates a case's output.
         cache: reuse identical earlier responses (None: never).
+        hooks: told before and after every call, the judge's included (none by default).
     """
 
     def __init__(
@@ -94,8 +97,10 @@ class ItemExecutor:
         budget: Budget | None = None,
         evaluate: Evaluate = evaluate_case,
         cache: ResponseCache | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
         self.run_id = run_id
+        self.hooks = hooks if hooks is not None else Hooks([])
         self.config = config
         self.pool = pool
         self.recorder = recorder
@@ -128,7 +133,7 @@ class ItemExecutor:
         Raises:
             HarnessError: the call failed (after the driver's retries).
         """
-        response = await self.pool.complete(item.model, request)
+        response = await self.hooks.call(self.run_id, item.model, request, self.pool.complete)
         if response.cost_usd is None:
             settings = self.pool.settings(parse_model_id(item.model)[0])
             cost = cost_usd(settings, request.model, response.usage, self.config.prices)
@@ -156,7 +161,7 @@ class ItemExecutor:
 
     async def judge(self, model_id: str, request: Request) -> Response:
         """The ``JudgeCall`` given to assertions: same pool, limits and cassettes."""
-        return await self.pool.complete(model_id, request)
+        return await self.hooks.call(self.run_id, model_id, request, self.pool.complete, judge=True)
 
     # the whole item
 
@@ -181,10 +186,13 @@ class ItemExecutor:
                 return await self.verdict(item, record, response_from_json(cached))
         budget = self.budget
         estimate = 0.0
+        free = False
         if budget.limited:
-            priced = call_cost(settings, request, self.config.prices)
-            estimate = budget.estimate(item.model, priced)
-            if not budget.reserve(item.spec.name, item.model, estimate):
+            cassette = Path(record.cassette) if record.cassette else None
+            free = replayed_for_free(self.recorder.mode, cassette)
+            priced = None if free else call_cost(settings, request, self.config.prices)
+            estimate = 0.0 if free else budget.estimate(item.model, priced)
+            if not await budget.reserve(item.spec.name, item.model, estimate):
                 return _skipped(record, "budget", "budget: the cost limit was reached")
         response: Response | None = None
         try:
@@ -199,7 +207,7 @@ class ItemExecutor:
             return errored(record, exc)
         finally:
             if budget.limited:
-                actual = response.cost_usd if response is not None else None
+                actual = response.cost_usd if response is not None and not free else None
                 budget.settle(item.spec.name, item.model, estimate, actual)
 
     def record(self, item: Item) -> ResultRecord:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from harness.drivers.base import (
     RunMode,
 )
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
+from harness.hooks import note_wait
 
 
 class _Wrapper(Protocol):
@@ -118,12 +120,14 @@ class Pool:
     async def slot(self, provider: str, request: Request) -> AsyncIterator[Driver]:
         """Hold one call's place within every limit of ``provider``."""
         driver = self.driver(provider)
+        asked = time.perf_counter()
         async with self._global, self._limits[provider]:
             rpm, tpm = self._rpm[provider], self._tpm[provider]
             if rpm is not None:
                 await rpm.acquire()
             if tpm is not None:
                 await tpm.acquire(min(float(estimate_tokens(request)), tpm.max_rate))
+            note_wait(time.perf_counter() - asked)  # hooks and logs report the wait
             yield driver
 
     async def complete(self, model_id: str, request: Request) -> Response:

@@ -7,6 +7,7 @@ import time
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from harness.runner.money import format_usd
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
 
 LOG_EVERY = 5.0
@@ -16,10 +17,13 @@ LOG_EVERY = 5.0
 class RunProgress:
     """Counts finished items and shows them: done / failed / errors, calls/s, tokens, cost."""
 
-    def __init__(self, console: Console, total: int, *, live: bool | None = None) -> None:
+    def __init__(
+        self, console: Console, total: int, *, live: bool | None = None, quiet: bool = False
+    ) -> None:
         self.console = console
         self.total = total
         self.live = console.is_terminal if live is None else live
+        self.quiet = quiet  # count only: RunOptions(progress=False) prints nothing
         self.done = self.passed = self.failed = self.errors = self.skipped = 0
         self.tokens = 0
         self.cost = 0.0
@@ -30,7 +34,7 @@ class RunProgress:
         self._task = None
 
     def __enter__(self) -> RunProgress:
-        if self.live:
+        if self.live and not self.quiet:
             self._bar = Progress(
                 TextColumn("[bold]run"),
                 BarColumn(),
@@ -48,7 +52,7 @@ class RunProgress:
         if self._bar is not None:
             self._refresh()
             self._bar.stop()
-        else:
+        elif not self.quiet:
             self._log()
 
     def add(self, record: ResultRecord) -> None:
@@ -70,7 +74,7 @@ class RunProgress:
         if self._bar is not None:
             if self.done % 16 == 0 or self.done == self.total:
                 self._refresh()
-        elif time.monotonic() - self._last_log >= LOG_EVERY:
+        elif not self.quiet and time.monotonic() - self._last_log >= LOG_EVERY:
             self._log()
 
     @property
@@ -89,7 +93,7 @@ class RunProgress:
         if self.unpriced and self.cost == 0:
             return "cost unknown"
         unknown = f" (+{self.unpriced} unpriced)" if self.unpriced else ""
-        return f"${self.cost:.4f}{unknown}"
+        return f"{format_usd(self.cost, sign=True)}{unknown}"
 
     def _refresh(self) -> None:
         assert self._bar is not None and self._task is not None

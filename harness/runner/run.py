@@ -28,9 +28,10 @@ from harness.config import ProjectConfig
 from harness.drivers.base import Request, Response
 from harness.drivers.registry import parse_model_id
 from harness.expect.evaluate import evaluate_case
+from harness.hooks import Hooks
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL
-from harness.runner.expand import Selection, expand, run_models
+from harness.runner.expand import Selection, expand, nothing_selected, run_models
 from harness.runner.item_executor import Evaluate, ItemExecutor, ResponseCache
 from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
@@ -42,6 +43,7 @@ from harness.store.sqlite import Store
 from harness.store.writer import StoreWriter
 
 __all__ = ["Evaluate", "Run", "RunOptions", "RunResult", "Runner", "new_run_id", "run_info"]
+STATUSES = (PASSED, FAILED, ERROR, SKIPPED)
 
 
 def new_run_id() -> str:
@@ -125,6 +127,7 @@ class Run:
         driver_factory: builds drivers (tests pass fakes).
         evaluate: evaluates a case (default :func:`harness.expect.evaluate_case`).
         console: where progress goes.
+        hooks: the run's hooks (default: :func:`harness.observe.run_hooks`).
     """
 
     def __init__(
@@ -138,7 +141,11 @@ class Run:
         driver_factory: DriverFactory | None = None,
         evaluate: Evaluate = evaluate_case,
         console: Console | None = None,
+        hooks: Hooks | None = None,
     ) -> None:
+        from harness.observe import run_hooks
+
+        self.hooks = hooks if hooks is not None else run_hooks(config)
         self.specs = list(specs)
         self.config = config
         self.store = store
@@ -172,6 +179,7 @@ class Run:
             budget=self.budget,
             evaluate=evaluate,
             cache=ResponseCache(store, options.cache_ttl) if self.use_cache else None,
+            hooks=self.hooks,
         )
         self._done: set[str] = set()
         self._writer: StoreWriter | None = None
@@ -223,16 +231,25 @@ class Run:
 
     async def run(self) -> RunResult:
         """Run every selected item and return the counts; results are in the store."""
+        selected = self.count_items()
+        if not selected:
+            raise nothing_selected(self.specs, self.options.selection, self.config)
         if self.options.resume:
             self._done = self.store.completed_item_ids(self.run_id)
             self.store.reopen_run(self.run_id)
         else:
             self.store.start_run(self.run_info())
         sources = self._provider_items()
-        total = self.count_items() - len(self._done)
+        total = selected - len(self._done)
         status = "interrupted"
+        self.hooks.run_started(
+            self.run_id, self.models, self.options.record_mode, total, self.options.resume
+        )
         try:
-            with RunProgress(self.console, total, live=self.options.progress) as progress:
+            quiet = self.options.progress is False
+            with RunProgress(
+                self.console, total, live=self.options.progress, quiet=quiet
+            ) as progress:
                 self._progress = progress
                 async with StoreWriter(self.store) as writer:
                     self._writer = writer
@@ -246,7 +263,9 @@ class Run:
         finally:
             await self.aclose()
             self.store.finish_run(self.run_id, status)
-        return self.result(status)
+            result = self.result(status)
+            self.hooks.run_finished(self.run_id, status, {s: result.count(s) for s in STATUSES})
+        return result
 
     def result(self, status: str = "finished") -> RunResult:
         """The counts so far, as a :class:`RunResult`."""
@@ -255,7 +274,9 @@ class Run:
     async def _worker(self, items: Iterator[Item]) -> None:
         # several workers share one iterator: next() never awaits, so no item is taken twice
         for item in items:
+            self.hooks.item_started(self.run_id, item)
             record = await self.run_item(item)
+            self.hooks.item_finished(record)
             assert self._writer is not None and self._progress is not None
             self._writer.add(record)
             self._progress.add(record)
@@ -312,6 +333,7 @@ def run_info(
             "concurrency": concurrency,
             "max_cost": options.max_cost,
             "cache": cache,
+            "spec_descriptions": {s.name: s.description for s in specs if s.description},
         }
     return RunInfo(
         run_id=run_id,

@@ -45,7 +45,9 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
     JSONL rows are objects with ``id``, ``vars`` and ``expect`` (a row without ``vars``
     has its other keys taken as vars). CSV columns are vars; the optional ``id``
     column names the case and an ``expected`` column becomes an ``equals``
-    expectation, or ``<type>:<value>`` such as ``contains:Paris``.
+    expectation, or ``<type>:<value>`` such as ``contains:Paris``. In both, an
+    ``expected_<field>`` column or key checks that field of the structured output:
+    ``expected_label`` = ``billing`` is ``{type: equals, field: label, value: billing}``.
     """
     try:
         raw = path.read_bytes()
@@ -82,11 +84,16 @@ def _read_jsonl(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
             problems.append(CasesFileProblem(number, 1, "each line must be a JSON object"))
             continue
         values, keys = json_positions(line, number)
+        shorthand = [expectation_of(k, row.pop(k)) for k in list(row) if is_expected_key(k)]
         if "vars" not in row:
             known = {k: row.pop(k) for k in _ROW_KEYS if k in row}
             row = {**known, "vars": row}
             values, keys = _under_vars(values), _under_vars(keys)
             values.setdefault(("vars",), Pos(number, 1))
+        shorthand = [e for e in shorthand if e is not None]
+        if shorthand:
+            expect = row.get("expect")
+            row["expect"] = [*expect, *shorthand] if isinstance(expect, list) else shorthand
         cases.append(RawCase(row, number, values, keys))
     if not cases and not problems:
         problems.append(CasesFileProblem(1, 1, "cases file holds no cases"))
@@ -117,20 +124,48 @@ def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
                 )
                 continue
             data: dict[str, Any] = {}
-            variables = {k: v for k, v in row.items() if k not in ("id", "expected", "tags")}
+            variables = {
+                k: v for k, v in row.items() if k not in ("id", "tags") and not is_expected_key(k)
+            }
             data["vars"] = variables
             if row.get("id"):
                 data["id"] = row["id"]
             if row.get("tags"):
                 data["tags"] = [t.strip() for t in row["tags"].split(",") if t.strip()]
-            if row.get("expected"):
-                data["expect"] = [_expected_cell(row["expected"])]
-            cases.append(RawCase(data, first, *_csv_positions(header, cells, first)))
+            expect = [expectation_of(k, v) for k, v in row.items() if is_expected_key(k)]
+            if any(expect):
+                data["expect"] = [e for e in expect if e is not None]
+            cases.append(RawCase(data, first, *_csv_positions(header, cells, first, row)))
     except csv.Error as exc:
         problems.append(CasesFileProblem(reader.line_num, 1, f"CSV error: {exc}"))
     if not cases and not problems:
         problems.append(CasesFileProblem(1, 1, "cases file holds no cases"))
     return cases, problems
+
+
+EXPECTED = "expected"
+EXPECTED_FIELD = "expected_"
+
+
+def is_expected_key(key: object) -> bool:
+    """``expected`` or ``expected_<field>``: a column or key that is an expectation."""
+    return isinstance(key, str) and (
+        key == EXPECTED or (key.startswith(EXPECTED_FIELD) and len(key) > len(EXPECTED_FIELD))
+    )
+
+
+def expectation_of(key: str, value: Any) -> dict[str, Any] | None:
+    """The assertion an ``expected``/``expected_<field>`` cell stands for (None when empty).
+
+    A text cell may name the assertion as ``<type>:<value>`` (``contains:Paris``); any
+    other value (or text) is compared with ``equals``.
+    """
+    if value is None or value == "":
+        return None
+    out = _expected_cell(value) if isinstance(value, str) else {"type": "equals", "value": value}
+    if key != EXPECTED:
+        out["field"] = key.removeprefix(EXPECTED_FIELD)
+    return out
 
 
 def _expected_cell(cell: str) -> dict[str, Any]:
@@ -225,14 +260,20 @@ def _cell_starts(lines: list[str], first: int, last: int) -> list[Pos]:
 
 
 def _csv_positions(
-    header: list[str], cells: list[Pos], line: int
+    header: list[str], cells: list[Pos], line: int, row: dict[str, Any]
 ) -> tuple[dict[PathKey, Pos], dict[PathKey, Pos]]:
     """A CSV row's positions: each column's value at its cell."""
     values: dict[PathKey, Pos] = {(): Pos(line, 1), ("vars",): Pos(line, 1)}
+    index = 0  # the position of an expected cell among the row's non-empty ones
     for name, pos in zip(header, cells, strict=False):
-        if name == "expected":
-            for path in (("expect",), ("expect", 0), ("expect", 0, "type"), ("expect", 0, "value")):
+        if is_expected_key(name):
+            if not row.get(name):
+                continue
+            values.setdefault(("expect",), pos)
+            for path in (("expect", index), ("expect", index, "type"), ("expect", index, "value")):
                 values[path] = pos
+            values[("expect", index, "field")] = pos
+            index += 1
         elif name in ("id", "tags"):
             values[(name,)] = pos
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -16,11 +17,13 @@ from harness.config import ProjectConfig
 from harness.drivers.registry import known_providers
 from harness.errors import ConfigError, SpecError, SpecProblem
 from harness.expect.registry import check_assertion, split_negation
+from harness.spec.case_templates import Place, check_case_templates
 from harness.spec.cases_file import read_cases_file
+from harness.spec.field_paths import check_field_paths
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.models import AssertionFile, CaseFile, SpecFile
 from harness.spec.problems import dotted, validate_file_model
-from harness.spec.templating import render, template_variables
+from harness.spec.templating import template_variables
 from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
 
@@ -165,12 +168,10 @@ def _build(
         messages = tuple((role, text) for role, text in pairs if text is not None)
         sources = [(("prompt", role), text) for role, text in pairs if text is not None]
     messages_: tuple[tuple[str, str], ...] = messages
-    needed: dict[str, PathKey] = {}
     templates_ok = True
     for where, source in sources:
         try:
-            for name in template_variables(source):
-                needed.setdefault(name, where)
+            template_variables(source)
         except jinja2.TemplateSyntaxError as exc:
             templates_ok = False
             c.at(where, f"template syntax error on template line {exc.lineno}: {exc.message}")
@@ -247,34 +248,21 @@ def _build(
         else:
             seen[case.id] = case
 
-    # template variables against every case
+    # templates (prompts, assertion values) against every case; renders assertion values
     if templates_ok:
-        spec_vars = dict(parsed.vars)
-        for case in cases:
-            variables = {**spec_vars, **case.vars}
-            missing = sorted(set(needed) - set(variables))
-            src, line, col, where_ = _locate(c, where_of[id(case)], "vars")
-            if missing:
-                names_ = ", ".join(repr(m) for m in missing)
-                uses = dotted(needed[missing[0]])
-                message = (
-                    f"case {case.id!r} does not define template variable {names_} "
-                    f"(used in {uses}): add it to the case's vars or the spec's vars"
-                )
-                c.problems.append(SpecProblem(src, line, col, message, where_))
-                continue
-            for where, source in sources:
-                try:
-                    render(source, variables)
-                except jinja2.UndefinedError as exc:
-                    message = f"case {case.id!r}: rendering {dotted(where)} failed: {exc.message}"
-                    c.problems.append(SpecProblem(src, line, col, message, where_))
-                except Exception as exc:  # a template error that only shows when rendered
-                    message = (
-                        f"case {case.id!r}: rendering {dotted(where)} failed: "
-                        f"{type(exc).__name__}: {exc}"
-                    )
-                    c.problems.append(SpecProblem(src, line, col, message, where_))
+        rendered, template_problems = check_case_templates(
+            cases, parsed.vars, sources, spec_expect, functools.partial(_place, c, where_of)
+        )
+        where_of.update(
+            {id(new): where_of[id(old)] for new, old in zip(rendered, cases, strict=True)}
+        )
+        cases = rendered
+        c.problems.extend(template_problems)
+    if schema is not None and not c.problems:
+        cases, field_problems = check_field_paths(
+            schema, cases, spec_expect, functools.partial(_place, c, where_of)
+        )
+        c.problems.extend(field_problems)
 
     if c.problems:
         return None
@@ -413,6 +401,21 @@ def _locate(
         pos = c.loaded.pos(path) if path in c.loaded.values else c.loaded.pos(path[:-1])
         return src, pos.line, pos.col, f"{where}.{key}"
     return src, line, col, key
+
+
+def _place(
+    c: _Collector, where_of: dict[int, tuple[str, int, int, str]], case: Case | None, key: PathKey
+) -> Place:
+    """Where ``key`` was written: in the spec (``case`` None) or inside ``case``."""
+    if case is None:
+        pos = c.loaded.pos(key)
+        return Place(c.path, pos.line, pos.col, dotted(key))
+    src, line, col, where = where_of[id(case)]
+    if src == c.path and where.startswith("cases."):
+        path = (*_path_of(where), *key)
+        pos = c.loaded.pos(path)
+        return Place(src, pos.line, pos.col, dotted(path))
+    return Place(src, line, col, dotted(key))
 
 
 def _path_of(where: str) -> PathKey:

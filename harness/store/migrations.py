@@ -100,6 +100,16 @@ def m003_results_cached(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE results ADD COLUMN cached INTEGER NOT NULL DEFAULT 0")
 
 
+@migration
+def m004_results_overview_index(db: sqlite3.Connection) -> None:
+    """A covering index for per-run, per-spec x model counts, cost and latency: what
+    `harness view` lists and charts reads it alone, never the rows' prompts and answers."""
+    db.execute(
+        "CREATE INDEX results_overview "
+        "ON results (run_id, spec, model, status, cost_usd, latency_ms)"
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply every migration this database has not seen yet; returns their names.
 

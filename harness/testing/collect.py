@@ -14,7 +14,8 @@ from harness.spec.load import SPEC_SUFFIXES, load_spec, looks_like_spec
 from harness.spec.yaml_loader import load_yaml
 from harness.store.records import PASSED, SKIPPED
 from harness.testing.failure import SpecFailure, format_failure
-from harness.testing.naming import item_name, marker_name, matches_specs
+from harness.testing.naming import item_name, marker_name
+from harness.testing.project import matches_any_root, spec_roots
 from harness.testing.session import HarnessSession, session_of
 
 HARNESS_MARKER = "harness"
@@ -28,7 +29,8 @@ def is_spec_file(path: Path, config: pytest.Config, patterns: tuple[str, ...]) -
     """
     if path.suffix not in SPEC_SUFFIXES or path.name == "harness.yaml":
         return False
-    if not matches_specs(path, config.rootpath, patterns):
+    roots = spec_roots(config, session_of(config).project)
+    if not matches_any_root(path, roots, patterns):
         return False
     try:
         head = path.read_bytes()[:65536]

@@ -112,7 +112,8 @@ def format_failure(item: Item, record: ResultRecord) -> str:
     if record.prompt:
         parts += ["prompt:", _indent(trim(record.prompt, PROMPT_LIMIT))]
     if record.status == ERROR:
-        kind = f"{record.error_type}: " if record.error_type else ""
+        # error classes that shadow builtins end in "_": show the name as a user reads it
+        kind = f"{record.error_type.rstrip('_')}: " if record.error_type else ""
         parts += ["error:", _indent(f"{kind}{record.error or 'unknown error'}")]
         return "\n".join(parts)
     parts += ["output:", _indent(trim(record.output or "", OUTPUT_LIMIT))]

@@ -19,7 +19,7 @@ import pytest
 from rich.console import Console
 
 from harness.cassettes.recorder import Recorder
-from harness.config import ProjectConfig, load_config
+from harness.config import ProjectConfig
 from harness.drivers.registry import parse_model_id, provider_settings
 from harness.runner.expand import Selection
 from harness.runner.items import Item
@@ -30,6 +30,7 @@ from harness.store.sqlite import Store
 from harness.testing import xdist
 from harness.testing.executor import BackgroundExecutor
 from harness.testing.options import PluginOptions, resolve_options
+from harness.testing.project import find_project
 
 if TYPE_CHECKING:
     from harness.testing.collect import SpecItem
@@ -85,13 +86,13 @@ class HarnessSession:
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> HarnessSession:
-        """Load harness.yaml (found from pytest's rootdir) and resolve the options.
+        """Load harness.yaml (see :func:`find_project`) and resolve the options.
 
         Raises:
             pytest.UsageError: harness.yaml or an option is invalid.
         """
         try:
-            project = load_config(start=config.rootpath)
+            project = find_project(config)
             options = resolve_options(config, project)
             for model in options.models:
                 provider_settings(parse_model_id(model)[0], project)

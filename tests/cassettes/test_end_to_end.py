@@ -126,7 +126,9 @@ def test_a_changed_prompt_is_stale_in_replay(
     errors = {r["case_id"]: r["error"] for r in results(project)[-1] if r["status"] == "error"}
     assert set(errors) == {"hello", "bye: now?"}
     assert errors["hello"].startswith(
-        "cassette is stale for qa::hello::bench:fake-model::1: re-record with --record-mode all"
+        "cassette is stale for qa::hello::bench:fake-model::1: the request's body differ, first at "
+        "messages[0].content: 'Say hello' -> 'Please say hello'; "
+        "re-record with: harness run --record-mode all -k qa::hello::bench:fake-model ("
     )
 
 
@@ -143,6 +145,10 @@ def test_check_lists_stale_missing_and_unused_and_prune_removes_unused(
     assert result.exit_code == 1
     lines = result.output.splitlines()
     assert any(line.startswith("stale    cassettes/qa/hello/") for line in lines)
+    assert "messages[0].content: 'Say hello' -> 'Say hello!'" in result.output
+    assert "re-record with: harness run --record-mode all -k qa::hello::bench:fake-model" in (
+        result.output
+    )
     assert any(line.startswith("missing  cassettes/qa/later/") for line in lines)
     assert any(line.startswith("unused   cassettes/qa/bye%3A now%3F/") for line in lines)
     assert "3 items checked: 1 stale, 1 missing, 0 errors, 1 unused" in result.output

@@ -66,8 +66,16 @@ async def test_missing_cassette_errors_in_mode_none(root: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "differs"),
     [
-        pytest.param({"prompt": "changed", "n": 1}, "body", id="prompt-changed"),
-        pytest.param({"prompt": "hello", "n": 1, "schema": {}}, "body", id="param-added"),
+        pytest.param(
+            {"prompt": "changed", "n": 1},
+            "body differ, first at prompt: 'hello' -> 'changed'",
+            id="prompt-changed",
+        ),
+        pytest.param(
+            {"prompt": "hello", "n": 1, "schema": {}},
+            "body differ, first at schema: (absent) -> {}",
+            id="param-added",
+        ),
     ],
 )
 async def test_stale_cassette_errors_in_mode_none(
@@ -78,9 +86,9 @@ async def test_stale_cassette_errors_in_mode_none(
         await _call(Recorder(root, "none"), url, "c1", body)
     message = str(info.value)
     assert message.startswith(
-        "cassette is stale for spec::c1::fake:model::1: re-record with --record-mode all"
+        f"cassette is stale for spec::c1::fake:model::1: the request's {differs}; "
     )
-    assert f"the request's {differs} differ" in message
+    assert "re-record with: harness run --record-mode all -k spec::c1::fake:model (" in message
 
 
 async def test_once_replays_an_existing_cassette_and_refuses_new_requests(

@@ -1,14 +1,14 @@
-"""Validators for schemas of OpenAI's published OpenAPI description (shared/contracts).
+"""Validators for schemas of OpenAI's published OpenAPI description.
 
-The file lives beside the clone at ``../shared/contracts/openai/openapi.yaml`` (or where
-``HARNESS_OPENAI_OPENAPI`` points). Its schemas are JSON Schema 2020-12 with ``$ref``s
-into the same file, plus OpenAPI 3.0's ``nullable``, which we rewrite to ``null`` types.
+The schemas the tests check are vendored, trimmed, in ``tests/drivers/contracts/openai/``
+(origin and licence in ``tests/drivers/contracts/README.md``). They are JSON Schema 2020-12
+with ``$ref``s into the same file, plus OpenAPI 3.0's ``nullable``, which we rewrite to
+``null`` types.
 """
 
 from __future__ import annotations
 
 import functools
-import os
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +18,8 @@ import yaml
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
-REPO = Path(__file__).resolve().parents[2]
+OPENAPI = Path(__file__).resolve().parent / "contracts" / "openai" / "openapi.yaml"
 URI = "urn:openai-openapi"
-
-
-def openapi_path() -> Path:
-    """Where the OpenAPI description is expected."""
-    env = os.environ.get("HARNESS_OPENAI_OPENAPI")
-    if env:
-        return Path(env)
-    return REPO.parent / "shared" / "contracts" / "openai" / "openapi.yaml"
 
 
 def _nullable(node: Any) -> Any:
@@ -49,15 +41,8 @@ def _nullable(node: Any) -> Any:
 
 @functools.cache
 def _registry() -> Registry[Any]:
-    path = openapi_path()
-    if not path.is_file():
-        pytest.fail(
-            f"OpenAI's OpenAPI description is missing at {path}: put shared/ beside the "
-            "clone (../shared/contracts/openai/openapi.yaml) or set HARNESS_OPENAI_OPENAPI",
-            pytrace=False,
-        )
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    with path.open(encoding="utf-8") as f:
+    with OPENAPI.open(encoding="utf-8") as f:
         document = _nullable(yaml.load(f, Loader=loader))
     resource = Resource.from_contents(document, default_specification=DRAFT202012)
     return Registry().with_resource(URI, resource)

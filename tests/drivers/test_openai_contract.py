@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import openai
 import pytest
+import yaml
 
 from harness.drivers.base import (
     ImagePart,
@@ -326,3 +328,17 @@ async def test_fake_answers_follow_the_openapi_schema(
 def test_the_schema_check_can_fail(schema: str, instance: Any) -> None:
     with pytest.raises(pytest.fail.Exception, match=f"not a valid {schema}"):
         assert_valid(schema, instance)
+
+
+def test_the_vendored_schemas_are_inside_the_repository_and_complete() -> None:
+    # a fresh clone has nothing beside it: every $ref must resolve within the vendored file
+    from tests.drivers.contracts.trim_openai import LOCAL_REF, ROOTS, _refs
+    from tests.drivers.openapi import OPENAPI
+
+    repo = Path(__file__).resolve().parents[2]
+    assert OPENAPI.is_relative_to(repo)
+    assert (OPENAPI.parent / "LICENSE").read_text().startswith("The MIT License")
+    schemas = yaml.safe_load(OPENAPI.read_text())["components"]["schemas"]
+    assert set(ROOTS) <= set(schemas)
+    dangling = {ref for ref in _refs(schemas) if ref.removeprefix(LOCAL_REF) not in schemas}
+    assert not dangling

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from harness.drivers.base import Response
@@ -45,6 +45,7 @@ def test_any_value_in_a_fence_is_recovered_exactly(
 
 
 @given(value=containers, before=chatter, after=chatter, indent=st.sampled_from([None, 2]))
+@example(value={"```": []}, before="", after="0", indent=None)  # a fence inside a string
 @settings(max_examples=100, deadline=None)
 def test_any_object_or_array_in_chatter_is_recovered_exactly(
     value: Any, before: str, after: str, indent: int | None

@@ -278,3 +278,65 @@ _KIND_OF_STATUS: dict[int, type[HarnessError] | tuple[type[HarnessError], ...]] 
     429: RateLimitError,
     **dict.fromkeys((500, 502, 503, 504, 529), ServerError),
 }
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k) for k in FAKES])
+@pytest.mark.parametrize(
+    "stream", [pytest.param(False, id="plain"), pytest.param(True, id="stream")]
+)
+@pytest.mark.parametrize(
+    "body",
+    [
+        # found by hypothesis: gemini iterated error.details without checking it was a list
+        pytest.param(b'{"error": {"details": true}}', id="details-true"),
+        pytest.param(b'{"error": {"details": 5, "code": "x"}}', id="details-number"),
+        pytest.param(b'{"error": ["a"]}', id="error-list"),
+        pytest.param(b'[{"error": {"code": [1]}}]', id="listed-code-list"),
+        pytest.param(b"[]", id="empty-list"),
+    ],
+)
+def test_fixed_error_bodies_give_a_typed_error(kind: str, stream: bool, body: bytes) -> None:
+    request = Request(model="fuzz-model", messages=(Message("user", "say hi"),), stream=stream)
+    with pytest.raises(HarnessError):
+        _driver_call(kind, lambda reply: (body, "application/json"), request, status=400)
+
+
+def _error_inside_200(error: Any) -> Callable[[Reply], tuple[bytes, str]]:
+    """A 200 answer that is an error object: the whole body, or an event of the stream."""
+
+    def spoil(reply: Reply) -> tuple[bytes, str]:
+        if not reply.streamed:
+            return json.dumps(error).encode(), reply.content_type
+        first = bytes(reply.chunks[0])
+        if first.startswith(b"data: "):
+            event = b"data: " + json.dumps(error).encode() + b"\n\n"
+        else:
+            event = json.dumps(error).encode() + b"\n"
+        return event + b"".join(bytes(c) for c in reply.chunks), reply.content_type
+
+    return spoil
+
+
+error_objects = st.fixed_dictionaries(
+    {
+        "error": json_values
+        | st.dictionaries(
+            st.sampled_from(["message", "type", "code", "status", "details"]), json_values
+        )
+    },
+    optional={"type": st.just("error") | json_values},
+)
+
+
+@pytest.mark.parametrize("kind", [pytest.param(k, id=k) for k in FAKES])
+@settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(error=error_objects, stream=st.booleans())
+def test_error_objects_inside_a_200_answer_give_a_response_or_a_typed_error(
+    kind: str, error: dict[str, Any], stream: bool
+) -> None:
+    request = Request(model="fuzz-model", messages=(Message("user", "say hi"),), stream=stream)
+    try:
+        response = _driver_call(kind, _error_inside_200(error), request)
+    except HarnessError:
+        return
+    assert isinstance(response.text, str)

@@ -72,6 +72,7 @@ KINDS: dict[str, re.Pattern[str]] = {
         "name": r"^spec name ",
         "prompt": r"^needs 'user' ",
         "schema": r"^invalid JSON Schema",
+        "field": r"^field '.*': the schema has ",
     }.items()
 }
 

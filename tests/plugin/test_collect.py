@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from harness.store.sqlite import Store
-from tests.plugin.conftest import GREET, INI
+from tests.fakes.server import FakeServer
+from tests.plugin.conftest import GREET, INI, write_config
 
 pytest_plugins = ["pytester"]
 
@@ -51,7 +52,7 @@ def test_broken_spec_is_a_collection_error_with_positions(project: pytest.Pytest
     result.stdout.fnmatch_lines(["*ERROR collecting specs/bad.yaml*"])
     assert "specs/bad.yaml:6:" in out
     assert "unknown assertion type 'containz' (did you mean 'contains'?)" in out
-    assert "specs/bad.yaml:4:" in out and "'name'" in out
+    assert "specs/bad.yaml:2:" in out and "'name'" in out
     assert "Traceback" not in out
     assert "harness/" not in out
     assert result.ret == pytest.ExitCode.INTERRUPTED
@@ -115,3 +116,18 @@ def test_last_failed_reruns_only_the_failed_item(project: pytest.Pytester) -> No
         last = store.latest_run_id()
         assert last is not None
         assert [r.case_id for r in store.iter_results(last)] == ["jane"]
+
+
+def test_a_project_nested_in_another_repository_finds_its_specs(
+    pytester: pytest.Pytester, fake_server: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # the outer repository's ini makes pytest's rootdir the outer folder
+    pytester.makefile(".ini", pytest=INI)
+    inner = pytester.mkdir("evals")
+    write_config(inner, fake_server.base_url)
+    (inner / "specs").mkdir()
+    (inner / "specs" / "greet.yaml").write_text(GREET, encoding="utf-8")
+    monkeypatch.chdir(inner)
+    result = pytester.runpytest("-q")
+    result.assert_outcomes(passed=1, failed=1)
+    assert (inner / "reports" / "harness.db").is_file()  # the inner project's store

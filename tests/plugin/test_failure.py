@@ -72,6 +72,14 @@ def test_format_names_attempt_and_error() -> None:
     ]
 
 
+def test_error_kinds_read_as_written() -> None:
+    record = _record(status=ERROR, error_type="ConnectionError_", error="connection refused")
+    assert (
+        format_failure(_item(), record).splitlines()[-1]
+        == "    ConnectionError: connection refused"
+    )
+
+
 def test_multiline_equals_gets_a_diff() -> None:
     a = Assertion(type="equals", value={"name": "John", "age": 42}, field="person")
     record = _record(

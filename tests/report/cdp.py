@@ -40,7 +40,9 @@ class Browser:
     """``async with Browser() as page:`` gives a page session to send CDP commands to."""
 
     def __init__(self) -> None:
-        self._tmp = tempfile.TemporaryDirectory()
+        self._tmp = tempfile.TemporaryDirectory(
+            ignore_cleanup_errors=True
+        )  # chromium may still be writing
         self._proc: subprocess.Popen[bytes] | None = None
         self._http: aiohttp.ClientSession | None = None
         self._ws: aiohttp.ClientWebSocketResponse | None = None

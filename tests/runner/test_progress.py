@@ -61,3 +61,26 @@ def test_summary_stats_and_table() -> None:
     text = out.getvalue()
     assert "15/21" in text and "71%" in text and "ServerError x1" in text
     assert "p50 ms (recorded)" in text and "0.2000" in text
+
+
+def test_quiet_progress_counts_and_prints_nothing() -> None:
+    out = io.StringIO()
+    with RunProgress(Console(file=out, force_terminal=True, width=200), 2, quiet=True) as progress:
+        progress.add(_record("passed"))
+        progress.add(_record("error"))
+    assert (progress.done, progress.errors) == (2, 1)
+    assert out.getvalue() == ""
+
+
+def test_costs_under_a_cent_keep_their_digits() -> None:
+    from harness.runner.money import format_usd
+
+    assert format_usd(0.000054) == "0.000054"
+    assert format_usd(0.0054, sign=True) == "$0.0054"
+    assert format_usd(0.000000123) == "0.00000012"
+    assert format_usd(12.5) == "12.5000"
+    stats = ModelStats("p:m")
+    stats.add(_record("passed", cost_usd=0.000054))
+    out = io.StringIO()
+    Console(file=out, width=200).print(summary_table([stats]))
+    assert "0.000054" in out.getvalue()

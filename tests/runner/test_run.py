@@ -249,3 +249,30 @@ async def test_unknown_provider_fails_before_anything_is_stored(
     with pytest.raises(ConfigError, match="unknown provider 'nope'"):
         _runner([make_spec(models=("nope:x",))], config, store, Drivers())
     assert store.latest_run_id() is None
+
+
+async def test_progress_false_prints_nothing(config: ProjectConfig, store: Store) -> None:
+    out = io.StringIO()
+    runner = Runner(
+        [make_spec(cases=3)],
+        config,
+        store,
+        RunOptions(progress=False),
+        driver_factory=Drivers(),
+        evaluate=contains_ok,
+        console=Console(file=out, force_terminal=False),
+    )
+    result = await runner.run()
+    assert result.count("passed") + result.count("failed") == 3
+    assert out.getvalue() == ""
+
+
+async def test_a_selection_of_nothing_raises_and_starts_no_run(
+    config: ProjectConfig, store: Store
+) -> None:
+    runner = _runner(
+        [make_spec(cases=2)], config, store, Drivers(), selection=Selection(filter="zzz")
+    )
+    with pytest.raises(ConfigError, match="nothing selected: -k 'zzz' matches none of the 2"):
+        await runner.run()
+    assert store.run_ids() == []

@@ -180,3 +180,158 @@ def test_content_hash_changes_with_cases_file(tmp_path: Path) -> None:
     before = load_spec(path).content_hash
     rows.write_text('{"id": "a", "vars": {"q": 2}}\n')
     assert load_spec(path).content_hash != before
+
+
+TRIAGE = """
+prompt: "Triage: {{ email }}"
+schema:
+  type: object
+  properties: {label: {type: string}, priority: {type: integer}}
+  required: [label]
+vars: {team: support}
+expect:
+  - {type: equals, field: label, value: "{{ label }}"}
+  - {type: equals, field: priority, value: "{{ priority }}"}
+  - {type: regex, value: "^{{ label }}$", field: label}
+  - {type: judge, rubric: "Is it {{ label }} for {{ team }}?", model: "openai:gpt-4o-mini"}
+cases:
+  - {id: a, vars: {email: Refund please, label: billing, priority: 2}}
+  - id: b
+    vars: {email: App crashes, label: technical, priority: 1}
+    expect:
+      - {type: one-of, field: label, value: ["{{ label }}", other]}
+"""
+
+
+def test_assertion_values_are_templates_over_each_cases_vars(tmp_path: Path) -> None:
+    spec = load_spec(write(tmp_path, "triage.yaml", TRIAGE))
+    a, b = spec.cases
+    assert [x.value for x in a.expect[:3]] == ["billing", 2, "^billing$"]
+    assert a.expect[3].options["rubric"] == "Is it billing for support?"
+    assert [x.value for x in b.expect[:3]] == ["technical", 1, "^technical$"]
+    assert b.expect[4].value == ["technical", "other"]
+    # an assertion without templates stays one object shared by every case
+    plain = load_spec(
+        write(
+            tmp_path,
+            "plain.yaml",
+            "prompt: hi\nexpect: [{type: contains, value: x}]\ncases: [{id: a}, {id: b}]\n",
+        )
+    )
+    assert plain.cases[0].expect[0] is plain.cases[1].expect[0]
+
+
+async def test_a_templated_expected_value_passes_when_the_output_matches(tmp_path: Path) -> None:
+    from harness.expect import evaluate_case, parse_output
+
+    spec = load_spec(write(tmp_path, "triage.yaml", TRIAGE.replace("  - {type: judge", "  # ")))
+    case = spec.cases[0]
+    good = await evaluate_case(
+        spec, case, parse_output('{"label": "billing", "priority": 2}', spec.schema)
+    )
+    bad = await evaluate_case(
+        spec, case, parse_output('{"label": "{{ label }}", "priority": 2}', spec.schema)
+    )
+    assert good.passed
+    assert not bad.passed
+
+
+def test_csv_expected_field_columns_check_fields(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "cases/e.csv",
+        "id,email,expected_label,expected_priority,expected\n"
+        "a,Refund please,billing,2,\n"
+        "b,App crashes,technical,,contains:crash\n",
+    )
+    path = write(tmp_path, "t.yaml", "prompt: '{{ email }}'\ncases_file: cases/e.csv\n")
+    a, b = load_spec(path).cases
+    assert a.vars == {"email": "Refund please"}
+    assert [(x.type, x.field, x.value) for x in a.expect] == [
+        ("equals", "label", "billing"),
+        ("equals", "priority", "2"),
+    ]
+    assert [(x.type, x.field, x.value) for x in b.expect] == [
+        ("equals", "label", "technical"),
+        ("contains", None, "crash"),
+    ]
+
+
+def test_jsonl_expected_keys_check_fields_in_both_row_shapes(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "rows.jsonl",
+        '{"id": "a", "email": "Refund", "expected_label": "billing", "expected_priority": 2}\n'
+        '{"id": "b", "vars": {"email": "Crash"}, "expect": [{"type": "contains", "value": "x"}], "expected": "icontains:crash"}\n',
+    )
+    path = write(tmp_path, "t.yaml", "prompt: '{{ email }}'\ncases_file: rows.jsonl\n")
+    a, b = load_spec(path).cases
+    assert a.vars == {"email": "Refund"}
+    assert [(x.type, x.field, x.value) for x in a.expect] == [
+        ("equals", "label", "billing"),
+        ("equals", "priority", 2),
+    ]
+    assert [(x.type, x.value) for x in b.expect] == [("contains", "x"), ("icontains", "crash")]
+
+
+def test_compared_text_is_read_as_the_schemas_number_or_boolean(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        "cases/t.csv",
+        "id,email,expected_priority,expected_urgent,expected_label\na,x,2,true,7\n",
+    )
+    spec_text = """
+prompt: '{{ email }}'
+schema:
+  type: object
+  properties:
+    priority: {type: integer}
+    urgent: {type: boolean}
+    label: {type: string}
+    score: {anyOf: [{type: number}, {type: "null"}]}
+cases_file: cases/t.csv
+cases:
+  - id: b
+    vars: {email: y, s: "0.5"}
+    expect: [{type: one-of, field: score, value: ["{{ s }}", "1"]}]
+"""
+    b, a = load_spec(write(tmp_path, "t.yaml", spec_text)).cases
+    assert [x.value for x in a.expect] == [2, True, "7"]
+    assert b.expect[0].value == [0.5, 1]
+
+
+def test_field_paths_follow_refs_and_leave_open_schemas_alone(tmp_path: Path) -> None:
+    from harness.spec.field_paths import field_problem
+
+    schema = {
+        "$defs": {"Address": {"type": "object", "properties": {"city": {"type": "string"}}}},
+        "type": "object",
+        "properties": {
+            "address": {"$ref": "#/$defs/Address"},
+            "items": {"type": "array", "items": {"$ref": "#/$defs/Address"}},
+            "free": {"type": "object"},
+            "either": {"anyOf": [{"type": "string"}, {"$ref": "#/$defs/Address"}]},
+        },
+    }
+    assert field_problem(schema, "address.city") is None
+    assert field_problem(schema, "/items/0/city") is None
+    assert field_problem(schema, "free.anything.at.all") is None
+    assert field_problem(schema, "either.city") is None
+    assert "no property 'cty' under 'address' (did you mean 'city'?)" in str(
+        field_problem(schema, "address.cty")
+    )
+    assert "no property 'cty' under 'items.0'" in str(field_problem(schema, "items.0.cty"))
+
+
+def test_checking_that_an_undeclared_field_is_absent_is_not_a_problem(tmp_path: Path) -> None:
+    text = """
+prompt: hi
+schema: {type: object, properties: {label: {type: string}}}
+expect:
+  - {type: not-field-present, field: internal_notes}
+cases: [{id: a}]
+"""
+    spec = load_spec(write(tmp_path, "t.yaml", text))
+    assert spec.cases[0].expect[0].field == "internal_notes"
+    with pytest.raises(SpecError, match="no property 'internal_notes'"):
+        load_spec(write(tmp_path, "u.yaml", text.replace("not-field-present", "field-present")))

@@ -118,7 +118,7 @@ CASES = [
     pytest.param(
         "15_undefined_variable.yaml",
         [
-            "15_undefined_variable.yaml:7:11: cases.1.vars: case 'b' does not define template variable 'city' (used in prompt.user): add it to the case's vars or the spec's vars",
+            "15_undefined_variable.yaml:2:9: prompt.user: template variable 'city' is not defined: case 'b' at 15_undefined_variable.yaml:6 lacks it; add it to the case's vars or the spec's vars",
         ],
         id="15_undefined_variable",
     ),
@@ -289,8 +289,7 @@ CASES = [
     pytest.param(
         "39_csv_missing_var.yaml",
         [
-            "cases/people.csv:2:1: vars: case 'ann' does not define template variable 'city' (used in prompt.user): add it to the case's vars or the spec's vars",
-            "cases/people.csv:3:1: vars: case 'bob' does not define template variable 'city' (used in prompt.user): add it to the case's vars or the spec's vars",
+            "39_csv_missing_var.yaml:2:9: prompt.user: template variable 'city' is not defined: 2 of 2 cases ('ann' at cases/people.csv:2, 'bob' at cases/people.csv:3) lack it; add it to the case's vars or the spec's vars",
         ],
         id="39_csv_missing_var",
     ),
@@ -314,6 +313,39 @@ CASES = [
             "42_duplicate_id_int_and_str.yaml:5:9: cases.1.id: duplicate case id '1' (first at 42_duplicate_id_int_and_str.yaml:4): case ids must be unique",
         ],
         id="42_duplicate_id_int_and_str",
+    ),
+    pytest.param(
+        "43_variable_typo_many_cases.yaml",
+        [
+            "43_variable_typo_many_cases.yaml:2:9: prompt.user: template variable 'emial' is not defined (did you mean 'email'?): 5 of 5 cases ('e1' at cases/emails.csv:2, 'e2' at cases/emails.csv:3, 'e3' at cases/emails.csv:4 and 2 more) lack it; add it to the case's vars or the spec's vars",
+        ],
+        id="43_variable_typo_many_cases",
+    ),
+    pytest.param(
+        "44_assertion_template_undefined.yaml",
+        [
+            "44_assertion_template_undefined.yaml:4:41: expect.0.value: template variable 'lable' is not defined (did you mean 'label'?): 2 of 2 cases ('a' at 44_assertion_template_undefined.yaml:6, 'b' at 44_assertion_template_undefined.yaml:10) lack it; add it to the case's vars or the spec's vars",
+            "44_assertion_template_undefined.yaml:9:33: cases.0.expect.0.value: template variable 'team' is not defined: case 'a' at 44_assertion_template_undefined.yaml:6 lacks it; add it to the case's vars or the spec's vars",
+        ],
+        id="44_assertion_template_undefined",
+    ),
+    pytest.param(
+        "45_assertion_template_syntax.yaml",
+        [
+            "45_assertion_template_syntax.yaml:4:27: expect.0.rubric: template syntax error on template line 1: unexpected end of template, expected 'end of print statement'.",
+        ],
+        id="45_assertion_template_syntax",
+    ),
+    pytest.param(
+        "46_field_not_in_schema.yaml",
+        [
+            "46_field_not_in_schema.yaml:10:27: expect.0.field: field 'lable': the schema has no property 'lable' at the top level (did you mean 'label'?); it has 'label', 'priority', 'tags'",
+            "46_field_not_in_schema.yaml:11:27: expect.1.field: field 'tags.first': the schema has an array at 'tags', and 'first' is not an index",
+            "46_field_not_in_schema.yaml:12:27: expect.2.field: field 'priority.level': the schema has an integer at 'priority', which has no field 'level'",
+            "46_field_not_in_schema.yaml:18:31: cases.0.expect.0.field: field '/priorty': the schema has no property 'priorty' at the top level (did you mean 'priority'?); it has 'label', 'priority', 'tags'",
+            "cases/triage.csv:2:1: expect.0.field: field 'lable': the schema has no property 'lable' at the top level (did you mean 'label'?); it has 'label', 'priority', 'tags' (and 2 more cases like it)",
+        ],
+        id="46_field_not_in_schema",
     ),
 ]
 

@@ -7,6 +7,7 @@
   var S = D.s;
   var MARK = { passed: "✓", failed: "✗", error: "!", skipped: "–", unknown: "?" };
   var PAGE = 100;
+  var DIFFED = { "equals": 1, "json-equals": 1, "close-to": 1 };
 
   function str(i) { return i < 0 || i === null || i === undefined ? null : S[i]; }
   function el(tag, cls, text) {
@@ -202,7 +203,9 @@
     var out = str(D.parsed[i]) || str(D.output[i]), got;
     try { got = JSON.parse(out); } catch (e) { got = out; }
     JSON.parse(expected).forEach(function (exp) {
-      if (!exp || typeof exp !== "object" || !("value" in exp)) return;
+      // only assertions whose value is the expected answer itself get a diff
+      if (!exp || typeof exp !== "object" || !("value" in exp) || exp.negate) return;
+      if (!DIFFED[exp.type]) return;
       var actual = lookup(got, exp.field || exp.path);
       var a = JSON.stringify(exp.value, null, 2), b = actual === undefined ? "(missing)" : JSON.stringify(actual, null, 2);
       if (a === b) return;
@@ -223,12 +226,20 @@
       tr.appendChild(el("td", null, S[v[0]]));
       tr.appendChild(el("td", null, str(v[4]) || ""));
       tr.appendChild(el("td", v[1] ? "s-passed" : "s-failed", v[1] ? "✓ pass" : (str(v[5]) ? "! error" : "✗ fail")));
-      tr.appendChild(el("td", null, v[2] === null ? "" : v[2]));
+      tr.appendChild(el("td", null, v[2] === null ? "" : score(v[2])));
       tr.appendChild(el("td", null, (str(v[3]) || "") + (str(v[5]) ? " [" + str(v[5]) + "]" : "")));
     });
     parent.appendChild(t);
   }
   function fmt(v, unit) { return v === null || v === undefined ? "—" : v + unit; }
+  // scores to two decimals (0.33, 1); costs with two significant digits under a cent
+  function score(v) { return v === null || v === undefined ? "—" : String(Number(Number(v).toFixed(2))); }
+  function usd(v) {
+    if (v === null || v === undefined) return "unknown";
+    var a = Math.abs(v), digits = 4;
+    if (a > 0 && a < 0.01) digits = Math.max(4, 1 - Math.floor(Math.log10(a)));
+    return "$" + Number(v).toFixed(digits);
+  }
   function openDetails(td) {
     var r = rows[Number(td.getAttribute("data-row"))], m = Number(td.getAttribute("data-model"));
     var list = r.cells[modelPos[m]] || [];
@@ -240,18 +251,17 @@
       var st = status(i);
       box.appendChild(el("h3", "s-" + st, MARK[st] + " attempt " + D.attempt[i] + ": " + st));
       box.appendChild(el("p", "note",
-        "score " + fmt(D.score[i], "") + " · latency " + fmt(D.latency[i], " ms") +
+        "score " + score(D.score[i]) + " · latency " + fmt(D.latency[i], " ms") +
         (D.recorded[i] ? " (recorded timings)" : "") + " · TTFT " + fmt(D.ttft[i], " ms") +
         " · tokens in/out " + fmt(D.tin[i], "") + "/" + fmt(D.tout[i], "") +
-        " · cost " + (D.cost[i] === null ? "unknown" : "$" + D.cost[i]) +
+        " · cost " + usd(D.cost[i]) +
         (D.repaired[i] ? " · JSON repaired" : "")));
       section(box, "error", str(D.error[i]));
       section(box, "prompt", str(D.prompt[i]));
       var out = str(D.output[i]);
       section(box, "output", out === null ? null : pretty(out));
       section(box, "parsed output (after JSON repair)", str(D.parsed[i]));
-      var exp = str(D.expected[i]);
-      section(box, "expected", exp === null ? null : pretty(exp));
+      section(box, "expected (as the spec wrote it)", str(D.written[i]));
       var vars = str(D.vars[i]);
       section(box, "case vars", vars === null ? null : pretty(vars));
       verdicts(box, i);

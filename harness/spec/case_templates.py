@@ -1,0 +1,156 @@
+"""Check every template of a spec (prompts and assertion values) against every case.
+
+A problem is reported once, at the template that has it, naming how many cases it hits
+and the first few: a prompt reading ``{{ lable }}`` in a spec of 500 cases is one line
+(``... is not defined by 500 of 500 cases ... (did you mean 'label'?)``), not 500.
+Cases without problems come back with their assertion templates rendered
+(:mod:`harness.spec.templated_values`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jinja2
+
+from harness.errors import SpecProblem
+from harness.spec.templated_values import render_case, templates_in, variables_of
+from harness.spec.templating import render
+from harness.spec.types import Assertion, Case
+from harness.spec.yaml_loader import PathKey
+
+SHOWN_CASES = 3
+"""How many of the cases a problem hits are named in its message."""
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where something was written: file, line, column and dotted key."""
+
+    path: str
+    line: int
+    col: int
+    where: str
+
+
+PlaceOf = Callable[[Case | None, PathKey], Place]
+"""``place(None, key_path)`` for a key of the spec; ``place(case, key_path)`` inside a case."""
+
+
+@dataclass(slots=True)
+class _Hits:
+    """The cases one problem of one template hits."""
+
+    cases: list[Case] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    place: Place
+    source: str
+    shared: bool  # read by every case (prompt, spec-level assertion) or by one
+
+
+def check_case_templates(
+    cases: Sequence[Case],
+    spec_vars: Mapping[str, Any],
+    prompt_sources: Sequence[tuple[PathKey, str]],
+    spec_expect: Sequence[Assertion],
+    place: PlaceOf,
+) -> tuple[list[Case], list[SpecProblem]]:
+    """The cases with assertion templates rendered, and every template problem found.
+
+    ``prompt_sources`` are the prompt's (key path, source) pairs, already known to parse;
+    ``spec_expect`` the spec-level assertions every case starts with.
+    """
+    problems: list[SpecProblem] = []
+    shared: list[_Template] = [_Template(place(None, w), s, True) for w, s in prompt_sources]
+    for j, a in enumerate(spec_expect):
+        shared.extend(
+            _Template(place(None, ("expect", j, key)), source, True)
+            for key, source in templates_in(a)
+        )
+    shared_values = len(shared) > len(prompt_sources)  # spec-level assertion templates
+    missing: dict[tuple[Place, str], _Hits] = {}
+    failed: dict[tuple[Place, str], _Hits] = {}
+    broken: set[Place] = set()
+    known = set(spec_vars)
+    for case in cases:
+        known.update(case.vars)
+
+    out: list[Case] = []
+    for case in cases:
+        variables = {**spec_vars, **case.vars}
+        own = [
+            _Template(place(case, ("expect", k, key)), source, False)
+            for k, a in enumerate(case.expect[len(spec_expect) :])
+            for key, source in templates_in(a)
+        ]
+        ok = True
+        for template in (*shared, *own):
+            try:
+                names = variables_of(template.source)
+            except jinja2.TemplateSyntaxError as exc:
+                ok = False
+                if template.place not in broken:
+                    broken.add(template.place)
+                    problems.append(
+                        _problem(
+                            template.place,
+                            f"template syntax error on template line {exc.lineno}: {exc.message}",
+                        )
+                    )
+                continue
+            for name in sorted(names - variables.keys()):
+                ok = False
+                missing.setdefault((template.place, name), _Hits()).cases.append(case)
+        if not ok:
+            out.append(case)
+            continue
+        for template in (*shared, *own):
+            try:
+                render(template.source, variables)
+            except Exception as exc:  # a template error that only shows when rendered
+                ok = False
+                text = exc.message if isinstance(exc, jinja2.TemplateError) else None
+                reason = text or f"{type(exc).__name__}: {exc}"
+                failed.setdefault((template.place, reason), _Hits()).cases.append(case)
+        out.append(render_case(case, variables) if ok and (own or shared_values) else case)
+
+    total = len(cases)
+    for (where, name), hits in missing.items():
+        hint = _did_you_mean(name, known)
+        problems.append(
+            _problem(
+                where,
+                f"template variable {name!r} is not defined{hint}: "
+                f"{_which(hits.cases, total)} lack{'s' if len(hits.cases) == 1 else ''} it; "
+                "add it to the case's vars or the spec's vars",
+            )
+        )
+    for (where, reason), hits in failed.items():
+        problems.append(
+            _problem(where, f"rendering failed for {_which(hits.cases, total)}: {reason}")
+        )
+    return out, problems
+
+
+def _problem(where: Place, message: str) -> SpecProblem:
+    return SpecProblem(where.path, where.line, where.col, message, where.where)
+
+
+def _which(cases: list[Case], total: int) -> str:
+    """``case 'b' at file:7`` or ``12 of 15 cases ('a' at file:2, ... and 9 more)``."""
+    shown = ", ".join(f"{c.id!r} at {c.source}:{c.line}" for c in cases[:SHOWN_CASES])
+    if len(cases) == 1:
+        return f"case {shown}"
+    more = f" and {len(cases) - SHOWN_CASES} more" if len(cases) > SHOWN_CASES else ""
+    return f"{len(cases)} of {total} cases ({shown}{more})"
+
+
+def _did_you_mean(name: str, known: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(known - {name}), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""

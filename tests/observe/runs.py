@@ -1,0 +1,60 @@
+"""A small run on fake drivers, with chosen hooks: what the observe tests watch."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+
+from harness.config import ProjectConfig
+from harness.drivers.base import Request, Response, Usage
+from harness.errors import RateLimitError
+from harness.expect.types import CaseVerdict, JudgeCall, Output, Verdict
+from harness.hooks import Hooks
+from harness.runner.run import Runner, RunOptions, RunResult
+from harness.spec.types import Case, Spec
+from harness.store.sqlite import Store
+from tests.runner.fakes import Drivers, echo, make_spec
+
+SECRET = "sk-test-0123456789abcdef"
+
+
+def script(request: Request) -> Response | Exception:
+    """c1 fails for good (a rate limit whose message carries a key); the rest echo."""
+    if request.messages[-1].text.endswith("w1"):
+        return RateLimitError(
+            f"slow down (key {SECRET})", provider="fake", model="m1", status_code=429
+        )
+    return echo(request)
+
+
+async def judged(
+    spec: Spec, case: Case, output: Output, *, judge: JudgeCall | None = None
+) -> CaseVerdict:
+    """Each evaluation asks a judge model once."""
+    assert judge is not None
+    answer = await judge("slow:judge", Request(model="judge", messages=()))
+    passed = "ok" in output.text and answer.text == "yes"
+    return CaseVerdict(passed, float(passed), (Verdict("judge", passed, 1.0, answer.text),))
+
+
+def judge_script(request: Request) -> Response:
+    return Response(text="yes", usage=Usage(3, 1), latency_ms=1.0)
+
+
+async def small_run(
+    config: ProjectConfig, store: Store, hooks: Hooks | None = None, *, cases: int = 3
+) -> RunResult:
+    """``cases`` cases on fake:m1 (c1 errors), every passing answer judged by slow:judge."""
+    spec = make_spec(cases=cases, words=lambda i: f"ok w{i}")
+    runner = Runner(
+        [spec],
+        config,
+        store,
+        RunOptions(progress=False),
+        driver_factory=Drivers({"fake": script, "slow": judge_script}),
+        evaluate=judged,
+        console=Console(file=io.StringIO(), force_terminal=False),
+        hooks=hooks,
+    )
+    return await runner.run()
