@@ -48,14 +48,25 @@ class Embedders:
                     "(or pass evaluate_case an embed call), or use the local embedder"
                 )
             else:
-                probe = Request(model=model, messages=(Message("user", " ".join(missing)),))
-                async with self.pool.slot(provider, probe) as driver:
-                    vectors = await provider_embed(driver, model, missing)
+                vectors = await self._through_pool(provider, model, missing)
             if len(self._cache) + len(missing) > CACHE_LIMIT:
                 self._cache.clear()
             for text, vector in zip(missing, vectors, strict=True):
                 self._cache[(embedder, text)] = vector
         return [self._cache[(embedder, t)] for t in texts]
+
+    async def _through_pool(self, provider: str, model: str, texts: list[str]) -> list[list[float]]:
+        """One embeddings call within the provider's limits, as chat calls are."""
+        assert self.pool is not None
+        gate = getattr(self.pool, "gate", None)
+        if gate is not None:  # a pool with per-provider gates (limits, retries) in front
+            driver = self.pool.driver(provider)
+            return await gate(provider).call(  # type: ignore[no-any-return]
+                lambda: provider_embed(driver, model, texts), tokens=0, model=model
+            )
+        probe = Request(model=model, messages=(Message("user", " ".join(texts)),))
+        async with self.pool.slot(provider, probe) as driver:
+            return await provider_embed(driver, model, texts)
 
 
 LOCAL_ONLY = Embedders()
