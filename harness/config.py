@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from harness.drivers.base import ModelPrice, ProviderSettings, Timeouts
+from harness.drivers.ratelimits import parse_duration
 from harness.errors import SpecError, SpecProblem
+from harness.limits import Limits, LimitsFile, configure
 from harness.spec.problems import validate_file_model
 from harness.spec.yaml_loader import load_yaml
 
@@ -41,6 +43,8 @@ def _driver_type(value: str) -> str:
 
 ProviderType = Annotated[str, AfterValidator(_driver_type)]
 """A provider's wire type: a built-in driver or a ``harness.drivers`` plugin."""
+DEFAULT_PATIENCE = 600.0
+"""Seconds a provider may answer nothing but rate limits before its items give up."""
 
 
 class _Strict(BaseModel):
@@ -62,7 +66,7 @@ class ProviderFile(_Strict):
     base_url: str | None = None
     api_key_env: str | None = Field(default=None, pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
     headers: dict[str, str] = Field(default_factory=dict)
-    concurrency: int | None = Field(default=None, ge=1)
+    concurrency: Annotated[int, Field(ge=1)] | Literal["auto"] | None = None
     requests_per_minute: float | None = Field(default=None, gt=0)
     tokens_per_minute: float | None = Field(default=None, gt=0)
     timeout: TimeoutFile | float | None = None
@@ -70,6 +74,27 @@ class ProviderFile(_Strict):
     api_version: str | None = None
     model_path: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
+    rate_limit_patience: float | str | None = None
+
+    @field_validator("rate_limit_patience")
+    @classmethod
+    def _patience(cls, value: float | str | None) -> float | None:
+        return None if value is None else patience_seconds(value)
+
+
+def patience_seconds(value: float | str) -> float:
+    """Seconds in a patience: a number of seconds, or ``90s``, ``10m``, ``1h``, ``1h30m``.
+
+    Raises:
+        ValueError: not a duration, or not positive (the message says what is accepted).
+    """
+    seconds = parse_duration(str(value)) if not isinstance(value, int | float) else value
+    if seconds is None or seconds <= 0:
+        raise ValueError(
+            f"{value!r} is not a duration: give seconds (600) or a number with a unit "
+            "(90s, 10m, 1h)"
+        )
+    return float(seconds)
 
 
 class PriceFile(_Strict):
@@ -117,6 +142,7 @@ class ConfigFile(_Strict):
     providers: dict[str, ProviderFile] = Field(default_factory=dict)
     models: dict[str, ModelFile] = Field(default_factory=dict)
     defaults: DefaultsFile = Field(default_factory=DefaultsFile)
+    limits: LimitsFile = Field(default_factory=LimitsFile)
     otel: OtelFile | bool | None = None
 
 
@@ -130,6 +156,7 @@ class ProjectConfig:
     prices: dict[str, ModelPrice] = field(default_factory=dict)
     model_params: dict[str, dict[str, Any]] = field(default_factory=dict)
     defaults: DefaultsFile = field(default_factory=DefaultsFile)
+    limits: Limits = field(default_factory=Limits)
     otel: OtelFile | None = None
 
     @property
@@ -165,6 +192,7 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Proje
         SpecError: the file is invalid; every problem names its line and key.
     """
     path = path or find_config(start)
+    configure(Limits())  # harness.yaml itself is read with the default limits
     if path is None:
         return ProjectConfig(root=(start or Path.cwd()).resolve(), path=None)
     shown = _shown(path)
@@ -183,7 +211,9 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Proje
     parsed, problems = validate_file_model(ConfigFile, loaded, shown)
     if parsed is None:
         raise SpecError(problems)
-    return _build(parsed, path)
+    config = _build(parsed, path)
+    configure(config.limits)
+    return config
 
 
 def _shown(path: Path) -> str:
@@ -218,6 +248,7 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
             max_retries=p.max_retries,
             api_version=p.api_version,
             options=options,
+            rate_limit_patience=float(p.rate_limit_patience or DEFAULT_PATIENCE),
         )
     prices = {
         model_id: ModelPrice(
@@ -234,5 +265,6 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
         prices=prices,
         model_params=params,
         defaults=parsed.defaults,
+        limits=parsed.limits.to_limits(),
         otel=OtelFile(enabled=parsed.otel) if isinstance(parsed.otel, bool) else parsed.otel,
     )

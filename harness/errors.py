@@ -20,7 +20,7 @@ bare traceback::
         │   ├── ContextLengthError        prompt + output exceed the model's window
         │   └── UnsupportedFeatureError   e.g. a server that rejects a structured-output mode
         ├── ContentFilterError    the provider refused on policy grounds
-        ├── RateLimitError        429; carries retry_after seconds when the server sent it
+        ├── RateLimitError        429; carries retry_after and the parsed rate_limits
         ├── ServerError           5xx and 529 overloaded (retried)
         ├── TimeoutError_         connect, read or total timeout (retried)
         ├── ConnectionError_      refused or dropped connection (retried)
@@ -94,6 +94,9 @@ class ProviderError(HarnessError):
     kind: str = "provider_error"
     retries: int = 0
     """Retries made before this error was given up on (set by the retry loop)."""
+    rate_limits: object = None
+    """The provider's limits as the failed answer reported them (a
+    ``harness.drivers.ratelimits.RateLimits``), set by the driver when it said any."""
 
     def __init__(
         self,
@@ -151,7 +154,11 @@ class ContentFilterError(ProviderError):
 
 
 class RateLimitError(ProviderError):
-    """HTTP 429; ``retry_after`` holds the server's hint in seconds when it gave one."""
+    """HTTP 429; ``retry_after`` holds the server's hint in seconds when it gave one.
+
+    The runner retries these for as long as the provider's ``rate_limit_patience``
+    allows, not ``max_retries`` times.
+    """
 
     retryable = True
     kind = "rate_limit"

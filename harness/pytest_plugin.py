@@ -5,13 +5,14 @@ The logic lives in :mod:`harness.testing`; see docs/pytest-plugin.md.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.cassettes.modes import RECORD_MODES
+from harness.cassettes.recorder import Recorder
 from harness.expect.types import CaseVerdict
 from harness.spec.types import Assertion
 from harness.testing import asserts, xdist
@@ -117,10 +118,11 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
 
 
 @pytest.fixture
-def harness_model(request: pytest.FixtureRequest) -> Callable[[str], ModelClient]:
+def harness_model(request: pytest.FixtureRequest) -> Iterator[Callable[[str], ModelClient]]:
     """``harness_model("provider:model")``: a model client recorded to this test's cassette;
     every call lands in the session's results store."""
     state: HarnessSession = session_of(request.config)
+    recorder = Recorder(state.project.cassettes_dir, state.options.record_mode)
 
     def make(model_id: str) -> ModelClient:
         return ModelClient(
@@ -130,9 +132,11 @@ def harness_model(request: pytest.FixtureRequest) -> Callable[[str], ModelClient
             record_mode=state.options.record_mode,
             nodeid=request.node.nodeid,
             on_record=state.record_call,
+            recorder=recorder,
         )
 
-    return make
+    yield make
+    recorder.close()  # the test's cassettes, with every call it made
 
 
 @pytest.fixture

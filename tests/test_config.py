@@ -38,6 +38,20 @@ def test_contract_example(tmp_path: Path) -> None:
     assert provider_settings("bench", config) is bench
 
 
+def test_concurrency_auto_and_patience(tmp_path: Path) -> None:
+    (tmp_path / "harness.yaml").write_text(
+        "providers:\n"
+        "  a: {type: openai, concurrency: auto, rate_limit_patience: 20m}\n"
+        "  b: {type: openai, rate_limit_patience: 90}\n"
+        "  c: {type: openai}\n"
+    )
+    config = load_config(start=tmp_path)
+    a, b, c = (config.providers[n] for n in "abc")
+    assert (a.concurrency, a.rate_limit_patience) == ("auto", 1200.0)
+    assert b.rate_limit_patience == 90.0
+    assert (c.concurrency, c.rate_limit_patience) == (None, 600.0)
+
+
 def test_found_upward_from_a_subfolder(tmp_path: Path) -> None:
     (tmp_path / "harness.yaml").write_text(CONTRACT)
     deep = tmp_path / "a" / "b"
@@ -71,6 +85,11 @@ def test_no_config_gives_defaults(tmp_path: Path) -> None:
             id="negative-price",
         ),
         pytest.param("a: [\n", "harness.yaml:2:1: YAML syntax error", id="syntax"),
+        pytest.param(
+            "providers:\n  x: {type: openai, rate_limit_patience: soon}\n",
+            "harness.yaml:2:42: providers.x.rate_limit_patience: 'soon' is not a duration: give seconds (600) or a number with a unit (90s, 10m, 1h)",
+            id="bad-patience",
+        ),
     ],
 )
 def test_errors_point_at_the_key(

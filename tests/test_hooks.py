@@ -52,7 +52,7 @@ async def test_a_run_emits_every_event_in_order(config: ProjectConfig, store: St
     # a judge call belongs to the item it judges
     assert {c.item_id for c in judge} == {"qa::c0::fake:m1::1", "qa::c2::fake:m1::1"}
     failed = [c for c in calls if isinstance(c, CallFinished) and c.status == "error"]
-    assert len(failed) == 1 and type(failed[0].error).__name__ == "RateLimitError"
+    assert len(failed) == 1 and type(failed[0].error).__name__ == "BadRequestError"
     assert failed[0].item_id == "qa::c1::fake:m1::1" and failed[0].response is None
     ok = next(c for c in calls if isinstance(c, CallFinished) and c.status == "ok" and not c.judge)
     assert (ok.input_tokens, ok.output_tokens, ok.cost_usd, ok.latency_ms) == (10, 10, 0.001, 5.0)

@@ -67,6 +67,8 @@ class PeerResult:
     peak_rss_mb: float | None = None
     version: str | None = None
     error: str | None = None
+    errors: int | None = None
+    """Cases that ended in an error (no answer), where the tool says."""
     note: str = ""
 
 
@@ -82,11 +84,13 @@ def _tail(text: str, lines: int = 6) -> str:
 # --------------------------------------------------------------------------- harness
 
 
-def run_harness(url: str, cases: int, work: Path, setup: str = "tuned") -> PeerResult:
+def run_harness(
+    url: str, cases: int, work: Path, setup: str = "tuned", *, in_flight: int = IN_FLIGHT
+) -> PeerResult:
     """``harness run`` (the CLI, as a user would) on the eval."""
     root = work / "harness"
     write_project(root, url, cases)
-    flags = ["--concurrency", str(IN_FLIGHT)] if setup == "tuned" else []
+    flags = ["--concurrency", str(in_flight)] if setup == "tuned" else []
     m = measure([sys.executable, "-m", "harness", "run", *flags], cwd=root)
     if m.returncode not in (0, 1):
         raise PeerUnavailable(f"harness run exited {m.returncode}: {_tail(m.stderr)}")
@@ -181,14 +185,25 @@ def promptfoo_config(url: str, cases: int) -> dict[str, object]:
     }
 
 
-PROMPTFOO_TUNED = [
-    *("--no-cache", "--no-write", "--no-table", "--no-progress-bar"),
-    *("-j", str(IN_FLIGHT)),
-]
+def promptfoo_tuned(in_flight: int = IN_FLIGHT) -> list[str]:
+    """promptfoo's flags at its fastest, ``in_flight`` calls at once."""
+    return [
+        *("--no-cache", "--no-write", "--no-table", "--no-progress-bar"),
+        *("-j", str(in_flight)),
+    ]
+
+
+PROMPTFOO_TUNED = promptfoo_tuned()
 
 
 def run_promptfoo(
-    url: str, cases: int, work: Path, setup: str = "tuned", *, install: bool = True
+    url: str,
+    cases: int,
+    work: Path,
+    setup: str = "tuned",
+    *,
+    install: bool = True,
+    in_flight: int = IN_FLIGHT,
 ) -> PeerResult:
     """``promptfoo eval``: tuned, with caching, the results database and output off."""
     exe = promptfoo_bin(install)
@@ -197,7 +212,7 @@ def run_promptfoo(
     config = folder / "promptfooconfig.json"  # JSON is YAML: promptfoo reads it as its config
     config.write_text(json.dumps(promptfoo_config(url, cases)))
     out = folder / "output.json"
-    flags = PROMPTFOO_TUNED if setup == "tuned" else []
+    flags = promptfoo_tuned(in_flight) if setup == "tuned" else []
     m = measure(
         [str(exe), "eval", "-c", str(config), *flags, "-o", str(out)],
         cwd=folder,
@@ -221,6 +236,7 @@ def run_promptfoo(
         m.peak_rss_mb,
         version=PROMPTFOO_VERSION,
         note=" ".join(flags) or "cache and results database on, 4 in flight",
+        errors=errors,
     )
 
 
@@ -267,7 +283,13 @@ def inspect_bin(install: bool) -> Path:
 
 
 def run_inspect(
-    url: str, cases: int, work: Path, setup: str = "tuned", *, install: bool = True
+    url: str,
+    cases: int,
+    work: Path,
+    setup: str = "tuned",
+    *,
+    install: bool = True,
+    in_flight: int = IN_FLIGHT,
 ) -> PeerResult:
     """``inspect eval`` through its OpenAI-compatible provider (Chat Completions)."""
     exe = inspect_bin(install)
@@ -278,7 +300,7 @@ def run_inspect(
     (folder / "task.py").write_text(INSPECT_TASK)
     logs = folder / "logs"
     model = ["--model", "openai-api/bench/fake-model", "--max-tokens", str(MAX_TOKENS)]
-    tuned = ["--max-connections", str(IN_FLIGHT), "--display", "none"]
+    tuned = ["--max-connections", str(in_flight), "--display", "none"]
     m = measure(
         [str(exe), "eval", "task.py", *model, "--log-dir", str(logs)]
         + (tuned if setup == "tuned" else []),
@@ -306,6 +328,7 @@ def run_inspect(
         m.peak_rss_mb,
         version=log.get("eval", {}).get("packages", {}).get("inspect_ai"),
         note="a .eval log written" + ("" if setup == "tuned" else ", default connections"),
+        errors=int(log["results"].get("total_samples", total)) - total,
     )
 
 

@@ -153,6 +153,8 @@ async def _check_one(
         return Finding("missing", path, item.id, str(exc))
     except CassetteStaleError as exc:
         return Finding("stale", path, item.id, str(exc))
+    except CassetteError as exc:  # unreadable: corrupt, truncated, refused tags or aliases
+        return Finding("error", path, item.id, str(exc))
     except HarnessError:
         return None  # a recorded provider error replays as that error: the cassette is fine
     except Exception as exc:  # a template or driver problem: say so, keep checking

@@ -53,20 +53,24 @@ class ItemCassette:
             CassetteError: the file exists but cannot be read as a cassette.
         """
         if self._cassette is None:
+            options: dict[str, Any] = {
+                "path": str(self.path),
+                "serializer": YAMLSerializer,
+                "persister": AtomicPersister,
+                "record_mode": _VCR_MODES[self.mode],
+                "match_on": MATCH_ON,
+                # "all" rewrites the file with only this run's interactions
+                "drop_unused_requests": self.mode == "all",
+            }
             try:
-                self._cassette = Cassette.load(
-                    path=str(self.path),
-                    serializer=YAMLSerializer,
-                    persister=AtomicPersister,
-                    record_mode=_VCR_MODES[self.mode],
-                    match_on=MATCH_ON,
-                    # "all" rewrites the file with only this run's interactions
-                    drop_unused_requests=self.mode == "all",
-                )
+                self._cassette = Cassette.load(**options)
                 # disk holds indented JSON bodies; matching compares the compact form
                 for request in self._cassette.requests:
                     request.body = canonical_body(request.body) if request.body else request.body
-            except (yaml.YAMLError, ValueError, KeyError, TypeError) as exc:
+            except (yaml.YAMLError, ValueError, KeyError, TypeError, RecursionError) as exc:
+                if self.mode == "all":  # re-recording: what the file held is not needed
+                    self._cassette = Cassette(**options)
+                    return self._cassette
                 raise CassetteError(
                     f"cannot read the cassette of {self.item_id} ({self.path}): {exc}; "
                     "delete it and re-record with --record-mode all"

@@ -135,6 +135,21 @@ class Recorder:
         if written:
             self.written.append(state.path)
 
+    def hold(self, path: Path, name: str) -> None:
+        """Keep the cassette at ``path`` open across scopes until :meth:`close`.
+
+        A Python test's calls to one model share one cassette: held, its second call
+        records next to the first instead of finding a cassette already written.
+        """
+        if self.mode == "off":
+            return
+        from harness.cassettes.item_cassette import ItemCassette
+
+        state = self._open.get(path)
+        if state is None:
+            state = self._open[path] = ItemCassette(name, path, self.mode)
+        state.users += 1
+
     def close(self) -> None:
         """Write every cassette that has new interactions and is still open."""
         for state in list(self._open.values()):

@@ -19,6 +19,7 @@ from vcr.serialize import deserialize, serialize
 
 from harness.cassettes.scrub import parse_json, pretty_body
 from harness.cassettes.vcr_adapter import CassetteLoader
+from harness.yaml_guard import graph_problem
 
 if TYPE_CHECKING:
     _BaseDumper = yaml.SafeDumper
@@ -157,6 +158,16 @@ class _FastLoader(CassetteLoader):  # type: ignore[misc]
         return super().construct_document(node)
 
 
+class _GuardedLoader(_FastLoader):
+    """The fast loader for cassettes with anchors: aliases, cycles and depth bounded first."""
+
+    def construct_document(self, node: yaml.Node) -> Any:
+        found = graph_problem(node)
+        if found is not None:
+            raise yaml.constructor.ConstructorError(None, None, found[1], found[0])
+        return super().construct_document(node)
+
+
 class YAMLSerializer:
     """vcrpy serializer: sorted keys, no line folding, unicode kept; loads safely."""
 
@@ -175,7 +186,8 @@ class YAMLSerializer:
     @staticmethod
     def deserialize(cassette_string: str) -> Any:
         """Load with vcrpy's safe loader (no Python object tags), libyaml-backed when present."""
-        return yaml.load(cassette_string, Loader=_FastLoader)
+        loader = _GuardedLoader if "&" in cassette_string else _FastLoader  # aliases need anchors
+        return yaml.load(cassette_string, Loader=loader)
 
 
 class AtomicPersister:

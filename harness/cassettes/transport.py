@@ -20,6 +20,7 @@ from vcr.record_mode import RecordMode as VcrRecordMode
 from vcr.request import Request as VcrRequest
 
 from harness.cassettes.constants import TIMINGS_EXTENSION, TIMINGS_KEY
+from harness.cassettes.faults import fault_response, is_fault, raise_fault
 from harness.cassettes.scrub import replace_bytes
 from harness.errors import CassetteError, CassetteMissingError, CassetteStaleError
 
@@ -130,6 +131,8 @@ class CassetteTransport(httpx.AsyncBaseTransport):
         stored = _play(cassette, vcr_request)
         if stored is not None:
             self.recorder.replayed += 1
+            if is_fault(stored):
+                raise_fault(stored, request)
             return replay_response(stored)
         if cassette.write_protected:
             if not cassette.rewound:
@@ -138,7 +141,15 @@ class CassetteTransport(httpx.AsyncBaseTransport):
                 f"cassette is stale for {state.item_id}: {state.explain_miss(vcr_request)}; "
                 f"re-record with: {rerecord_command(state.item_id)} ({state.path})"
             )
-        live = await self._record(request, scrubbed.secrets)
+        started = time.perf_counter()
+        try:
+            live = await self._record(request, scrubbed.secrets)
+        except Exception as exc:  # the real transport failed: a dropped connection, a timeout
+            # record the fault too: replay must end the item as this run does
+            elapsed = (time.perf_counter() - started) * 1000
+            cassette.append(vcr_request, fault_response(exc, elapsed, scrubbed.secrets))
+            self.recorder.recorded += 1
+            raise
         # the file keeps an equivalent old answer (no diff); this run sees what it measured
         cassette.append(vcr_request, state.keep_timings_if_unchanged(vcr_request, live))
         self.recorder.recorded += 1

@@ -7,6 +7,7 @@ Each command lives in its own module; this one builds the group and turns every
 from __future__ import annotations
 
 import importlib
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from harness import __version__
 from harness.cli.common import Context
 from harness.cli.observe import add_observe_params, setup_default_logging
 from harness.errors import HarnessError, SpecError
+from harness.store.integrity import recovery_steps
 
 # name -> module under harness.cli exposing a click command called ``command``;
 # imported only when that command runs, so `harness run` doesn't pay for pandas reports
@@ -52,6 +54,11 @@ class _Group(click.Group):
             sys.exit(2)
         except HarnessError as exc:
             click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+        except sqlite3.DatabaseError as exc:  # a store damaged after it was opened
+            click.echo(
+                f"error: the results store is damaged ({exc}); {recovery_steps(None)}", err=True
+            )
             sys.exit(2)
 
 

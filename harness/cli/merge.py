@@ -8,6 +8,7 @@ import click
 
 from harness.cli.common import Context
 from harness.cli.run_output import write_run_files
+from harness.run_ids import check_run_id, run_folder
 from harness.runner.run import new_run_id
 from harness.store.merge import merge_stores
 from harness.store.sqlite import Store
@@ -37,8 +38,10 @@ def command(
     Items kept once each; the merged run's report and results files are written to
     reports/<run-id>/ (or --out), as ``harness run`` writes them.
     """
+    if run_id is not None:  # it names reports/<run-id>/: checked before anything is written
+        check_run_id(run_id, where="--run-id")
     info = merge_stores(list(stores), into, run_id=run_id or new_run_id(), source_run_ids=runs)
-    out_dir = out or ctx.config.reports_dir / info.run_id
+    out_dir = out or run_folder(ctx.config.reports_dir, info.run_id)
     with Store.open(into) as store:
         count = store.count(info.run_id)
         files = write_run_files(store, info.run_id, out_dir)

@@ -10,6 +10,7 @@ from harness.cli.common import Context, store_option
 from harness.errors import ConfigError
 from harness.report import write_reports
 from harness.report.sources import resolve_run_id
+from harness.run_ids import run_folder
 from harness.store.sqlite import Store
 
 
@@ -38,7 +39,7 @@ def command(ctx: Context, run: str, out_dir: Path | None, store_path: Path | Non
         raise ConfigError(f"no results store at {path}: run `harness run` first")
     with Store.open(path) as store:
         run_id = resolve_run_id(store, run)
-        target = out_dir or ctx.config.reports_dir / run_id
+        target = out_dir or run_folder(ctx.config.reports_dir, run_id)
         paths = write_reports(store, run_id, target)
     for kind, written in paths.items():
         click.echo(f"{kind}: {written}")

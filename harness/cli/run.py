@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
 from rich.console import Console
 
 from harness.cli.common import Context, store_option
+from harness.cli.pressure import concurrency_option, patience_option
 from harness.cli.resume import RunChoices, resume_choices
 from harness.cli.run_output import print_run_end, run_json, write_run_files
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
+from harness.run_ids import check_run_id, run_folder
 from harness.runner.api import run
 from harness.runner.cache import DEFAULT_TTL
 from harness.runner.dryrun import dry_run_table, estimate_run
@@ -21,6 +23,8 @@ from harness.runner.expand import Selection, parse_shard
 from harness.runner.run import RunOptions, new_run_id
 from harness.spec.load import load_specs
 from harness.spec.types import Spec
+from harness.store.fallback import FallbackFile
+from harness.store.integrity import recovery_steps
 from harness.store.records import RunInfo
 from harness.store.sqlite import Store
 
@@ -74,7 +78,8 @@ def _resumed(store: Store, resume: str) -> RunInfo:
 @click.command("run")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--models", help="Comma-separated provider:model ids; overrides the specs' models.")
-@click.option("--concurrency", type=click.IntRange(min=1), help="Model calls in flight at once.")
+@concurrency_option
+@patience_option
 @click.option("--repeat", type=click.IntRange(min=1), help="Run each item K times (keeps all).")
 @click.option("--max-cost", type=click.FloatRange(min=0), help="Budget in USD for the whole run.")
 @click.option(
@@ -106,7 +111,8 @@ def command(
     ctx: Context,
     paths: tuple[Path, ...],
     models: str | None,
-    concurrency: int | None,
+    concurrency: int | Literal["auto"] | None,
+    rate_limit_patience: float | None,
     repeat: int | None,
     max_cost: float | None,
     record_mode: str | None,
@@ -141,6 +147,7 @@ def command(
                 # `--resume specs/`: click took the path for the optional RUN_ID
                 paths, resume = (Path(resume), *paths), LATEST
             info = _resumed(peek, resume)
+        check_run_id(info.run_id, where="stored run id")  # it names reports/<run-id>/
         given = RunChoices(paths, models, repeat, filter_, shard, record_mode, max_cost, cache)
         chosen, note = resume_choices(given, info)
         paths, models, repeat, filter_, shard = (
@@ -174,6 +181,7 @@ def command(
         run_id=info.run_id if info else new_run_id(),
         resume=info is not None,
         paths=tuple(str(p) for p in paths),
+        rate_limit_patience=rate_limit_patience,
     )
     with Store.open(store_file) as store:
         try:
@@ -185,7 +193,10 @@ def command(
                 err=True,
             )
             sys.exit(2)
-        out_dir = out or config.reports_dir / result.run_id
+        out_dir = out or run_folder(config.reports_dir, result.run_id)
+        if result.unsaved is not None:
+            _say_unsaved(result.unsaved, store_file, stdout)
+            sys.exit(2)
         files = write_run_files(store, result.run_id, out_dir)
         timings = "recorded" if mode == "none" else "live"
     if as_json:
@@ -197,3 +208,15 @@ def command(
             result, stdout, out_dir=out_dir, files=files, timings=timings, max_cost=max_cost
         )
     sys.exit(result.exit_code(floor))
+
+
+def _say_unsaved(unsaved: FallbackFile, store_file: Path, console: Console) -> None:
+    """Where the results the store refused went, and what to do."""
+    console.print(
+        f"{unsaved.count} result(s) could not be written to the store {store_file} "
+        f"({unsaved.error}); they are safe in {unsaved.path} (one JSON object a line). "
+        f"{recovery_steps(store_file)}",
+        style="bold red",
+        markup=False,
+        emoji=False,
+    )

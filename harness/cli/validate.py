@@ -10,6 +10,7 @@ import click
 from harness.cli.common import Context
 from harness.errors import SpecError
 from harness.spec.load import load_specs
+from harness.spec.python_refs import no_code_execution
 
 
 @click.command()
@@ -30,7 +31,8 @@ def validate(ctx: Context, paths: tuple[Path, ...], quiet: bool) -> None:
             click.echo(str(problem))
         sys.exit(1)
     targets = list(paths) or [config.root / (config.defaults.specs or "specs")]
-    specs, problems = load_specs(targets, config)
+    with no_code_execution():  # validate reads; spec-named code runs only in run/pytest
+        specs, problems = load_specs(targets, config)
     for problem in problems:
         click.echo(str(problem))
     if problems:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
         Usage,
     )
     from harness.drivers.http_driver import HTTPCall, HTTPDriver
+    from harness.drivers.ratelimits import RateLimits
     from harness.drivers.registry import (
         create_driver,
         driver_class,
@@ -60,6 +61,7 @@ _EXPORTS = {
     ),
     "HTTPCall": "harness.drivers.http_driver",
     "HTTPDriver": "harness.drivers.http_driver",
+    "RateLimits": "harness.drivers.ratelimits",
     **dict.fromkeys(
         ["create_driver", "driver_class", "known_providers", "parse_model_id", "provider_settings"],
         "harness.drivers.registry",
@@ -74,6 +76,7 @@ __all__ = [
     "Message",
     "ModelPrice",
     "ProviderSettings",
+    "RateLimits",
     "Request",
     "Response",
     "RunMode",

@@ -17,7 +17,7 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -25,6 +25,7 @@ import httpx
 from harness.drivers import anthropic_wire as wire
 from harness.drivers.base import Request, Response, StreamEvent, StructuredMode
 from harness.drivers.http_driver import HTTPCall, HTTPDriver
+from harness.drivers.ratelimits import RateLimits, anthropic_limits
 from harness.drivers.sse import iter_sse
 
 
@@ -41,6 +42,10 @@ class AnthropicDriver(HTTPDriver):
     def auth_headers(self, key: str) -> dict[str, str]:
         """The key travels as ``x-api-key``, not as a bearer token."""
         return {"x-api-key": key}
+
+    def rate_limits(self, headers: Mapping[str, str], body: str | None) -> RateLimits | None:
+        """Anthropic's ``anthropic-ratelimit-*`` headers."""
+        return anthropic_limits(headers)
 
     @property
     def _version(self) -> str:

@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 import httpx
 
+from harness.drivers.ratelimits import RateLimits
+
 Role = Literal["system", "user", "assistant", "tool"]
 StructuredMode = Literal[
     "json_schema", "json_object", "tool", "response_schema", "format", "prompt"
@@ -120,6 +122,8 @@ class Response:
     ``parsed`` is the JSON value when a schema was asked for and the text parsed;
     ``structured_mode`` records which structured-output mode the call finally used.
     ``cost_usd`` is None when the price is unknown, never a made-up zero.
+    ``rate_limits`` is what the answer said about the provider's limits (live calls only:
+    a replayed answer's recorded headers say nothing about the provider now).
     """
 
     text: str
@@ -137,6 +141,7 @@ class Response:
     structured_mode: StructuredMode | None = None
     retries: int = 0
     timings_recorded: bool = False
+    rate_limits: RateLimits | None = None
 
 
 StreamEventKind = Literal["text", "tool_call", "usage", "finish", "response"]
@@ -185,6 +190,9 @@ class ProviderSettings:
     the wire format (``openai``, ``anthropic``, ``gemini``, ``ollama``, ``llamacpp``).
     ``mode`` is the run's :class:`RunMode`; harness.yaml's ``options: {offline: true}``
     (and ``deterministic``) are folded into it here, so drivers read ``mode`` alone.
+    ``concurrency`` is a fixed number of calls in flight, ``"auto"`` (adapt to the
+    provider) or None (the run decides). ``rate_limit_patience`` is how many seconds the
+    runner keeps retrying while the provider answers nothing but rate limits.
     """
 
     name: str
@@ -192,13 +200,14 @@ class ProviderSettings:
     base_url: str | None = None
     api_key_env: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
-    concurrency: int | None = None
+    concurrency: int | Literal["auto"] | None = None
     requests_per_minute: float | None = None
     tokens_per_minute: float | None = None
     timeouts: Timeouts = field(default_factory=Timeouts)
     max_retries: int = 4
     api_version: str | None = None
     options: Mapping[str, Any] = field(default_factory=dict)
+    rate_limit_patience: float = 600.0
     mode: RunMode = field(default_factory=RunMode)
 
     def __post_init__(self) -> None:

@@ -36,6 +36,7 @@ from harness.drivers.base import (
 )
 from harness.drivers.http import error_from_status
 from harness.drivers.http_driver import HTTPCall, HTTPDriver
+from harness.drivers.ratelimits import RateLimits, gemini_limits
 from harness.drivers.sse import iter_sse
 from harness.errors import AuthenticationError, ProviderError
 
@@ -106,7 +107,12 @@ class GeminiDriver(HTTPDriver):
 
     def _error(self, response: httpx.Response, body: str, model: str) -> ProviderError:
         # Gemini reports a bad key as 400 API_KEY_INVALID: classify it by the body
-        return self._body_error(body, response.status_code, model, response.headers)
+        error = self._body_error(body, response.status_code, model, response.headers)
+        return self._with_limits(error, response, body)
+
+    def rate_limits(self, headers: Mapping[str, str], body: str | None) -> RateLimits | None:
+        """Gemini sends no limit headers: a 429's body holds its ``RetryInfo`` and quota."""
+        return gemini_limits(headers, body)
 
     def _body_error(
         self,

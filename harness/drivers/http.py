@@ -60,7 +60,8 @@ def default_transport(settings: ProviderSettings) -> httpx.AsyncBaseTransport:
     """
     from httpx_aiohttp import AiohttpTransport
 
-    size = max(settings.concurrency or 0, _MIN_POOL)
+    own = settings.concurrency if isinstance(settings.concurrency, int) else 0
+    size = max(own, _MIN_POOL)
     limits = httpx.Limits(max_connections=size, max_keepalive_connections=size)
     transport: httpx.AsyncBaseTransport = AiohttpTransport(limits=limits)
     return transport

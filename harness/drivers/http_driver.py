@@ -11,7 +11,8 @@ to build its HTTP call and how to read the answer, through four hooks::
         async def parse_stream(self, response, request, mode): ...  # yields StreamEvents
         def structured_modes(self, request): ...                  # best first
 
-and optionally ``auth_headers``, ``error_message`` and ``request_id_header``.
+and optionally ``auth_headers``, ``error_message``, ``request_id_header`` and
+``rate_limits`` (how the wire format reports its rate limits; OpenAI's headers by default).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from harness.drivers.http import (
     translate_errors,
 )
 from harness.drivers.pricing import cost_usd
+from harness.drivers.ratelimits import RateLimits, openai_limits
 from harness.drivers.retry import BASE_DELAY, with_retries
 from harness.drivers.structured import ModeMemory, with_fallback, with_schema_prompt
 from harness.errors import ProviderError, ResponseParseError, TimeoutError_
@@ -144,6 +146,13 @@ class HTTPDriver(Driver):
         """The provider's error text inside an error body, if any."""
         return default_error_message(body)
 
+    def rate_limits(self, headers: Mapping[str, str], body: str | None) -> RateLimits | None:
+        """What an answer says about the provider's rate limits (``body`` on errors only).
+
+        The default reads OpenAI's ``x-ratelimit-*`` and ``retry-after(-ms)`` headers.
+        """
+        return openai_limits(headers)
+
     # ----------------------------------------------------------------- client
 
     @property
@@ -228,7 +237,7 @@ class HTTPDriver(Driver):
             )
 
     def _error(self, response: httpx.Response, body: str, model: str) -> ProviderError:
-        return error_from_status(
+        error = error_from_status(
             response.status_code,
             body,
             response.headers,
@@ -236,6 +245,20 @@ class HTTPDriver(Driver):
             model=model,
             message=self.error_message(body),
         )
+        return self._with_limits(error, response, body)
+
+    def _with_limits(
+        self, error: ProviderError, response: httpx.Response, body: str
+    ) -> ProviderError:
+        """Attach what a failed answer said about rate limits (and its wait hint)."""
+        if response.status_code not in (429, 503, 529):
+            return error
+        limits = self.rate_limits(response.headers, body)
+        if limits is not None:
+            error.rate_limits = limits
+            if error.retry_after is None and limits.retry_after is not None:
+                error.retry_after = limits.retry_after
+        return error
 
     async def _complete_once(self, request: Request, mode: StructuredMode | None) -> Response:
         req = self._prepare(request, mode)
@@ -283,6 +306,7 @@ class HTTPDriver(Driver):
             request_id=parsed.request_id or response.headers.get(self.request_id_header),
             raw=body,
             timings_recorded=isinstance(recorded, Mapping),
+            rate_limits=None if recorded is not None else self.rate_limits(response.headers, None),
         )
 
     async def _open_stream(self, request: Request, mode: StructuredMode | None) -> _Opened:
@@ -358,6 +382,7 @@ class HTTPDriver(Driver):
             ttft_ms=ttft,
             request_id=parsed.request_id or response.headers.get(self.request_id_header),
             timings_recorded=isinstance(recorded, Mapping),
+            rate_limits=None if recorded is not None else self.rate_limits(response.headers, None),
         )
 
     async def _collect_once(self, request: Request, mode: StructuredMode | None) -> Response:

@@ -1,14 +1,23 @@
-"""Retries with capped, jittered exponential backoff (tenacity), honouring ``retry_after``.
+"""Which failed calls to try again, and how long to wait before the next try.
 
 Only errors whose ``retryable`` flag is set are retried: rate limits, server errors,
 timeouts, dropped connections and unparseable answers. Authentication and bad-request
-errors never are.
+errors never are. Rate limits (a 429, or a 503 that says when to come back) are a
+class of their own: the runner's provider gate retries them for as long as the
+provider's ``rate_limit_patience`` allows, pausing the whole provider, while other
+transient errors get ``max_retries`` tries with jittered exponential backoff.
+
+:func:`with_retries` is the loop a driver used on its own runs (``async with
+OpenAIDriver(settings) as d: await d.complete(request)``); inside a run the pool hands
+drivers ``max_retries=0`` and the gate (``harness.runner.gate``) does the retrying, so
+every attempt passes the provider's limits.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -20,7 +29,7 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from harness.errors import ProviderError
+from harness.errors import ProviderError, RateLimitError, ServerError
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -36,6 +45,22 @@ MAX_RETRY_AFTER = 120.0
 def is_retryable(exc: BaseException) -> bool:
     """Whether a failed call should be tried again."""
     return isinstance(exc, ProviderError) and exc.retryable
+
+
+def is_rate_limited(exc: BaseException) -> bool:
+    """Whether a failed call was the provider pushing back: a 429, or a 503 with a
+    ``retry-after`` (an overloaded server saying when to come back)."""
+    if isinstance(exc, RateLimitError):
+        return True
+    return isinstance(exc, ServerError) and exc.status_code == 503 and exc.retry_after is not None
+
+
+def transient_delay(
+    retry: int, *, base_delay: float = BASE_DELAY, max_delay: float = MAX_DELAY
+) -> float:
+    """Seconds before retry number ``retry`` (1-based): full jitter, doubling, capped."""
+    ceiling = min(max_delay, base_delay * 2 ** (retry - 1))
+    return random.uniform(0, ceiling)
 
 
 def backoff(

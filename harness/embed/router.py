@@ -10,7 +10,7 @@ import inspect
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from harness.drivers.base import Message, Request
+from harness.drivers.base import Response
 from harness.drivers.registry import parse_model_id
 from harness.embed.local import local_embedder
 from harness.embed.provider import provider_embed
@@ -56,17 +56,17 @@ class Embedders:
         return [self._cache[(embedder, t)] for t in texts]
 
     async def _through_pool(self, provider: str, model: str, texts: list[str]) -> list[list[float]]:
-        """One embeddings call within the provider's limits, as chat calls are."""
+        """One embeddings call through the provider's gate (limits, pacing, retries), as chat
+        calls are; the gate deals in Responses, so the vectors travel in ``raw``."""
         assert self.pool is not None
-        gate = getattr(self.pool, "gate", None)
-        if gate is not None:  # a pool with per-provider gates (limits, retries) in front
-            driver = self.pool.driver(provider)
-            return await gate(provider).call(  # type: ignore[no-any-return]
-                lambda: provider_embed(driver, model, texts), tokens=0, model=model
-            )
-        probe = Request(model=model, messages=(Message("user", " ".join(texts)),))
-        async with self.pool.slot(provider, probe) as driver:
-            return await provider_embed(driver, model, texts)
+        driver = self.pool.driver(provider)
+
+        async def send() -> Response:
+            return Response(text="", model=model, raw=await provider_embed(driver, model, texts))
+
+        response = await self.pool.gate(provider).call(send, tokens=0, model=model)
+        vectors: list[list[float]] = response.raw
+        return vectors
 
 
 LOCAL_ONLY = Embedders()

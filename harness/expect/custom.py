@@ -16,13 +16,14 @@ It may be ``async``. An exception, or any other return value, is an error verdic
 
 from __future__ import annotations
 
-import inspect
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from harness import limits
 from harness.expect.common import Context, EvalError, Outcome, compare, show
+from harness.expect.deadline import DeadlineExceeded, call_with_deadline
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.types import Assertion
 
@@ -65,10 +66,14 @@ async def python(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         "options": a.options,
         "assertion": a,
     }
+    timeout = limits.current().python_timeout_s
     try:
-        result = fn(subject, context)
-        if inspect.isawaitable(result):
-            result = await result
+        result = await call_with_deadline(fn, subject, context, timeout=timeout)
+    except DeadlineExceeded as exc:
+        raise EvalError(
+            f"python {a.value}: {exc} (raise limits.python_timeout_s in harness.yaml "
+            "if it needs longer)"
+        ) from None
     except Exception as exc:  # the user's code may raise anything; it becomes the verdict
         raise EvalError(f"python {a.value}: raised {type(exc).__name__}: {exc}") from None
     return to_outcome(result, a)

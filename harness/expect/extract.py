@@ -21,6 +21,8 @@ from typing import Any
 
 import json_repair
 
+from harness import limits
+
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
 _STARTS = re.compile(r"[\[{]")
 _DECODER = json.JSONDecoder()
@@ -107,6 +109,12 @@ def _repair(text: str) -> Extracted:
     m = _STARTS.search(text)
     if m is None:
         return Extracted(error="no JSON object or array found in the output")
+    cap = limits.current().repair_max_bytes
+    if len(text) - m.start() > cap:  # repair is pure Python and slow on long hostile text
+        return Extracted(
+            error=f"the output is not valid JSON and, at {len(text) - m.start():,} characters, "
+            f"too long to repair (limit {cap:,}: limits.repair_max_bytes in harness.yaml)"
+        )
     try:
         value = json_repair.repair_json(text[m.start() :], return_objects=True)
     except Exception as exc:  # the repair library must never take a run down

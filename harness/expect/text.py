@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 import string
 from collections.abc import Callable, Sequence
-from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import Levenshtein
 
+from harness.expect import safe_regex
 from harness.expect.common import Context, Outcome, as_text, compare, show, type_name
 from harness.spec.types import Assertion
 
@@ -170,18 +170,11 @@ def ends_with(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     return Outcome.check(False, f"expected to end with {show(want)}; got …{show(tail)}")
 
 
-@lru_cache(maxsize=1024)
-def compile_regex(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """A compiled pattern, cached: the same assertion runs on every model and case."""
-    return re.compile(pattern, re.IGNORECASE if ignore_case else 0)
-
-
 def regex(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """The text matches the regular expression (``search``, or ``fullmatch: true``)."""
     text = _text(a, subject)
-    pattern = compile_regex(a.value, bool(a.options.get("ignore_case")))
     full = bool(a.options.get("fullmatch"))
-    m = pattern.fullmatch(text) if full else pattern.search(text)
+    m = safe_regex.match(a.value, text, ignore_case=bool(a.options.get("ignore_case")), full=full)
     how = "fully matches" if full else "matches"
     if m is not None:
         return Outcome.check(True, f"{how} /{a.value}/ at {m.start()}: {show(m.group(0), 40)}")

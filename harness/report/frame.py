@@ -35,6 +35,7 @@ NUMERIC_COLUMNS = (
     "cost_usd",
     "started_at",
     "finished_at",
+    "rate_limit_wait_ms",
 )
 BOOL_COLUMNS = ("repaired", "timings_recorded")
 STATUSES = (PASSED, FAILED, ERROR, SKIPPED)

@@ -100,6 +100,7 @@ def _leaderboard_rows(board: pd.DataFrame) -> list[dict[str, Any]]:
                     fmt_cell(rec["repaired_share"], "pct"),
                     fmt_cell(rec["errors"], "int"),
                     fmt_cell(rec["skipped"], "int"),
+                    _wait_cell(rec["rate_limit_wait_s"], rec["rate_limited_share"]),
                 ],
             }
         )
@@ -122,7 +123,21 @@ LEADERBOARD_HEADERS = [
     ("JSON repaired", "share of outputs that needed JSON repair to parse"),
     ("errors", "attempts that ended in an error (no answer)"),
     ("skipped", "items not run (left out of the pass rate)"),
+    (
+        "rate-limit wait",
+        "total time the calls waited for the provider's rate limits (pauses after 429s, "
+        "pacing, configured RPM/TPM), and the share of attempts that waited",
+    ),
 ]
+
+
+def _wait_cell(seconds: Any, share: Any) -> tuple[str, str]:
+    if _missing(seconds):
+        return ("—", "")
+    text = f"{seconds:,.1f} s"
+    if seconds and not _missing(share):
+        text += f" ({share:.0%} waited)"
+    return (text, f"{seconds:.3f}")
 
 
 def _run_meta(run: RunInfo | None, frame: pd.DataFrame) -> dict[str, Any]:

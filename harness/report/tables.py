@@ -47,6 +47,8 @@ SUMMARY_COLUMNS = [
     "cost_per_pass_usd",
     "repaired_share",
     "timings_recorded",
+    "rate_limit_wait_s",
+    "rate_limited_share",
 ]
 
 
@@ -125,6 +127,19 @@ def _measures(group: pd.DataFrame) -> dict[str, object]:
         "cost_per_pass_usd": total_cost / passed if total_cost is not None and passed else None,
         "repaired_share": float(outputs["repaired"].mean()) if len(outputs) else None,
         "timings_recorded": bool(graded["timings_recorded"].any()),
+        **_rate_limit_waits(graded),
+    }
+
+
+def _rate_limit_waits(graded: pd.DataFrame) -> dict[str, float | None]:
+    """Seconds the model's calls waited for rate limits in all, and the share of attempts
+    that waited at all; unknown (None) for results stored before waits were measured."""
+    waits = graded["rate_limit_wait_ms"].dropna()
+    if not len(waits):
+        return {"rate_limit_wait_s": None, "rate_limited_share": None}
+    return {
+        "rate_limit_wait_s": float(waits.sum()) / 1000.0,
+        "rate_limited_share": float((waits > 0).mean()),
     }
 
 

@@ -36,9 +36,10 @@ def cache_key(settings: ProviderSettings, request: Request) -> str:
 
 
 def response_to_json(response: Response) -> dict[str, Any]:
-    """What the cache stores: every field but ``raw``."""
+    """What the cache stores: every field but ``raw`` and ``rate_limits`` (the moment's)."""
     data = {f.name: getattr(response, f.name) for f in dataclasses.fields(Response)}
     data.pop("raw")
+    data.pop("rate_limits")
     data["usage"] = dataclasses.asdict(response.usage)
     data["tool_calls"] = [dataclasses.asdict(t) for t in response.tool_calls]
     return data

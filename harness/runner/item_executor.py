@@ -16,9 +16,11 @@ and the response cache, and never raises for one item's failure: it is recorded.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Awaitable
 from dataclasses import dataclass, fields, replace
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -37,12 +39,16 @@ from harness.hooks import Hooks
 from harness.runner.budget import Budget, replayed_for_free
 from harness.runner.cache import cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
+from harness.runner.gate import track_waits
 from harness.runner.items import Item
 from harness.runner.pool import Pool
 from harness.runner.requests import build_request, prompt_text
 from harness.spec.types import Case, Spec
+from harness.store.bounded import bounded_output, is_truncated
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
 from harness.store.sqlite import Store
+
+_PARSE_OFF_LOOP = 64_000  # characters: longer answers are parsed in a thread
 
 __all__ = ["Evaluate", "ItemExecutor", "ResponseCache", "errored", "fill_response"]
 
@@ -144,8 +150,13 @@ class ItemExecutor:
     async def verdict(self, item: Item, record: ResultRecord, response: Response) -> ResultRecord:
         """Parse ``response``, evaluate the case's expectations and fill ``record``."""
         fill_response(record, response)
-        output: Output = parse_output(response.text, item.spec.schema, response=response)
-        record.parsed_output = output.parsed
+        output: Output
+        if len(response.text) > _PARSE_OFF_LOOP:  # extracting JSON from a long answer takes a while
+            parse = partial(parse_output, response.text, item.spec.schema, response=response)
+            output = await asyncio.to_thread(parse)
+        else:
+            output = parse_output(response.text, item.spec.schema, response=response)
+        record.parsed_output = None if is_truncated(record.output) else output.parsed
         record.repaired = output.repaired
         try:
             verdict = await self.evaluate(
@@ -196,7 +207,7 @@ class ItemExecutor:
                 return _skipped(record, "budget", "budget: the cost limit was reached")
         response: Response | None = None
         try:
-            with self.recorder.scope(item):
+            with self.recorder.scope(item), track_waits(record):
                 response = await self.call(item, request)
                 if key is not None and self.cache is not None:
                     self.cache.store.cache_put(key, response_to_json(response))
@@ -261,7 +272,7 @@ def _assertion_dict(assertion: Any) -> dict[str, Any]:
 
 def fill_response(record: ResultRecord, response: Response) -> None:
     """Copy what the model answered (text, usage, cost, timings) into ``record``."""
-    record.output = response.text
+    record.output = bounded_output(response.text)  # assertions still see the whole answer
     record.latency_ms = response.latency_ms
     record.ttft_ms = response.ttft_ms
     usage = response.usage

@@ -1,20 +1,23 @@
-"""One driver per provider, behind a global limit, per-provider limits and rate limits.
+"""One driver per provider, each behind its provider gate.
 
 Drivers are created lazily on the recorder-wrapped transport, so cassettes see every
 call, judge calls included. In replay-only mode providers are built ``offline``:
 drivers skip API-key checks and managed local servers never start.
+
+A driver makes exactly one attempt per call (the pool hands it ``max_retries=0``);
+its provider's :class:`~harness.runner.gate.ProviderGate` owns concurrency, RPM/TPM,
+pauses after 429s, pacing from the provider's reported budgets, and every retry.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Protocol
 
 import httpx
-from aiolimiter import AsyncLimiter
 
 from harness.config import ProjectConfig
 from harness.drivers.base import (
@@ -26,7 +29,9 @@ from harness.drivers.base import (
     RunMode,
 )
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
-from harness.hooks import note_wait
+from harness.drivers.retry import BASE_DELAY
+from harness.runner.concurrency import ConcurrencyPlan, RunConcurrency, plan_concurrency
+from harness.runner.gate import GateStats, ProviderGate
 
 
 class _Wrapper(Protocol):
@@ -48,14 +53,16 @@ def estimate_tokens(request: Request) -> int:
 
 
 class Pool:
-    """Routes ``provider:model`` calls to drivers inside the run's limits.
+    """Routes ``provider:model`` calls to drivers through their provider gates.
 
     Args:
         config: the project config (providers, prices).
         recorder: wraps each driver's transport (a cassette ``Recorder``).
-        concurrency: calls in flight across all providers.
-        offline: replay only: no API keys, no managed servers.
+        concurrency: the run's ``--concurrency``: a number (also a cap across all
+            providers), ``"auto"``, or None (see :mod:`harness.runner.concurrency`).
+        offline: replay only: no API keys, no managed servers, no pacing.
         driver_factory: replaces driver construction (tests pass fakes).
+        rate_limit_patience: seconds; overrides every provider's ``rate_limit_patience``.
     """
 
     def __init__(
@@ -63,9 +70,10 @@ class Pool:
         config: ProjectConfig,
         recorder: _Wrapper,
         *,
-        concurrency: int,
+        concurrency: RunConcurrency,
         offline: bool = False,
         driver_factory: DriverFactory | None = None,
+        rate_limit_patience: float | None = None,
     ) -> None:
         self.config = config
         self.recorder = recorder
@@ -73,13 +81,12 @@ class Pool:
         self.offline = offline
         # cassettes need each call's traffic to depend on its request alone
         self.mode = RunMode(offline=offline, deterministic=recorder.active)
+        self.rate_limit_patience = rate_limit_patience
         self._factory = driver_factory or self._default_factory
-        self._global = asyncio.Semaphore(concurrency)
+        self._global = asyncio.Semaphore(concurrency) if isinstance(concurrency, int) else None
         self._settings: dict[str, ProviderSettings] = {}
         self._drivers: dict[str, Driver] = {}
-        self._limits: dict[str, asyncio.Semaphore] = {}
-        self._rpm: dict[str, AsyncLimiter | None] = {}
-        self._tpm: dict[str, AsyncLimiter | None] = {}
+        self._gates: dict[str, ProviderGate] = {}
 
     def _default_factory(
         self, settings: ProviderSettings, prices: Mapping[str, ModelPrice]
@@ -97,48 +104,66 @@ class Pool:
         """
         if provider not in self._settings:
             settings = provider_settings(provider, self.config)
+            if self.rate_limit_patience is not None:
+                settings = replace(settings, rate_limit_patience=self.rate_limit_patience)
             self._settings[provider] = settings.with_mode(self.mode)
         return self._settings[provider]
 
+    def plan(self, provider: str) -> ConcurrencyPlan:
+        """The provider's concurrency: fixed, or adaptive within a cap."""
+        return plan_concurrency(self.settings(provider), self.concurrency)
+
     def provider_limit(self, provider: str) -> int:
-        """Calls in flight allowed for one provider (its ``concurrency``, capped by the run's)."""
-        own = self.settings(provider).concurrency
-        return min(own, self.concurrency) if own else self.concurrency
+        """Most calls in flight one provider may ever have (its cap)."""
+        return self.plan(provider).cap
 
     def driver(self, provider: str) -> Driver:
-        """The provider's driver, created on first use."""
+        """The provider's driver, created on first use (one attempt per call: no retries)."""
         if provider not in self._drivers:
             settings = self.settings(provider)
-            self._drivers[provider] = self._factory(settings, self.config.prices)
-            self._limits[provider] = asyncio.Semaphore(self.provider_limit(provider))
-            rpm, tpm = settings.requests_per_minute, settings.tokens_per_minute
-            self._rpm[provider] = AsyncLimiter(rpm, 60.0) if rpm else None
-            self._tpm[provider] = AsyncLimiter(tpm, 60.0) if tpm else None
+            self._drivers[provider] = self._factory(
+                replace(settings, max_retries=0), self.config.prices
+            )
         return self._drivers[provider]
 
-    @contextlib.asynccontextmanager
-    async def slot(self, provider: str, request: Request) -> AsyncIterator[Driver]:
-        """Hold one call's place within every limit of ``provider``."""
-        driver = self.driver(provider)
-        asked = time.perf_counter()
-        async with self._global, self._limits[provider]:
-            rpm, tpm = self._rpm[provider], self._tpm[provider]
-            if rpm is not None:
-                await rpm.acquire()
-            if tpm is not None:
-                await tpm.acquire(min(float(estimate_tokens(request)), tpm.max_rate))
-            note_wait(time.perf_counter() - asked)  # hooks and logs report the wait
-            yield driver
+    def gate(self, provider: str) -> ProviderGate:
+        """The provider's gate, created on first use."""
+        gate = self._gates.get(provider)
+        if gate is None:
+            settings = self.settings(provider)
+            gate = ProviderGate(
+                provider,
+                self.plan(provider),
+                requests_per_minute=settings.requests_per_minute,
+                tokens_per_minute=settings.tokens_per_minute,
+                patience=settings.rate_limit_patience,
+                max_retries=settings.max_retries,
+                base_delay=float(settings.options.get("retry_base_delay", BASE_DELAY)),
+                replay=self.offline,
+                shared=self._global,
+            )
+            self._gates[provider] = gate
+        return gate
 
     async def complete(self, model_id: str, request: Request) -> Response:
-        """One call to ``model_id`` (``provider:model``) within the limits.
+        """One call to ``model_id`` (``provider:model``) through its provider's gate.
 
         Raises:
-            ProviderError: the call failed after the driver's retries.
+            ProviderError: the call failed after the gate's retries.
         """
         provider, _ = parse_model_id(model_id)
-        async with self.slot(provider, request) as driver:
-            return await driver.complete(request)
+        driver = self.driver(provider)
+        gate = self._gates.get(provider) or self.gate(provider)
+        counts_tokens = gate.tpm is not None or gate.tokens.known
+        return await gate.call(
+            lambda: driver.complete(request),
+            tokens=estimate_tokens(request) if counts_tokens else 0,
+            model=request.model,
+        )
+
+    def stats(self) -> list[GateStats]:
+        """Each used provider's concurrency, calls and 429s so far (for progress)."""
+        return [gate.stats() for gate in self._gates.values()]
 
     async def aclose(self) -> None:
         """Close every driver."""

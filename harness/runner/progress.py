@@ -1,12 +1,18 @@
-"""Live progress: a rich bar on a terminal, a plain log line every few seconds otherwise."""
+"""Live progress: a rich bar on a terminal, a plain log line every few seconds otherwise.
+
+Besides the counts, each remote provider's pressure is shown once it has calls:
+``openai: 24/64 in flight (auto), 41 calls/s, 3 429s``.
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from harness.runner.gate import GateStats
 from harness.runner.money import format_usd
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
 
@@ -32,6 +38,8 @@ class RunProgress:
         self._last_log = self.started
         self._bar: Progress | None = None
         self._task = None
+        self._pressure: Callable[[], list[GateStats]] | None = None
+        self._rates: dict[str, tuple[float, int, float]] = {}  # provider: (time, calls, rate)
 
     def __enter__(self) -> RunProgress:
         if self.live and not self.quiet:
@@ -54,6 +62,29 @@ class RunProgress:
             self._bar.stop()
         elif not self.quiet:
             self._log()
+
+    def watch(self, pressure: Callable[[], list[GateStats]]) -> None:
+        """Show each provider's concurrency, call rate and 429s (from ``Pool.stats``)."""
+        self._pressure = pressure
+
+    def pressure_text(self) -> str:
+        """One clause per provider: in flight / limit, calls/s over the last seconds, 429s."""
+        if self._pressure is None:
+            return ""
+        now = time.monotonic()
+        parts = []
+        for s in self._pressure():
+            then, calls, rate = self._rates.get(s.provider, (self.started, 0, 0.0))
+            if now - then >= 1.0:
+                rate = (s.calls - calls) / (now - then)
+                self._rates[s.provider] = (now, s.calls, rate)
+            mode = f" (auto <= {s.cap})" if s.adaptive else ""
+            limited = f", {s.rate_limited} 429s, waited {s.waited:.0f}s" if s.rate_limited else ""
+            parts.append(
+                f"{s.provider}: {s.in_flight}/{s.concurrency} in flight{mode}, "
+                f"{rate:.0f} calls/s{limited}"
+            )
+        return "; ".join(parts)
 
     def add(self, record: ResultRecord) -> None:
         """Count one finished record."""
@@ -83,11 +114,13 @@ class RunProgress:
         return self.done / max(time.monotonic() - self.started, 1e-9)
 
     def _text(self) -> str:
-        return (
+        text = (
             f"passed {self.passed}  failed {self.failed}  errors {self.errors}  "
             f"skipped {self.skipped}  {self.rate:.0f} calls/s  {self.tokens} tokens  "
             f"{self._cost_text()}"
         )
+        pressure = self.pressure_text()
+        return f"{text}  [{pressure}]" if pressure else text
 
     def _cost_text(self) -> str:
         if self.unpriced and self.cost == 0:

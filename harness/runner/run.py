@@ -13,13 +13,15 @@ in flight across providers. Any error becomes that item's record, never the run'
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
+import sqlite3
 import subprocess
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from rich.console import Console
 
@@ -31,13 +33,16 @@ from harness.expect.evaluate import evaluate_case
 from harness.hooks import Hooks
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL
+from harness.runner.concurrency import configured_concurrency
 from harness.runner.expand import Selection, expand, nothing_selected, run_models
 from harness.runner.item_executor import Evaluate, ItemExecutor, ResponseCache
 from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
 from harness.runner.progress import RunProgress
+from harness.runner.resume import count_completed
 from harness.runner.summary import ModelStats
 from harness.spec.types import Spec
+from harness.store.fallback import FallbackFile
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
 from harness.store.sqlite import Store
 from harness.store.writer import StoreWriter
@@ -71,7 +76,7 @@ class RunOptions:
     """
 
     selection: Selection = field(default_factory=Selection)
-    concurrency: int | None = None
+    concurrency: int | Literal["auto"] | None = None
     max_cost: float | None = None
     record_mode: str = "off"
     cache: bool = False
@@ -83,6 +88,7 @@ class RunOptions:
     source: str = "cli"
     args: tuple[str, ...] = ()
     started_at: float | None = None
+    rate_limit_patience: float | None = None
 
 
 @dataclass(slots=True)
@@ -93,6 +99,8 @@ class RunResult:
     stats: list[ModelStats]
     status: str = "finished"
     resumed_skipped: int = 0
+    unsaved: FallbackFile | None = None
+    """Results the store could not take, and the file they went to instead."""
 
     def count(self, status: str) -> int:
         """How many items ended with ``status``."""
@@ -154,13 +162,14 @@ class Run:
         self.console = console or Console(stderr=True)
         self.run_id = options.run_id or new_run_id()
         self.models = run_models(self.specs, options.selection, config)
-        concurrency = options.concurrency or config.defaults.concurrency
+        concurrency = options.concurrency or configured_concurrency(config)
         self.pool = Pool(
             config,
             self.recorder,
             concurrency=concurrency,
             offline=options.record_mode == "none",
             driver_factory=driver_factory,
+            rate_limit_patience=options.rate_limit_patience,
         )
         for model in self.models:  # unknown providers fail before anything is stored
             self.pool.settings(parse_model_id(model)[0])
@@ -237,6 +246,7 @@ class Run:
         if self.options.resume:
             self._done = self.store.completed_item_ids(self.run_id)
             self.store.reopen_run(self.run_id)
+            count_completed(self.store, self.run_id, self._done, self.stats)
         else:
             self.store.start_run(self.run_info())
         sources = self._provider_items()
@@ -251,6 +261,7 @@ class Run:
                 self.console, total, live=self.options.progress, quiet=quiet
             ) as progress:
                 self._progress = progress
+                progress.watch(self.pool.stats)
                 async with StoreWriter(self.store) as writer:
                     self._writer = writer
                     workers = [
@@ -262,14 +273,16 @@ class Run:
             status = "finished"
         finally:
             await self.aclose()
-            self.store.finish_run(self.run_id, status)
+            with contextlib.suppress(sqlite3.Error):  # the results are safe; the status is not
+                self.store.finish_run(self.run_id, status)
             result = self.result(status)
             self.hooks.run_finished(self.run_id, status, {s: result.count(s) for s in STATUSES})
         return result
 
     def result(self, status: str = "finished") -> RunResult:
         """The counts so far, as a :class:`RunResult`."""
-        return RunResult(self.run_id, list(self.stats.values()), status, len(self._done))
+        unsaved = self._writer.fallback if self._writer is not None else None
+        return RunResult(self.run_id, list(self.stats.values()), status, len(self._done), unsaved)
 
     async def _worker(self, items: Iterator[Item]) -> None:
         # several workers share one iterator: next() never awaits, so no item is taken twice
@@ -310,7 +323,7 @@ def run_info(
     *,
     specs: Sequence[Spec],
     models: Sequence[str],
-    concurrency: int | None,
+    concurrency: int | Literal["auto"] | None,
     cache: bool = False,
 ) -> RunInfo:
     """A run's metadata row; the CLI, the API and the pytest plugin all build it here."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
+from harness.spec.csv_rows import csv_problem, short_row_problem
 from harness.spec.yaml_loader import PathKey, Pos
 
 
@@ -49,6 +51,15 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
     ``expected_<field>`` column or key checks that field of the structured output:
     ``expected_label`` = ``billing`` is ``{type: equals, field: label, value: billing}``.
     """
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".ndjson"):  # read as a stream: one line in memory at a time
+        try:
+            with path.open("rb") as f:
+                return _read_jsonl(_text_lines(f))
+        except OSError as exc:
+            return [], [CasesFileProblem(1, 1, f"cannot read cases file: {exc.strerror}")]
+        except _Unreadable as exc:
+            return [], [exc.problem]
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -59,9 +70,6 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return [], [CasesFileProblem(1, 1, f"cases file is not UTF-8 ({exc.reason})")]
-    suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):
-        return _read_jsonl(text)
     if suffix == ".csv":
         return _read_csv(text)
     return [], [
@@ -69,16 +77,37 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
     ]
 
 
-def _read_jsonl(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
+class _Unreadable(Exception):
+    def __init__(self, problem: CasesFileProblem) -> None:
+        self.problem = problem
+
+
+def _text_lines(f: BinaryIO) -> Iterator[str]:
+    """The file's lines as text; binary content or bad UTF-8 raise ``_Unreadable``."""
+    for number, raw in enumerate(f, start=1):
+        if b"\x00" in raw:
+            raise _Unreadable(CasesFileProblem(1, 1, "cases file is binary, not text"))
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as exc:
+            reason = f"cases file is not UTF-8 ({exc.reason})"
+            raise _Unreadable(CasesFileProblem(number, exc.start + 1, reason)) from None
+        yield line.rstrip("\r\n")
+
+
+def _read_jsonl(lines: Iterable[str]) -> tuple[list[RawCase], list[CasesFileProblem]]:
     cases: list[RawCase] = []
     problems: list[CasesFileProblem] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
             problems.append(CasesFileProblem(number, exc.colno, f"invalid JSON: {exc.msg}"))
+            continue
+        except RecursionError:
+            problems.append(CasesFileProblem(number, 1, "JSON nested too deeply: flatten it"))
             continue
         if not isinstance(row, dict):
             problems.append(CasesFileProblem(number, 1, "each line must be a JSON object"))
@@ -101,13 +130,18 @@ def _read_jsonl(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
 
 
 def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
-    reader = csv.DictReader(io.StringIO(text))
+    # strict: an unterminated quote is an error, not the rest of the file in one cell
+    reader = csv.DictReader(io.StringIO(text), strict=True)
     cases: list[RawCase] = []
     problems: list[CasesFileProblem] = []
-    if not reader.fieldnames:
+    try:
+        header = reader.fieldnames
+    except csv.Error as exc:
+        return [], [CasesFileProblem(*csv_problem(text, 1, exc))]
+    if not header:
         return [], [CasesFileProblem(1, 1, "CSV file has no header row")]
     lines = text.splitlines(keepends=True)
-    header = list(reader.fieldnames)
+    header = list(header)
     last = reader.line_num
     try:
         for row in reader:
@@ -123,6 +157,10 @@ def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
                     CasesFileProblem(extra.line, extra.col, "row has more cells than the header")
                 )
                 continue
+            short = short_row_problem(row, header, first)
+            if short is not None:
+                problems.append(CasesFileProblem(*short))
+                continue
             data: dict[str, Any] = {}
             variables = {
                 k: v for k, v in row.items() if k not in ("id", "tags") and not is_expected_key(k)
@@ -137,7 +175,7 @@ def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
                 data["expect"] = [e for e in expect if e is not None]
             cases.append(RawCase(data, first, *_csv_positions(header, cells, first, row)))
     except csv.Error as exc:
-        problems.append(CasesFileProblem(reader.line_num, 1, f"CSV error: {exc}"))
+        problems.append(CasesFileProblem(*csv_problem(text, last + 1, exc)))
     if not cases and not problems:
         problems.append(CasesFileProblem(1, 1, "cases file holds no cases"))
     return cases, problems

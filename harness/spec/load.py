@@ -23,9 +23,11 @@ from harness.spec.field_paths import check_field_paths
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.models import AssertionFile, CaseFile, SpecFile
 from harness.spec.problems import dotted, validate_file_model
+from harness.spec.python_refs import may_execute, ref_problem
 from harness.spec.templating import template_variables
 from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
+from harness.yaml_guard import spec_size_problem
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
@@ -76,6 +78,9 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
         )
     if b"\x00" in raw:
         raise SpecError([SpecProblem(shown, 1, 1, "file is binary, not a YAML spec")])
+    too_big = spec_size_problem(len(raw))
+    if too_big:
+        raise SpecError([SpecProblem(shown, 1, 1, too_big)])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -373,6 +378,11 @@ def _schema(
 ) -> tuple[Mapping[str, Any] | None, str | None]:
     if set(value) == {"model"} and isinstance(value["model"], str):
         ref = value["model"]
+        if not may_execute():  # validate: locate the model, run nothing
+            problem = ref_problem(ref, base_dir)
+            if problem:
+                c.at(("schema", "model"), problem)
+            return None, ref
         try:
             obj = import_ref(ref, base_dir=base_dir)
         except ImportRefError as exc:
@@ -429,13 +439,8 @@ def _python_import_problem(item: dict[str, Any], base_dir: Path) -> str | None:
     ref = item.get("value")
     if base != "python" or not isinstance(ref, str):
         return None
-    try:
-        obj = import_ref(ref, base_dir=base_dir)
-    except ImportRefError as exc:
-        return f"python assertion: {exc}"
-    if not callable(obj):
-        return f"python assertion: {ref!r} is not callable"
-    return None
+    problem = ref_problem(ref, base_dir)  # located and read, never run
+    return f"python assertion: {problem}" if problem else None
 
 
 def iter_spec_files(paths: Iterable[Path]) -> tuple[list[Path], list[SpecProblem]]:

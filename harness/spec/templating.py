@@ -1,4 +1,4 @@
-"""Prompt templates: Jinja2 in a sandbox, with undefined variables as errors."""
+"""Prompt templates: Jinja2 in a sandbox, with undefined variables as errors and limits."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta
-from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-_ENV = ImmutableSandboxedEnvironment(
+from harness.spec.template_limits import LimitedEnvironment, render_limited
+
+_ENV = LimitedEnvironment(
     undefined=jinja2.StrictUndefined,
     autoescape=False,  # prompts are plain text, not HTML
     keep_trailing_newline=True,
@@ -29,5 +30,6 @@ def template_variables(source: str) -> set[str]:
 
 
 def render(source: str, variables: Mapping[str, Any]) -> str:
-    """Render a template; raises ``jinja2.UndefinedError`` for a missing variable."""
-    return compile_template(source).render(**variables)
+    """Render a template; raises ``jinja2.UndefinedError`` for a missing variable and
+    ``TemplateLimitError`` past the size, range or time limits."""
+    return render_limited(compile_template(source), variables)

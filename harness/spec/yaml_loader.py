@@ -13,6 +13,10 @@ from typing import Any
 
 import yaml
 
+from harness import limits as limits_mod
+from harness.limits import Limits
+from harness.yaml_guard import DepthLimitedLoader, graph_problem
+
 PathKey = tuple[str | int, ...]
 
 
@@ -107,17 +111,20 @@ class _Builder:
         return result
 
 
-def load_yaml(text: str) -> LoadedYAML:
+def load_yaml(text: str, *, limits: Limits | None = None) -> LoadedYAML:
     """Parse one YAML document safely, keeping positions. Never raises on bad input.
 
-    Syntax errors become a single problem at the position the parser reports.
+    Syntax errors become a single problem at the position the parser reports, and so do
+    nesting, alias and recursion past ``limits`` (default: those in force).
     """
+    lim = limits or limits_mod.current()
     out = LoadedYAML(data=None)
     if "\x00" in text:
         out.problems.append((Pos(1, 1), "file is binary, not YAML text"))
         return out
     try:
-        loader = yaml.SafeLoader(text)
+        loader = DepthLimitedLoader(text)
+        loader.max_depth = lim.yaml_max_depth
     except yaml.reader.ReaderError as exc:  # the reader refuses control characters up front
         line = text.count("\n", 0, exc.position) + 1
         col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
@@ -157,5 +164,11 @@ def load_yaml(text: str) -> LoadedYAML:
             (Pos(1, 1), "file is empty: a spec needs at least 'prompt' and 'cases'")
         )
         return out
+    if "&" in text:  # without an anchor there is no alias to expand
+        found = graph_problem(node, lim)
+        if found is not None:
+            mark, message = found
+            out.problems.append((Pos(mark.line + 1, mark.column + 1), message))
+            return out
     out.data = _Builder(loader, out).build(node, ())
     return out

@@ -110,6 +110,12 @@ def m004_results_overview_index(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m005_results_rate_limit_wait(db: sqlite3.Connection) -> None:
+    """How long each item waited for its provider's rate limits, in milliseconds."""
+    db.execute("ALTER TABLE results ADD COLUMN rate_limit_wait_ms REAL")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply every migration this database has not seen yet; returns their names.
 

@@ -15,7 +15,9 @@ SKIPPED = "skipped"
 @dataclass(slots=True)
 class ResultRecord:
     """One finished item. ``verdicts`` is a list of dicts (assertion, passed, score, reason,
-    weight, field, error); ``parsed_output`` any JSON value."""
+    weight, field, error); ``parsed_output`` any JSON value. ``rate_limit_wait_ms`` is how
+    long the item's calls waited for the provider's rate limits (pauses after 429s,
+    pacing, configured RPM/TPM); None for rows stored before it was measured."""
 
     run_id: str
     item_id: str
@@ -50,6 +52,7 @@ class ResultRecord:
     started_at: float | None = None
     finished_at: float | None = None
     cached: bool = False
+    rate_limit_wait_ms: float | None = None
 
 
 @dataclass(slots=True)

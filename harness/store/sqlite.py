@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
+from harness.store.integrity import check_integrity
 from harness.store.migrations import migrate
 from harness.store.records import ERROR, PASSED, SKIPPED, ResultRecord, RunInfo
 
@@ -119,7 +120,12 @@ class Store:
     # runs
 
     def start_run(self, info: RunInfo) -> None:
-        """Insert (or replace) a run's row."""
+        """Insert (or replace) a run's row, after checking the store is not damaged.
+
+        Raises:
+            ConfigError: the store is damaged (the message says how to recover it).
+        """
+        check_integrity(self.db, self.path)
         values = [
             _dumps(getattr(info, n)) if n in _JSON_RUN else getattr(info, n) for n in RUN_FIELDS
         ]
@@ -137,7 +143,8 @@ class Store:
         )
 
     def reopen_run(self, run_id: str) -> None:
-        """Mark a run as running again (``--resume``)."""
+        """Mark a run as running again (``--resume``), after checking the store is whole."""
+        check_integrity(self.db, self.path)
         self.db.execute(
             "UPDATE runs SET finished_at = NULL, status = 'running' WHERE run_id = ?", (run_id,)
         )

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 
+from harness.store.fallback import FallbackFile
 from harness.store.records import ResultRecord
 from harness.store.sqlite import Store
 
@@ -36,6 +38,8 @@ class StoreWriter:
         self.written = 0
         self._pending: list[ResultRecord] = []
         self._timer: asyncio.TimerHandle | None = None
+        self.fallback: FallbackFile | None = None
+        """Where results the store refused went (None: all were stored)."""
 
     def add(self, record: ResultRecord) -> None:
         """Queue one record; writes the batch at once when it is full."""
@@ -53,7 +57,12 @@ class StoreWriter:
             self._timer = None
         if self._pending:
             batch, self._pending = self._pending, []
-            self.written += self.store.write(batch)
+            try:
+                self.written += self.store.write(batch)
+            except sqlite3.Error as exc:  # never lose a finished result: keep it on the side
+                if self.fallback is None:
+                    self.fallback = FallbackFile.next_to(self.store.path)
+                self.fallback.write(batch, exc)
 
     async def __aenter__(self) -> StoreWriter:
         return self

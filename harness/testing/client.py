@@ -83,6 +83,9 @@ class ModelClient:
         cassette: the cassette file.
         record_mode: the session's record mode.
         nodeid: the test's node id (names the cassette's item).
+        on_record: takes each call's record (the session's store).
+        recorder: a recorder shared by the test's clients, held open until its
+            ``close()`` (default: one per client, each call writing the cassette).
     """
 
     def __init__(
@@ -94,6 +97,7 @@ class ModelClient:
         record_mode: RecordMode,
         nodeid: str,
         on_record: RecordSink | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         parse_model_id(model_id)
         self.model_id = model_id
@@ -102,7 +106,11 @@ class ModelClient:
         self.record_mode = record_mode
         self.nodeid = nodeid
         self.on_record = on_record
-        self.recorder = Recorder(cassette.parent, record_mode)
+        # the fixture shares one recorder per test and closes it at teardown, so a test's
+        # calls to one model all go to one open cassette
+        self.recorder = recorder or Recorder(cassette.parent, record_mode)
+        if recorder is not None:
+            recorder.hold(cassette, f"{nodeid}::{model_id}")
 
     def request(
         self,

@@ -21,6 +21,7 @@ from rich.console import Console
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
 from harness.drivers.registry import parse_model_id, provider_settings
+from harness.run_ids import run_folder
 from harness.runner.expand import Selection
 from harness.runner.items import Item
 from harness.runner.run import Run, RunOptions, new_run_id, run_info
@@ -257,7 +258,7 @@ class HarnessSession:
     def report_dir(self) -> Path:
         """``--harness-report DIR`` (relative to where pytest was started), else reports/<run>."""
         if self.options.report_dir is None:
-            return self.project.reports_dir / self.run_id
+            return run_folder(self.project.reports_dir, self.run_id)
         return self.config.invocation_params.dir / self.options.report_dir
 
 

@@ -17,7 +17,6 @@ from rich.console import Console
 
 import harness
 from harness.config import load_config
-from harness.drivers.registry import _plugin_names
 from harness.errors import SpecError
 from harness.spec.load import load_specs
 from harness.store.sqlite import Store
@@ -58,13 +57,13 @@ def install_plugin(site: Path) -> None:
 
 @pytest.fixture
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    from harness.drivers import registry
+
+    registry._plugin_names.cache_clear()  # the plugin is seen only while it is installed
     site = tmp_path / "site"
     site.mkdir()
     install_plugin(site)
     monkeypatch.syspath_prepend(str(site))
-    # the provider names are cached per process: forget the plugin's name when it is gone,
-    # or later tests in this worker list 'acme' among the known providers
-    _plugin_names.cache_clear()
     root = tmp_path / "project"
     (root / "specs").mkdir(parents=True)
     (root / "harness.yaml").write_text(
@@ -82,7 +81,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     )
     yield root
     monkeypatch.undo()
-    _plugin_names.cache_clear()
+    registry._plugin_names.cache_clear()
 
 
 def test_a_spec_runs_through_a_driver_installed_as_a_package(project: Path) -> None:

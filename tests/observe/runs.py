@@ -8,7 +8,7 @@ from rich.console import Console
 
 from harness.config import ProjectConfig
 from harness.drivers.base import Request, Response, Usage
-from harness.errors import RateLimitError
+from harness.errors import BadRequestError
 from harness.expect.types import CaseVerdict, JudgeCall, Output, Verdict
 from harness.hooks import Hooks
 from harness.runner.run import Runner, RunOptions, RunResult
@@ -20,10 +20,14 @@ SECRET = "sk-test-0123456789abcdef"
 
 
 def script(request: Request) -> Response | Exception:
-    """c1 fails for good (a rate limit whose message carries a key); the rest echo."""
+    """c1 fails for good (a refused request whose message carries a key); the rest echo.
+
+    Not a rate limit: since the provider gate, a 429 is retried until the provider's
+    patience runs out and pauses the whole provider meanwhile.
+    """
     if request.messages[-1].text.endswith("w1"):
-        return RateLimitError(
-            f"slow down (key {SECRET})", provider="fake", model="m1", status_code=429
+        return BadRequestError(
+            f"refused (key {SECRET})", provider="fake", model="m1", status_code=400
         )
     return echo(request)
 

@@ -37,7 +37,7 @@ async def test_log_file_has_one_call_event_per_call_and_no_secret(
     failed = next(e for e in calls if e["status"] == "error")
     assert failed["item_id"] == "qa::c1::fake:m1::1"
     assert failed["provider"] == "fake" and failed["model"] == "fake:m1"
-    assert failed["error_type"] == "RateLimitError" and failed["http_status"] == 429
+    assert failed["error_type"] == "BadRequestError" and failed["http_status"] == 400
     assert "REDACTED" in str(failed["error"])
     ok = next(e for e in calls if e["status"] == "ok" and not e["judge"])
     for key, value in {

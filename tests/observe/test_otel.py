@@ -59,7 +59,7 @@ async def test_a_run_is_one_trace_of_items_and_calls(
     assert not ok.events  # no content unless asked
 
     failed = next(c for c in calls if c.status.status_code == StatusCode.ERROR)
-    assert dict(failed.attributes or {})["error.type"] == "RateLimitError"
+    assert dict(failed.attributes or {})["error.type"] == "BadRequestError"
     assert SECRET not in (failed.status.description or "")
     judge = [c for c in calls if dict(c.attributes or {})["harness.judge"]]
     assert len(judge) == 2 and all(c.name == "chat judge" for c in judge)

@@ -76,9 +76,7 @@ def test_twice(harness_model):
     assert harness_model("fake:echo-1").complete_sync("two").text == "echo: two"
 """
     )
-    # record mode off: in mode once a second call in one test finds the test's cassette
-    # already written (each call opens and writes it), which this test is not about
-    project.runpytest("test_llm.py", "-o", "harness_record_mode=off").assert_outcomes(passed=2)
+    project.runpytest("test_llm.py", "--record-mode", "once").assert_outcomes(passed=2)
     with Store.open(project.path / "reports" / "harness.db") as store:
         run_id = store.latest_run_id()
         assert run_id is not None
@@ -92,4 +90,7 @@ def test_twice(harness_model):
     assert [r.output for r in records] == ["echo: Capital of France?", "echo: one", "echo: two"]
     assert all(r.status == "passed" and r.spec == "test_llm.py" for r in records)
     assert "Capital of France?" in records[0].prompt
+    assert records[1].cassette == records[2].cassette  # one test, one model: one cassette
+    write_config(project.path, "http://127.0.0.1:9")  # nothing listens: only replay can pass
+    project.runpytest("test_llm.py", "--record-mode", "none").assert_outcomes(passed=2)
     assert (info.source, info.status, info.models) == ("pytest", "finished", ["fake:echo-1"])

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from harness.cli import cli
 from harness.store.records import RunInfo
 from harness.store.sqlite import Store
+from tests.fakes import pressure_fake
 from tests.fakes.server import FakeServer
 from tests.runner import slow_fake
 
@@ -157,18 +158,71 @@ def test_budget_stops_the_run(tmp_path: Path, server: FakeServer) -> None:
 
 def test_injected_429_and_500_end_in_a_record_each(tmp_path: Path, server: FakeServer) -> None:
     root = _project(tmp_path, server.base_url, cases=6)
-    # max_retries is 2: the first item gets 429, 500, 500 and errors; the second gets
-    # 500, 500 and then an answer; every item still ends in exactly one record
-    server.faults.rate_limit("0").status(500, times=4)
+    # max_retries is 2 and bounds the 500s only (a 429 is bounded by the patience): the
+    # first item gets 429, 500, 500, 500 and errors; the second 500, 500 and an answer;
+    # every item still ends in exactly one record
+    server.faults.rate_limit("0").status(500, times=5)
     result = _run(root, "--concurrency", "1")
     records = _records(root)
     assert len(records) == 6
     assert {r["status"] for r in records} <= {"passed", "failed", "error"}
     assert records[0]["status"] == "error" and records[0]["error"] == "ServerError"
-    assert records[0]["retries"] == 2, "an item that errors after retrying shows its retries"
+    assert records[0]["retries"] == 3, "an item that errors after retrying shows its retries"
     assert records[1]["retries"] == 2 and records[1]["status"] == "passed"
-    assert len(server.requests) == 3 + 3 + 4
+    assert len(server.requests) == 4 + 3 + 4
     assert result.exit_code == 1
+
+
+def test_a_rate_limited_provider_finishes_every_item(tmp_path: Path) -> None:
+    # 40 requests a second, a bucket of 20, 32 in flight: nothing configured about limits
+    fake = FakeServer(pressure_fake.setup, options={"rps": 40, "burst": 20})
+    with fake.in_thread() as url:
+        root = _project(tmp_path, url, cases=100)
+        result = _run(root, "--concurrency", "32")
+    records = _records(root)
+    assert len(records) == 100 and not [r for r in records if r["status"] == "error"]
+    stats = fake.stats  # type: ignore[attr-defined]
+    assert stats.accepted == 100
+    assert stats.rejected < 0.2 * (stats.accepted + stats.rejected)
+    with sqlite3.connect(root / "reports" / "harness.db") as con:
+        waits = [w for (w,) in con.execute("SELECT rate_limit_wait_ms FROM results")]
+    assert all(w is not None for w in waits) and sum(waits) > 0
+    with Store.open(root / "reports" / "harness.db") as store:
+        run_id = store.latest_run_id()
+    summary = (root / "reports" / str(run_id) / "summary.csv").read_text()
+    assert "rate_limit_wait_s" in summary.splitlines()[0]
+    assert result.exit_code == 1  # a third of the cases expect another word
+
+
+def test_concurrency_auto_runs_and_is_recorded(tmp_path: Path, server: FakeServer) -> None:
+    root = _project(tmp_path, server.base_url, cases=12)
+    result = _run(root, "--concurrency", "auto", "--rate-limit-patience", "2m")
+    assert result.exit_code == 1, result.output  # a third of the cases expect another word
+    assert len(_records(root)) == 12
+    with Store.open(root / "reports" / "harness.db") as store:
+        info = store.run(store.latest_run_id() or "")
+    assert info.params["concurrency"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        pytest.param(
+            ["--concurrency", "0"], "'0' is not a positive number of calls or 'auto'", id="zero"
+        ),
+        pytest.param(["--concurrency", "many"], "'many' is not a positive number", id="word"),
+        pytest.param(["--rate-limit-patience", "soon"], "'soon' is not a duration", id="patience"),
+    ],
+)
+def test_pressure_flags_are_checked(tmp_path: Path, args: list[str], message: str) -> None:
+    root = _project(tmp_path, "http://127.0.0.1:9")
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        result = CliRunner().invoke(cli, ["run", *args])
+    finally:
+        os.chdir(old)
+    assert result.exit_code == 2 and message in result.output
 
 
 def test_shards_cover_every_item_once_and_merge(tmp_path: Path, server: FakeServer) -> None:

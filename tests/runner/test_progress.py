@@ -7,6 +7,7 @@ import io
 import pytest
 from rich.console import Console
 
+from harness.runner.gate import GateStats
 from harness.runner.progress import RunProgress
 from harness.runner.summary import ModelStats, summary_table
 from harness.store.records import ResultRecord
@@ -29,6 +30,21 @@ def test_progress_counts_and_shows_them(live: bool) -> None:
     assert "passed 1" in text and "errors 1" in text and "10 tokens" in text
     assert "$0.5000 (+1 unpriced)" in text
     assert ("[run] 3/3 done" in text) is not live
+
+
+def test_progress_shows_each_providers_pressure() -> None:
+    out = io.StringIO()
+    stats = [
+        GateStats("openai", 12, 64, True, 11, 300, 4, 2.5),
+        GateStats("local", 16, 16, False, 3, 90, 0, 0.0),
+    ]
+    with RunProgress(Console(file=out, width=300), 1, live=False) as progress:
+        progress.watch(lambda: stats)
+        progress.add(_record("passed"))
+    text = out.getvalue()
+    assert "openai: 11/12 in flight (auto <= 64)" in text and "4 429s, waited 2s" in text
+    assert "local: 3/16 in flight, " in text
+    assert "429s" not in text.split("local:")[1], "no 429s: nothing said about them"
 
 
 def test_unknown_prices_are_not_shown_as_zero() -> None:

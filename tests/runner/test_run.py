@@ -73,18 +73,26 @@ async def test_errors_are_recorded_and_never_stop_the_run(
     def script(request: Request) -> Response | Exception:
         text = request.messages[-1].text
         if text.endswith("w3"):
-            return RateLimitError("slow down", provider="fake", model="m1", status_code=429)
+            error = RateLimitError("slow down", provider="fake", model="m1", status_code=429)
+            error.retry_after = 0.05
+            return error
         if text.endswith("w5"):
             return ValueError("driver bug")
         return echo(request)
 
     spec = make_spec(cases=8, words=lambda i: f"ok w{i}")
-    result = await _runner([spec], config, store, Drivers({"fake": script})).run()
+    # a provider that rate-limits one call forever: retried until the patience runs out
+    drivers = Drivers({"fake": script})
+    runner = _runner([spec], config, store, drivers, rate_limit_patience=0.3)
+    result = await runner.run()
     by_case = {r.case_id: r for r in store.iter_results(result.run_id)}
     assert len(by_case) == 8
     assert by_case["c3"].status == "error"
     assert by_case["c3"].error_type == "RateLimitError"
-    assert "slow down" in (by_case["c3"].error or "")
+    assert "kept rate-limiting" in (by_case["c3"].error or "")
+    calls = sum(r.messages[-1].text.endswith("w3") for r in drivers.made["fake"].calls)
+    assert 2 <= calls <= 12  # about every 0.05 s for 0.3 s: paused in between, not hammered
+    assert by_case["c3"].retries == calls - 1
     assert by_case["c5"].error_type == "ValueError"
     assert sum(r.status == "passed" for r in by_case.values()) == 6
     assert result.count("error") == 2
