@@ -81,7 +81,8 @@ def read_vectors(kind: str, body: Any, count: int) -> list[list[float]]:
 
 
 async def provider_embed(driver: Driver, model: str, texts: Sequence[str]) -> list[list[float]]:
-    """Embed ``texts`` with ``model`` through the driver's connection, with its retries.
+    """Embed ``texts`` with ``model`` through the driver's connection, with the driver's
+    retries (none under the runner: its provider gate retries, as for chat calls).
 
     Raises:
         ConfigError: the driver has no HTTP connection or no embeddings endpoint.
