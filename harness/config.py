@@ -6,7 +6,7 @@ come from the environment: the file names the variable (``api_key_env``), never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -16,6 +16,7 @@ from harness.drivers.base import ModelPrice, ProviderSettings, Timeouts
 from harness.drivers.ratelimits import parse_duration
 from harness.errors import SpecError, SpecProblem
 from harness.limits import Limits, LimitsFile, configure
+from harness.spec.models import AssertionFile, ParamsFile
 from harness.spec.problems import validate_file_model
 from harness.spec.yaml_loader import load_yaml
 
@@ -113,9 +114,14 @@ class ModelFile(_Strict):
 
 
 class DefaultsFile(_Strict):
-    """Run defaults; command-line flags override them."""
+    """Run defaults; command-line flags override them. ``params``, ``expect``,
+    ``transform`` and ``tags`` are inherited by every spec (see harness.spec.defaults)."""
 
     models: list[str] = Field(default_factory=list)
+    params: ParamsFile = Field(default_factory=ParamsFile)
+    expect: list[AssertionFile] = Field(default_factory=list)
+    transform: Any = None
+    tags: list[str] = Field(default_factory=list)
     concurrency: int = Field(default=16, ge=1)
     record_mode: Literal["none", "once", "new_episodes", "all", "off"] | None = None
     judge: str | None = None
@@ -158,6 +164,7 @@ class ProjectConfig:
     defaults: DefaultsFile = field(default_factory=DefaultsFile)
     limits: Limits = field(default_factory=Limits)
     otel: OtelFile | None = None
+    defaults_origins: dict[str, str] = field(default_factory=dict)
 
     @property
     def store_path(self) -> Path:
@@ -209,11 +216,15 @@ def load_config(path: Path | None = None, *, start: Path | None = None) -> Proje
     if not isinstance(loaded.data, dict):
         raise SpecError([SpecProblem(shown, 1, 1, "harness.yaml must be a mapping of keys")])
     parsed, problems = validate_file_model(ConfigFile, loaded, shown)
-    if parsed is None:
+    from harness.spec.defaults import defaults_origins, defaults_problems
+
+    problems += defaults_problems(loaded, shown, path.parent)
+    if parsed is None or problems:
         raise SpecError(problems)
     config = _build(parsed, path)
     configure(config.limits)
-    return config
+    origins = defaults_origins(loaded, shown)
+    return replace(config, defaults_origins=origins) if origins else config
 
 
 def _shown(path: Path) -> str:

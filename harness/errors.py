@@ -7,6 +7,7 @@ bare traceback::
     HarnessError
     ├── SpecError                 a spec, cases file or harness.yaml is wrong (every problem)
     ├── ConfigError               the project config or command-line options are wrong
+    ├── PartError                 an image, file or audio part of a message cannot be read
     ├── PluginError               a driver plugin failed to load (names its package)
     ├── CassetteError             recording / replay problems
     │   ├── CassetteMissingError  no cassette for an item in replay-only mode
@@ -61,6 +62,11 @@ class SpecError(HarnessError):
 
 class ConfigError(HarnessError):
     """The project config (harness.yaml) or a command-line option is invalid."""
+
+
+class PartError(HarnessError):
+    """A message part (image, file, audio) could not be read: missing, outside the project,
+    too large, or a malformed data URI."""
 
 
 class PluginError(HarnessError):

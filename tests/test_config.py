@@ -71,7 +71,7 @@ def test_no_config_gives_defaults(tmp_path: Path) -> None:
     [
         pytest.param(
             "providers:\n  x: {type: opanai}\n",
-            "harness.yaml:2:13: providers.x.type: input should be 'openai', 'anthropic', 'gemini', 'ollama' or 'llamacpp' (got 'opanai')",
+            "harness.yaml:2:13: providers.x.type: input should be 'openai', 'anthropic', 'gemini', 'ollama', 'llamacpp' or 'echo' (got 'opanai')",
             id="bad-type",
         ),
         pytest.param(

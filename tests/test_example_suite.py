@@ -65,11 +65,21 @@ def test_example_suite_replays_from_committed_cassettes(tmp_path: Path) -> None:
     assert errors.empty, errors[["item_id", "error"]].to_string()
     assert set(frame["status"]) <= {"passed", "failed", "skipped"}
     # real differences between the two local models, not a tie by construction
+    local = frame[frame["model"].str.startswith("local:")]
     rates = (
-        frame[frame["status"] != "skipped"]
+        local[local["status"] != "skipped"]
         .groupby("model")["status"]
         .apply(lambda s: (s == "passed").mean())
     )
     assert set(rates.index) == {"local:smollm2-135m", "local:gemma3-270m"}
+    # the image spec (specs/colours.yaml) replays from cassettes recorded on a fake vision server
+    vision = frame[frame["spec"] == "colours"]
+    assert set(vision["model"]) == {"vllm:fake-vision", "vllm:fake-vision-mini"}
+    assert len(vision) == 12 and (vision["status"] != "error").all()
+    # the prompt-variant spec: each case on each prompt x model, the prompts really differ
+    variants = frame[frame["spec"] == "support-prompts"]
+    assert len(variants) == 32 and set(variants["prompt_name"]) == {"plain", "few-shot"}
+    by_prompt = variants.groupby("prompt_name")["status"].apply(lambda s: (s == "passed").mean())
+    assert by_prompt["few-shot"] > by_prompt["plain"]
     assert rates["local:smollm2-135m"] != rates["local:gemma3-270m"]
     assert frame["timings_recorded"].all(), "replayed timings are the recorded ones"

@@ -15,7 +15,7 @@ from typing import Literal
 
 import httpx
 
-from harness.cassettes.paths import SUFFIX, cassette_path, safe_name
+from harness.cassettes.paths import SUFFIX, safe_name
 from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
 from harness.drivers.base import Driver, Request, Response, RunMode
@@ -168,7 +168,7 @@ async def _check_one(
 
 def item_path(root: Path, item: Item) -> Path:
     """The cassette of an item under ``root`` (the path ``Recorder.cassette_path`` gives)."""
-    return cassette_path(root, item.spec.name, item.case.id, item.model, item.attempt)
+    return item.cassette_key.path(root)
 
 
 def unused_cassettes(

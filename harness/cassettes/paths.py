@@ -49,14 +49,17 @@ def safe_name(name: str) -> str:
 def cassette_path(
     root: Path, spec: str, case: str, model: str, attempt: int = 1, variant: str | None = None
 ) -> Path:
-    """Where the cassette for one spec x case x model (x attempt) lives.
+    """Where the cassette for one spec x case x model (x prompt variant x attempt) lives.
 
     ``model`` is the full ``provider:model`` id; a model without a provider prefix
-    goes under ``_``. A prompt variant adds ``.variant-<name>`` to the file name.
+    goes under ``_``. A prompt variant adds ``.variant-<name>`` to the file name, so
+    cassettes of specs without variants keep their paths.
 
     Example:
         >>> cassette_path(Path("cassettes"), "qa", "capital", "openai:gpt-4o").as_posix()
         'cassettes/qa/capital/openai/gpt-4o.yaml'
+        >>> cassette_path(Path("c"), "qa", "capital", "openai:gpt-4o", 2, "terse").as_posix()
+        'c/qa/capital/openai/gpt-4o.variant-terse.attempt-2.yaml'
     """
     provider, sep, name = model.partition(":")
     if not sep:

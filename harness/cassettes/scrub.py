@@ -15,10 +15,13 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import httpx
+
+from harness.cassettes.blobs import externalize
 
 REDACTED = "REDACTED"
 
@@ -171,11 +174,14 @@ def canonical_body(body: bytes) -> bytes:
     return json.dumps(parsed, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def pretty_body(body: bytes | str | None) -> bytes | str | None:
-    """JSON bodies as sorted, indented JSON, as cassettes store them for readable diffs."""
+def pretty_body(body: bytes | str | None, blobs: Path | None = None) -> bytes | str | None:
+    """JSON bodies as sorted, indented JSON, as cassettes store them for readable diffs;
+    with ``blobs``, large base64 values are stored there and referenced by hash."""
     parsed = parse_json(body)
     if parsed is None:
         return body
+    if blobs is not None:
+        parsed = externalize(parsed, blobs)
     return json.dumps(parsed, sort_keys=True, indent=2, ensure_ascii=False).encode()
 
 

@@ -5,8 +5,6 @@ These plug into vcrpy's own ``Cassette`` (``match_on``, ``serializer``, ``persis
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +15,8 @@ from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
 from vcr.request import Request
 from vcr.serialize import deserialize, serialize
 
+from harness.cassettes.atomic import write_atomic
+from harness.cassettes.blobs import blob_dir, collapse
 from harness.cassettes.scrub import parse_json, pretty_body
 from harness.cassettes.vcr_adapter import CassetteLoader
 from harness.yaml_guard import graph_problem
@@ -37,7 +37,7 @@ def json_body(r1: Any, r2: Any) -> None:
     if b1 == b2:
         return
     j1, j2 = parse_json(b1), parse_json(b2)
-    if j1 is None or j1 != j2:
+    if j1 is None or (j1 != j2 and collapse(j1) != collapse(j2)):  # images match by hash
         raise AssertionError("the body differs")
 
 
@@ -221,20 +221,13 @@ class AtomicPersister:
     ) -> None:
         """Serialize and write atomically (temporary file in the same folder + rename).
 
-        JSON request bodies are written indented, so cassettes diff line by line.
+        JSON request bodies are written indented, so cassettes diff line by line; large
+        base64 values in them go to blob files (see :mod:`harness.cassettes.blobs`).
         """
+        blobs = blob_dir(Path(cassette_path))
         requests = [
-            Request(r.method, r.uri, pretty_body(r.body), r.headers)
+            Request(r.method, r.uri, pretty_body(r.body, blobs), r.headers)
             for r in cassette_dict["requests"]
         ]
         text = serialize({**cassette_dict, "requests": requests}, serializer)
-        path = Path(cassette_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(Path(cassette_path), text)

@@ -30,6 +30,8 @@ _COMMANDS = {
     "cassettes": "cassettes",
     "init": "init",
     "view": "view",
+    "schema": "schema",
+    "grade": "grade",
 }
 
 

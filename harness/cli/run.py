@@ -78,6 +78,9 @@ def _resumed(store: Store, resume: str) -> RunInfo:
 @click.command("run")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--models", help="Comma-separated provider:model ids; overrides the specs' models.")
+@click.option(
+    "--prompts", help="Comma-separated prompt variant names: run only these of specs' prompts:."
+)
 @concurrency_option
 @patience_option
 @click.option("--repeat", type=click.IntRange(min=1), help="Run each item K times (keeps all).")
@@ -111,6 +114,7 @@ def command(
     ctx: Context,
     paths: tuple[Path, ...],
     models: str | None,
+    prompts: str | None,
     concurrency: int | Literal["auto"] | None,
     rate_limit_patience: float | None,
     repeat: int | None,
@@ -158,9 +162,11 @@ def command(
             chosen.shard,
         )
         record_mode, max_cost, cache = chosen.record_mode, chosen.max_cost, chosen.cache
+        prompts = prompts or ",".join(info.params.get("prompts") or ()) or None
         Console(stderr=True, highlight=False).print(note, markup=False, emoji=False)
     selection = Selection(
         models=_models(models),
+        prompts=_models(prompts),
         repeat=repeat,
         filter=filter_,
         shard=parse_shard(shard) if shard else None,

@@ -16,8 +16,14 @@ from harness.spec.python_refs import no_code_execution
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("-q", "--quiet", is_flag=True, help="Print problems only.")
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="Print where each inherited value (params, expect, transform, models, judge, tags) "
+    "came from: the spec or harness.yaml defaults.",
+)
 @click.pass_obj
-def validate(ctx: Context, paths: tuple[Path, ...], quiet: bool) -> None:
+def validate(ctx: Context, paths: tuple[Path, ...], quiet: bool, explain: bool) -> None:
     """Check spec files (default: specs/) and report every problem as path:line:col.
 
     Checks YAML syntax, the spec format, JSON Schemas, template variables against
@@ -35,6 +41,12 @@ def validate(ctx: Context, paths: tuple[Path, ...], quiet: bool) -> None:
         specs, problems = load_specs(targets, config)
     for problem in problems:
         click.echo(str(problem))
+    for spec in specs:
+        for warning in spec.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if explain:
+            for key, origin in spec.origins.items():
+                click.echo(f"{spec.path}: {key}: from {origin}")
     if problems:
         files = len({p.path for p in problems})
         click.echo(f"{len(problems)} problem(s) in {files} file(s)", err=True)

@@ -12,7 +12,9 @@ from harness._lazy import lazy_exports
 
 if TYPE_CHECKING:
     from harness.drivers.base import (
+        AudioPart,
         Driver,
+        FilePart,
         ImagePart,
         Message,
         ModelPrice,
@@ -42,7 +44,9 @@ if TYPE_CHECKING:
 _EXPORTS = {
     **dict.fromkeys(
         [
+            "AudioPart",
             "Driver",
+            "FilePart",
             "ImagePart",
             "Message",
             "ModelPrice",
@@ -69,7 +73,9 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AudioPart",
     "Driver",
+    "FilePart",
     "HTTPCall",
     "HTTPDriver",
     "ImagePart",

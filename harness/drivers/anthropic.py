@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import httpx
 
 from harness.drivers import anthropic_wire as wire
-from harness.drivers.base import Request, Response, StreamEvent, StructuredMode
+from harness.drivers.base import PartKind, Request, Response, StreamEvent, StructuredMode
 from harness.drivers.http_driver import HTTPCall, HTTPDriver
 from harness.drivers.ratelimits import RateLimits, anthropic_limits
 from harness.drivers.sse import iter_sse
@@ -36,6 +36,8 @@ class AnthropicDriver(HTTPDriver):
     travels as ``x-api-key``; ``api_version`` in settings overrides the
     ``anthropic-version`` header (default ``2023-06-01``).
     """
+
+    accepts: frozenset[PartKind] = frozenset({"text", "image", "file"})  # image, document
 
     request_id_header: ClassVar[str] = "request-id"
 

@@ -14,6 +14,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from harness.drivers.base import (
+    AudioPart,
+    FilePart,
     ImagePart,
     Message,
     Request,
@@ -25,7 +27,12 @@ from harness.drivers.base import (
     Usage,
 )
 from harness.drivers.http import error_from_status
-from harness.errors import ContentFilterError, ProviderError, ResponseParseError
+from harness.errors import (
+    ContentFilterError,
+    ProviderError,
+    ResponseParseError,
+    UnsupportedFeatureError,
+)
 
 API_VERSION = "2023-06-01"
 """The ``anthropic-version`` header every request carries."""
@@ -99,6 +106,11 @@ def _content(message: Message) -> str | list[dict[str, Any]]:
         if isinstance(part, TextPart):
             if part.text:
                 blocks.append({"type": "text", "text": part.text})
+        elif isinstance(part, FilePart):
+            source = {"type": "base64", "media_type": part.media_type, "data": part.data}
+            blocks.append({"type": "document", "source": source})
+        elif isinstance(part, AudioPart):
+            raise UnsupportedFeatureError("Anthropic models take no audio parts")
         else:
             blocks.append(_image_block(part))
     for call in message.tool_calls:

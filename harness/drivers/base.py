@@ -38,7 +38,35 @@ class ImagePart:
     media_type: str = "image/png"
 
 
-Part = TextPart | ImagePart
+@dataclass(frozen=True, slots=True)
+class FilePart:
+    """A document inside a message (a PDF, say): inline base64 ``data`` with its media type."""
+
+    data: str
+    media_type: str = "application/pdf"
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AudioPart:
+    """A sound inside a message: inline base64 ``data`` with its media type."""
+
+    data: str
+    media_type: str = "audio/wav"
+
+
+Part = TextPart | ImagePart | FilePart | AudioPart
+PartKind = Literal["text", "image", "file", "audio"]
+ALL_PARTS: frozenset[PartKind] = frozenset({"text", "image", "file", "audio"})
+
+
+def part_kind(part: Part) -> PartKind:
+    """``text``, ``image``, ``file`` or ``audio``."""
+    if isinstance(part, TextPart):
+        return "text"
+    if isinstance(part, ImagePart):
+        return "image"
+    return "file" if isinstance(part, FilePart) else "audio"
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,12 +264,24 @@ class ModelPrice:
     cached_input_per_mtok: float | None = None
 
 
+def refused_parts(accepts: frozenset[PartKind], request: Request) -> list[PartKind]:
+    """The kinds of part in ``request`` that a driver accepting ``accepts`` cannot send."""
+    kinds = {
+        part_kind(p) for m in request.messages if not isinstance(m.content, str) for p in m.content
+    }
+    return sorted(kinds - accepts)
+
+
 class Driver(abc.ABC):
     """One wire format. Holds one pooled HTTP transport for its provider.
 
     ``transport`` lets the caller wrap the HTTP transport (cassettes do); drivers
-    send through it and never patch anything process-wide.
+    send through it and never patch anything process-wide. ``accepts`` names the message
+    parts the wire format can carry (``harness validate`` names models that cannot take
+    a spec's parts).
     """
+
+    accepts: frozenset[PartKind] = frozenset({"text"})
 
     def __init__(
         self,

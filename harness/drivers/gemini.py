@@ -27,6 +27,7 @@ import httpx
 
 from harness.drivers import gemini_wire as wire
 from harness.drivers.base import (
+    ALL_PARTS,
     ModelPrice,
     ProviderSettings,
     Request,
@@ -51,6 +52,8 @@ class GeminiDriver(HTTPDriver):
     the provider keeps the default variable, or the provider's ``api_key_env``) and
     travels as ``x-goog-api-key``. ``api_version`` in settings replaces ``v1beta``.
     """
+
+    accepts = ALL_PARTS  # inline_data
 
     request_id_header: ClassVar[str] = "x-request-id"
 

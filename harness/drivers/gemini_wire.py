@@ -17,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from harness.drivers.base import (
+    AudioPart,
+    FilePart,
     ImagePart,
     Message,
     Request,
@@ -93,9 +95,12 @@ def schema_fields(schema: Mapping[str, Any], *, key: str, json_key: str) -> dict
         return {json_key: raw}
 
 
-def _part(part: TextPart | ImagePart) -> dict[str, Any]:
+def _part(part: TextPart | ImagePart | FilePart | AudioPart) -> dict[str, Any]:
     if isinstance(part, TextPart):
         return {"text": part.text}
+    if isinstance(part, FilePart | AudioPart):  # documents and sound go inline like images
+        data = part.data.replace("+", "-").replace("/", "_")
+        return {"inlineData": {"mimeType": part.media_type, "data": data}}
     if part.data is not None:
         # URL-safe base64, as the official SDK sends; the API's JSON mapping takes both
         data = part.data.replace("+", "-").replace("/", "_")

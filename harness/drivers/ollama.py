@@ -13,8 +13,11 @@ from typing import Any
 import httpx
 
 from harness.drivers.base import (
+    AudioPart,
+    FilePart,
     ImagePart,
     Message,
+    PartKind,
     Request,
     Response,
     StreamEvent,
@@ -25,7 +28,12 @@ from harness.drivers.base import (
 from harness.drivers.http_driver import HTTPCall, HTTPDriver
 from harness.drivers.openai import tool_json
 from harness.drivers.sse import iter_ndjson
-from harness.errors import BadRequestError, ResponseParseError, ServerError
+from harness.errors import (
+    BadRequestError,
+    ResponseParseError,
+    ServerError,
+    UnsupportedFeatureError,
+)
 
 # our param name -> Ollama option name
 OPTIONS: dict[str, str] = {
@@ -60,6 +68,11 @@ def message_json(message: Message) -> dict[str, Any]:
                         model="",
                     )
                 images.append(part.data)
+            elif isinstance(part, FilePart | AudioPart):
+                kind = "file" if isinstance(part, FilePart) else "audio"
+                raise UnsupportedFeatureError(
+                    f"Ollama takes text and images only, not {kind} parts"
+                )
         if images:
             out["images"] = images
     if message.tool_calls:
@@ -101,6 +114,8 @@ def tool_calls_from(message: Mapping[str, Any]) -> tuple[ToolCall, ...]:
 
 class OllamaDriver(HTTPDriver):
     """Ollama's native chat API."""
+
+    accepts: frozenset[PartKind] = frozenset({"text", "image"})  # images
 
     request_id_header = "x-request-id"
 

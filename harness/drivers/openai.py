@@ -14,6 +14,9 @@ from typing import Any
 import httpx
 
 from harness.drivers.base import (
+    ALL_PARTS,
+    AudioPart,
+    FilePart,
     ImagePart,
     Message,
     Request,
@@ -54,6 +57,9 @@ PARAMS = frozenset(
 )
 
 
+_AUDIO_FORMATS = {"mpeg": "mp3", "x-wav": "wav", "wave": "wav", "vnd.wave": "wav"}
+
+
 def message_json(message: Message) -> dict[str, Any]:
     """One message in Chat Completions form."""
     out: dict[str, Any] = {"role": message.role}
@@ -65,6 +71,16 @@ def message_json(message: Message) -> dict[str, Any]:
             if isinstance(part, ImagePart):
                 url = part.url or f"data:{part.media_type};base64,{part.data}"
                 parts.append({"type": "image_url", "image_url": {"url": url}})
+            elif isinstance(part, FilePart):
+                data = f"data:{part.media_type};base64,{part.data}"
+                file: dict[str, Any] = {"file_data": data}
+                if part.name:
+                    file["filename"] = part.name
+                parts.append({"type": "file", "file": file})
+            elif isinstance(part, AudioPart):
+                subtype = part.media_type.rpartition("/")[2]
+                audio = {"data": part.data, "format": _AUDIO_FORMATS.get(subtype, subtype)}
+                parts.append({"type": "input_audio", "input_audio": audio})
             else:
                 parts.append({"type": "text", "text": part.text})
         out["content"] = parts
@@ -129,6 +145,8 @@ def tool_call_from(data: Mapping[str, Any]) -> ToolCall:
 
 class OpenAIDriver(HTTPDriver):
     """Chat Completions over HTTP; Azure OpenAI when the provider is ``azure``."""
+
+    accepts = ALL_PARTS  # image_url, file, input_audio
 
     request_id_header = "x-request-id"
 

@@ -42,15 +42,19 @@ PRESETS: dict[str, tuple[str, str | None, str | None]] = {
     "llamacpp": ("openai", "http://127.0.0.1:8080/v1", None),
     "lmstudio": ("openai", "http://127.0.0.1:1234/v1", None),
     "local": ("llamacpp", None, None),
+    "echo": ("echo", None, None),
 }
+ECHO = "echo"  # the one model id without a provider prefix: ``echo`` is ``echo:echo``
 
 
 def parse_model_id(model_id: str) -> tuple[str, str]:
-    """Split ``provider:model`` at the first colon.
+    """Split ``provider:model`` at the first colon (``echo`` alone is ``echo:echo``).
 
     Raises:
         ConfigError: there is no provider prefix.
     """
+    if model_id == ECHO:
+        return ECHO, ECHO
     provider, sep, model = model_id.partition(":")
     if not sep or not provider or not model:
         raise ConfigError(
@@ -137,6 +141,7 @@ def driver_class(wire_type: str) -> type[Driver]:
         "gemini": "harness.drivers.gemini:GeminiDriver",
         "ollama": "harness.drivers.ollama:OllamaDriver",
         "llamacpp": "harness.drivers.local:LocalDriver",
+        "echo": "harness.drivers.echo:EchoDriver",
     }
     if wire_type in builtin:  # running from a source tree without installed metadata
         module, _, attr = builtin[wire_type].partition(":")

@@ -22,6 +22,7 @@ from harness.expect.paths import resolve
 from harness.expect.registry import TYPES
 from harness.expect.types import CaseVerdict, JudgeCall, Output, Verdict
 from harness.spec.types import Assertion, Case, Spec
+from harness.transforms.apply import assertion_context, case_output, note, unmet
 
 
 def parse_output(
@@ -68,22 +69,29 @@ async def evaluate_case(
     """
     if not case.expect:
         return CaseVerdict(True, 1.0, (), "no expectations")
-    ctx = Context(spec, case, output, judge, judge_model, embed, embedder)
+    prepared = case_output(spec, case, output)  # the spec's or case's transforms
+    if isinstance(prepared, str):  # the answer could not be turned
+        return combine(tuple(unmet(a, prepared) for a in case.expect), case.threshold)
+    ctx = Context(spec, case, prepared, judge, judge_model, embed, embedder)
     verdicts: list[Verdict | None] = []
-    pending: list[tuple[int, Assertion]] = []
+    pending: list[tuple[int, Assertion, Context]] = []
     for i, a in enumerate(case.expect):
         info = _declared(a)
         if isinstance(info, str):
             verdicts.append(_error(a, info, None))
+            continue
+        actx = assertion_context(a, ctx)  # the assertion's own transforms
+        if isinstance(actx, Verdict):
+            verdicts.append(actx)
         elif info.is_async:
-            pending.append((i, a))
+            pending.append((i, a, actx))
             verdicts.append(None)
         else:
-            verdicts.append(_evaluate_sync(a, info, ctx))
+            verdicts.append(note(_evaluate_sync(a, info, actx), actx.output))
     if pending:
-        done = await asyncio.gather(*(evaluate_async(a, ctx) for _, a in pending))
-        for (i, _), verdict in zip(pending, done, strict=True):
-            verdicts[i] = verdict
+        done = await asyncio.gather(*(evaluate_async(a, c) for _, a, c in pending))
+        for (i, _, c), verdict in zip(pending, done, strict=True):
+            verdicts[i] = note(verdict, c.output)
     final = tuple(v for v in verdicts if v is not None)
     return combine(final, case.threshold)
 

@@ -89,7 +89,11 @@ def question(a: Assertion, ctx: Context) -> str:
     variables = {**ctx.spec.vars, **ctx.case.vars}
     if name in variables:
         return as_text(variables[name])
-    users = [src for role, src in ctx.spec.prompt.messages if role == "user"]
+    users = [
+        src if isinstance(src, str) else "\n".join(p.source for p in src if p.kind == "text")
+        for role, src in ctx.spec.prompt.messages
+        if role == "user"
+    ]
     if not users:
         raise EvalError(f"{a.type}: no 'query' variable and no user prompt to grade against")
     try:

@@ -23,7 +23,9 @@ from harness.errors import PluginError
 from harness.expect.declare import AssertionType, OptionError
 
 ENTRY_POINT_GROUP = "harness.assertions"
-COMMON_KEYS = frozenset({"type", "value", "field", "weight", "threshold", "normalize", "metric"})
+COMMON_KEYS = frozenset(
+    {"type", "value", "field", "weight", "threshold", "normalize", "metric", "transform"}
+)
 
 # promptfoo's names that mean something here: a pointer beats a list of every type
 PROMPTFOO_NAMES: dict[str, str] = {
@@ -273,7 +275,7 @@ def _unknown_option(info: AssertionType, type_name: str, key: str) -> str:
     more = f" (did you mean {close[0]!r}?)" if close else ""
     listed = f"; {info.name} takes: {', '.join(allowed)}" if allowed and not close else ""
     if not allowed:
-        common = ", ".join(sorted(COMMON_KEYS - {"type", "metric"}))
+        common = ", ".join(sorted(COMMON_KEYS - {"type"}))
         listed = f"; {info.name} takes no options besides {common}"
     return f"unknown option {key!r} for {type_name}{more}{listed}"
 

@@ -18,7 +18,9 @@ class Output:
     """A model's answer prepared for assertions.
 
     ``parsed`` is the JSON value extracted from the text (None if none could be);
-    ``repaired`` says whether near-JSON had to be repaired to get it.
+    ``repaired`` says whether near-JSON had to be repaired to get it. After transforms,
+    ``text`` is the transformed answer, ``raw_text`` the model's own and ``transforms``
+    the transforms applied, in order.
     """
 
     text: str
@@ -26,6 +28,8 @@ class Output:
     parse_error: str | None = None
     repaired: bool = False
     response: Response | None = None
+    raw_text: str | None = None
+    transforms: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,10 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy of ``frame`` with every ``ResultRecord`` column present and typed.
 
     JSON columns hold Python objects, numeric columns are floats with NaN for
-    unknown, booleans are bools and ``attempt`` is an int.
+    unknown, booleans are bools and ``attempt`` is an int. When results carry prompt
+    variants, ``model`` becomes ``<prompt>@<model>`` (the store keeps them apart), so
+    the leaderboard, the Pareto chart, the pairwise table and ``harness compare`` treat
+    each prompt x model as one contender.
     """
     out = frame.copy()
     for f in fields(ResultRecord):
@@ -69,6 +72,12 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
     for name in ("output", "error", "error_type", "finish_reason", "structured_mode"):
         # object dtype: pandas' string dtype would turn None into NaN
         out[name] = _objects([None if _missing(v) else str(v) for v in out[name]], out.index)
+    out["prompt_name"] = [_text(v) for v in out["prompt_name"]]
+    if any(out["prompt_name"]):
+        # prompt variants: every table, chart and comparison groups by prompt x model
+        out["model"] = [
+            f"{p}@{m}" if p else m for p, m in zip(out["prompt_name"], out["model"], strict=True)
+        ]
     out["passed"] = out["status"] == PASSED
     out["graded"] = out["status"] != SKIPPED
     return out.reset_index(drop=True)

@@ -92,7 +92,8 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
     Keys: ``s`` (string table), ``statuses``, then one array per column: ``spec``,
     ``case``, ``model``, ``tags`` (string index of a JSON list), ``attempt``, ``status``
     (index into ``statuses``), ``score``, ``latency``, ``ttft``, ``tin``, ``tout``,
-    ``cost``, ``repaired``, ``recorded``, ``prompt``, ``output``, ``parsed`` (JSON text,
+    ``cost``, ``repaired``, ``recorded``, ``prompt``, ``output``, ``transformed`` (the answer
+    after the case's transforms), ``parsed`` (JSON text,
     only when it differs from the output), ``expected`` and ``vars`` (JSON text),
     ``written`` (the expectations as the spec wrote them, see ``failing.written``),
     ``error`` and ``verdicts`` (per result a list of ``[assertion, passed, score,
@@ -133,6 +134,7 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
         "recorded": [1 if v else 0 for v in col("timings_recorded")],
         "prompt": interned("prompt"),
         "output": interned("output"),
+        "transformed": interned("transformed_output"),
         "parsed": [
             s(_parsed_if_needed(o, p, bool(r)))
             for o, p, r in zip(col("output"), col("parsed_output"), col("repaired"), strict=True)

@@ -18,13 +18,15 @@ class Selection:
     """Which items of the specs to run.
 
     ``models`` overrides every spec's models; ``repeat`` overrides every case's repeat;
-    ``shard`` is ``(k, n)`` with 1 <= k <= n.
+    ``shard`` is ``(k, n)`` with 1 <= k <= n; ``prompts`` keeps only these prompt
+    variants of specs that have ``prompts:`` (specs with one prompt are unaffected).
     """
 
     models: tuple[str, ...] = ()
     repeat: int | None = None
     filter: str | None = None
     shard: tuple[int, int] | None = None
+    prompts: tuple[str, ...] = ()
 
 
 def parse_shard(text: str) -> tuple[int, int]:
@@ -66,6 +68,28 @@ def spec_models(spec: Spec, selection: Selection, config: ProjectConfig) -> tupl
     return models
 
 
+def spec_prompts(spec: Spec, selection: Selection) -> tuple[str | None, ...]:
+    """The prompt variants a spec runs: its ``prompts:`` names (those in ``--prompts`` when
+    given), or ``(None,)`` for a spec with one prompt."""
+    names = tuple(v.name for v in spec.prompts)
+    if not names:
+        return (None,)
+    return tuple(n for n in names if n in selection.prompts) if selection.prompts else names
+
+
+def check_prompts(specs: Sequence[Spec], selection: Selection) -> None:
+    """Every ``--prompts`` name is a variant of some spec.
+
+    Raises:
+        ConfigError: a name matches no spec's ``prompts:``.
+    """
+    known = {v.name for spec in specs for v in spec.prompts}
+    unknown = [p for p in selection.prompts if p not in known]
+    if unknown:
+        have = ", ".join(sorted(known)) or "none: no spec has 'prompts:'"
+        raise ConfigError(f"--prompts {', '.join(unknown)}: no such prompt variant (known: {have})")
+
+
 def run_models(specs: Sequence[Spec], selection: Selection, config: ProjectConfig) -> list[str]:
     """Every model of the run, in first-seen order."""
     seen: dict[str, None] = {}
@@ -82,7 +106,7 @@ def expand(
     *,
     only_model: str | None = None,
 ) -> Iterator[Item]:
-    """Yield the selected items in a stable order (spec, case, model, attempt).
+    """Yield the selected items in a stable order (spec, case, prompt variant, model, attempt).
 
     Skipped cases are yielded too: the runner records them as skipped.
 
@@ -96,18 +120,21 @@ def expand(
             if only_model not in models:
                 continue
             models = (only_model,)
+        prompts = spec_prompts(spec, selection)
         for case in spec.cases:
             tags = tuple(t.lower() for t in case.tags)
             repeat = selection.repeat or case.repeat
-            for model in models:
-                if match is not None and not match(
-                    f"{spec.name}::{case.id}::{model}".lower(), tags
-                ):
-                    continue
-                for attempt in range(1, repeat + 1):
-                    item = Item(spec, case, model, attempt)
-                    if in_shard(item.id, selection.shard):
-                        yield item
+            for prompt in prompts:
+                for model in models:
+                    name = f"{spec.name}::{case.id}::{model}"
+                    if prompt is not None:
+                        name = f"{name}::{prompt}"
+                    if match is not None and not match(name.lower(), tags):
+                        continue
+                    for attempt in range(1, repeat + 1):
+                        item = Item(spec, case, model, attempt, prompt)
+                        if in_shard(item.id, selection.shard):
+                            yield item
 
 
 def nothing_selected(

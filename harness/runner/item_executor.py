@@ -47,6 +47,7 @@ from harness.spec.types import Case, Spec
 from harness.store.bounded import bounded_output, is_truncated
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
 from harness.store.sqlite import Store
+from harness.transforms.apply import case_output
 
 _PARSE_OFF_LOOP = 64_000  # characters: longer answers are parsed in a thread
 
@@ -156,6 +157,10 @@ class ItemExecutor:
             output = await asyncio.to_thread(parse)
         else:
             output = parse_output(response.text, item.spec.schema, response=response)
+        prepared = case_output(item.spec, item.case, output)  # transforms, once, stored too
+        if isinstance(prepared, Output):
+            output = prepared
+            record.transformed_output = output.text if output.transforms else None
         record.parsed_output = None if is_truncated(record.output) else output.parsed
         record.repaired = output.repaired
         try:
@@ -232,6 +237,7 @@ class ItemExecutor:
             model=item.model,
             attempt=item.attempt,
             status=ERROR,
+            prompt_name=item.prompt,
             tags=list(case.tags),
             case_vars=dict(case.vars),
             expected=self._expected_of(case),

@@ -27,9 +27,11 @@ from harness.drivers.base import (
     Request,
     Response,
     RunMode,
+    refused_parts,
 )
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
 from harness.drivers.retry import BASE_DELAY
+from harness.errors import UnsupportedFeatureError
 from harness.runner.concurrency import ConcurrencyPlan, RunConcurrency, plan_concurrency
 from harness.runner.gate import GateStats, ProviderGate
 
@@ -151,8 +153,15 @@ class Pool:
         Raises:
             ProviderError: the call failed after the gate's retries.
         """
-        provider, _ = parse_model_id(model_id)
+        provider, name = parse_model_id(model_id)
         driver = self.driver(provider)
+        refused = refused_parts(driver.accepts, request)
+        if refused:  # --models can name a model the spec's validation never saw
+            raise UnsupportedFeatureError(
+                f"this model cannot take {', '.join(refused)} parts",
+                provider=provider,
+                model=name,
+            )
         gate = self._gates.get(provider) or self.gate(provider)
         counts_tokens = gate.tpm is not None or gate.tokens.known
         return await gate.call(

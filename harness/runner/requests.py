@@ -5,14 +5,17 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from harness.drivers.base import Message, Request, Tool
+from harness.drivers.base import Message, Part, Request, TextPart, Tool
 from harness.drivers.registry import parse_model_id
 from harness.runner.items import Item
+from harness.spec.parts import to_part
 from harness.spec.templating import render
+from harness.spec.types import PartTemplate, PromptTemplate
 
 _NOT_PARAMS = frozenset({"stream"})
 
@@ -36,7 +39,13 @@ def _simple_parts(source: str) -> tuple[str, ...] | None:
     return tuple(parts)
 
 
-def fast_render(source: str, variables: Mapping[str, Any]) -> str:
+def fast_render(
+    source: str,
+    variables: Mapping[str, Any],
+    *,
+    base_dir: str | None = None,
+    root: str | None = None,
+) -> str:
     """Render a prompt template; plain ``{{ name }}`` templates skip Jinja (same output).
 
     Raises:
@@ -44,7 +53,7 @@ def fast_render(source: str, variables: Mapping[str, Any]) -> str:
     """
     parts = _simple_parts(source)
     if parts is None:
-        return render(source, variables)
+        return render(source, variables, base_dir=base_dir, root=root)
     out = []
     for i, part in enumerate(parts):
         if i % 2 == 0:
@@ -63,10 +72,33 @@ def render_messages(item: Item) -> tuple[Message, ...]:
         jinja2.UndefinedError: a variable is missing (the loader normally catches that).
     """
     variables = {**item.spec.vars, **item.case.vars} if item.spec.vars else item.case.vars
+    prompt = item.template
     return tuple(
-        Message(role=role, content=fast_render(source, variables))  # type: ignore[arg-type]
-        for role, source in item.spec.prompt.messages
+        Message(
+            role=role,  # type: ignore[arg-type]
+            content=fast_render(source, variables, base_dir=prompt.base_dir, root=prompt.root)
+            if isinstance(source, str)
+            else render_parts(source, variables, prompt),
+        )
+        for role, source in prompt.messages
     )
+
+
+def render_parts(
+    parts: tuple[PartTemplate, ...], variables: Mapping[str, Any], prompt: PromptTemplate
+) -> tuple[Part, ...]:
+    """A message's parts: text rendered, image/file/audio values rendered and read.
+
+    Raises:
+        PartError: a file is missing, outside the project or too large.
+    """
+    base_dir = Path(prompt.base_dir) if prompt.base_dir else Path.cwd()
+    root = Path(prompt.root) if prompt.root else base_dir
+    out: list[Part] = []
+    for p in parts:
+        value = fast_render(p.source, variables, base_dir=prompt.base_dir, root=prompt.root)
+        out.append(TextPart(value) if p.kind == "text" else to_part(p.kind, value, base_dir, root))
+    return tuple(out)
 
 
 def build_request(

@@ -34,7 +34,7 @@ from harness.hooks import Hooks
 from harness.runner.budget import Budget
 from harness.runner.cache import DEFAULT_TTL
 from harness.runner.concurrency import configured_concurrency
-from harness.runner.expand import Selection, expand, nothing_selected, run_models
+from harness.runner.expand import Selection, check_prompts, expand, nothing_selected, run_models
 from harness.runner.item_executor import Evaluate, ItemExecutor, ResponseCache
 from harness.runner.items import Item
 from harness.runner.pool import DriverFactory, Pool
@@ -162,6 +162,7 @@ class Run:
         self.console = console or Console(stderr=True)
         self.run_id = options.run_id or new_run_id()
         self.models = run_models(self.specs, options.selection, config)
+        check_prompts(self.specs, options.selection)
         concurrency = options.concurrency or configured_concurrency(config)
         self.pool = Pool(
             config,
@@ -282,7 +283,17 @@ class Run:
     def result(self, status: str = "finished") -> RunResult:
         """The counts so far, as a :class:`RunResult`."""
         unsaved = self._writer.fallback if self._writer is not None else None
-        return RunResult(self.run_id, list(self.stats.values()), status, len(self._done), unsaved)
+        return RunResult(self.run_id, self._summary_stats(), status, len(self._done), unsaved)
+
+    def _summary_stats(self) -> list[ModelStats]:
+        """Per model (per prompt@model for variants); a model whose every item ran under a
+        prompt variant has no row of its own."""
+        by_variant = {label.partition("@")[2] for label in self.stats if "@" in label}
+        return [
+            s
+            for label, s in self.stats.items()
+            if not (label in by_variant and s.passed + s.failed + s.errors + s.skipped == 0)
+        ]
 
     async def _worker(self, items: Iterator[Item]) -> None:
         # several workers share one iterator: next() never awaits, so no item is taken twice
@@ -297,7 +308,11 @@ class Run:
     async def run_item(self, item: Item) -> ResultRecord:
         """Run one item with the run's executor and count it in the stats."""
         record = await self.executor.run(item)
-        stats = self.stats.get(item.model)
+        # a prompt variant is its own row of the summary, as in the report: prompt@model
+        label = item.model if item.prompt is None else f"{item.prompt}@{item.model}"
+        stats = self.stats.get(label)
+        if stats is None and item.prompt is not None:
+            stats = self.stats[label] = ModelStats(label)
         if stats is not None:
             stats.add(record)
         return record
@@ -343,6 +358,7 @@ def run_info(
             "repeat": sel.repeat,
             "filter": sel.filter,
             "shard": list(sel.shard) if sel.shard else None,
+            "prompts": list(sel.prompts),
             "concurrency": concurrency,
             "max_cost": options.max_cost,
             "cache": cache,

@@ -12,11 +12,13 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from harness.errors import SpecProblem
+from harness.errors import PartError, SpecProblem
+from harness.spec.parts import locate, part_kind_at
 from harness.spec.templated_values import render_case, templates_in, variables_of
 from harness.spec.templating import render
 from harness.spec.types import Assertion, Case
@@ -52,6 +54,7 @@ class _Template:
     place: Place
     source: str
     shared: bool  # read by every case (prompt, spec-level assertion) or by one
+    part: str | None = None  # image/file/audio: the rendered value names a file
 
 
 def check_case_templates(
@@ -60,14 +63,21 @@ def check_case_templates(
     prompt_sources: Sequence[tuple[PathKey, str]],
     spec_expect: Sequence[Assertion],
     place: PlaceOf,
+    *,
+    template_root: tuple[str | None, str | None] = (None, None),
 ) -> tuple[list[Case], list[SpecProblem]]:
     """The cases with assertion templates rendered, and every template problem found.
 
     ``prompt_sources`` are the prompt's (key path, source) pairs, already known to parse;
-    ``spec_expect`` the spec-level assertions every case starts with.
+    ``spec_expect`` the spec-level assertions every case starts with; ``template_root``
+    the (spec folder, project root) that includes and message-part files resolve against.
+    A prompt source that is an image/file/audio part must render to a usable file.
     """
     problems: list[SpecProblem] = []
-    shared: list[_Template] = [_Template(place(None, w), s, True) for w, s in prompt_sources]
+    base_dir, root = template_root
+    shared: list[_Template] = [
+        _Template(place(None, w), s, True, part_kind_at(w)) for w, s in prompt_sources
+    ]
     for j, a in enumerate(spec_expect):
         shared.extend(
             _Template(place(None, ("expect", j, key)), source, True)
@@ -112,10 +122,14 @@ def check_case_templates(
             continue
         for template in (*shared, *own):
             try:
-                render(template.source, variables)
+                value = render(template.source, variables, base_dir=base_dir, root=root)
+                if template.part is not None:
+                    folder = Path(base_dir) if base_dir else Path.cwd()
+                    locate(template.part, value, folder, Path(root) if root else folder)
             except Exception as exc:  # a template error that only shows when rendered
                 ok = False
                 text = exc.message if isinstance(exc, jinja2.TemplateError) else None
+                text = str(exc) if isinstance(exc, PartError) else text
                 reason = text or f"{type(exc).__name__}: {exc}"
                 failed.setdefault((template.place, reason), _Hits()).cases.append(case)
         out.append(render_case(case, variables) if ok and (own or shared_values) else case)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 from collections.abc import Iterable, Mapping
@@ -14,19 +15,33 @@ import jsonschema
 from pydantic import BaseModel
 
 from harness.config import ProjectConfig
-from harness.drivers.registry import known_providers
+from harness.drivers.registry import ECHO, known_providers
 from harness.errors import ConfigError, SpecError, SpecProblem
 from harness.expect.registry import check_assertion, split_negation
 from harness.spec.case_templates import Place, check_case_templates
 from harness.spec.cases_file import read_cases_file
+from harness.spec.defaults import inherit
 from harness.spec.field_paths import check_field_paths
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.models import AssertionFile, CaseFile, SpecFile
+from harness.spec.parts import model_part_problems
 from harness.spec.problems import dotted, validate_file_model
+from harness.spec.prompts import message_sources
 from harness.spec.python_refs import may_execute, ref_problem
+from harness.spec.refs import resolve_refs
 from harness.spec.templating import template_variables
-from harness.spec.types import Assertion, Case, PromptTemplate, Spec, ToolDef
+from harness.spec.types import (
+    Assertion,
+    Case,
+    MessageTemplate,
+    PromptTemplate,
+    PromptVariant,
+    Spec,
+    ToolDef,
+)
+from harness.spec.variants import name_problems, prompt_entries
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
+from harness.transforms.apply import sources_of, transform_problems
 from harness.yaml_guard import spec_size_problem
 
 SPEC_SUFFIXES = (".yaml", ".yml")
@@ -98,7 +113,11 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
         raise SpecError([SpecProblem(shown, 1, 1, f"a spec must be a mapping of keys, got {kind}")])
 
     parsed, problems = validate_file_model(SpecFile, loaded, shown)
+    if "prompt" not in loaded.data and "prompts" not in loaded.data:
+        c.problems.append(SpecProblem(shown, 1, 1, "missing required key 'prompt'"))
     c.problems.extend(problems)
+    for where, message in transform_problems(loaded.data, path.parent):
+        c.at(where, message)
     _check_assertions(c, loaded.data.get("expect"), ("expect",), path.parent)
     cases_data = loaded.data.get("cases")
     if isinstance(cases_data, list):
@@ -107,11 +126,34 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
                 _check_assertions(c, case.get("expect"), ("cases", i, "expect"), path.parent)
     if parsed is None:
         raise SpecError(_sorted(c.problems))
+    parsed, origins = inherit(parsed, config)  # harness.yaml defaults:
     spec = _build(parsed, path, raw, c, config)
     if c.problems:
         raise SpecError(_sorted(c.problems))
     assert spec is not None
-    return spec
+    spec = dataclasses.replace(spec, origins=origins) if origins else spec
+    return _with_warnings(spec, loaded, shown)
+
+
+def _with_warnings(spec: Spec, loaded: LoadedYAML, shown: str) -> Spec:
+    """Attach what validate should mention but that does not stop a run."""
+    if not loaded.warnings:
+        return spec
+    found = tuple(SpecProblem(shown, p.line, p.col, m) for p, m in loaded.warnings)
+    return dataclasses.replace(spec, warnings=spec.warnings + found)
+
+
+def _default_models(config: ProjectConfig | None) -> list[str]:
+    return list(config.defaults.models) if config is not None else []
+
+
+def _project_root(config: ProjectConfig | None, base_dir: Path) -> Path:
+    """What prompt files and includes must stay inside: harness.yaml's folder, else the
+    working directory when the spec is below it, else the spec's own folder."""
+    if config is not None and config.path is not None:
+        return config.root.resolve()
+    cwd = Path.cwd().resolve()
+    return cwd if base_dir.resolve().is_relative_to(cwd) else base_dir.resolve()
 
 
 def _sorted(problems: list[SpecProblem]) -> list[SpecProblem]:
@@ -148,6 +190,7 @@ def _assertion(a: AssertionFile, inherited_normalize: tuple[str, ...]) -> Assert
         negate=negate,
         normalize=normalize,
         options=extra,
+        transform=sources_of(a.transform),
     )
 
 
@@ -159,27 +202,37 @@ def _build(
     normalize = tuple(parsed.normalize or ())
     spec_expect = tuple(_assertion(a, normalize) for a in parsed.expect)
 
-    # prompt templates
-    if parsed.prompt.messages is not None:
-        messages: tuple[tuple[str, str], ...] = tuple(
-            (str(m.role), m.content) for m in parsed.prompt.messages
-        )
-        sources: list[tuple[PathKey, str]] = [
-            (("prompt", "messages", i, "content"), m.content)
-            for i, m in enumerate(parsed.prompt.messages)
-        ]
-    else:
-        pairs = [("system", parsed.prompt.system), ("user", parsed.prompt.user)]
-        messages = tuple((role, text) for role, text in pairs if text is not None)
-        sources = [(("prompt", role), text) for role, text in pairs if text is not None]
-    messages_: tuple[tuple[str, str], ...] = messages
+    # prompt templates (inline, or in files inside the project)
+    root = _project_root(config, base_dir)
+    entries = prompt_entries(parsed)  # one prompt, or the variants of `prompts:`
+    for where, message in name_problems(entries):
+        c.at(where, message)
+    variants: list[tuple[str | None, tuple[tuple[str, MessageTemplate], ...]]] = []
+    sources: list[tuple[PathKey, str]] = []
+    from_file: dict[PathKey, str] = {}
+    for variant, prompt, at in entries:
+        found = message_sources(prompt, at, base_dir, root, c.at, digest)
+        variants.append((variant, tuple((m.role, m.source) for m in found)))
+        sources += [t for m in found for t in m.templates()]
+        from_file.update({m.where: m.file for m in found if m.file})
     templates_ok = True
     for where, source in sources:
         try:
             template_variables(source)
         except jinja2.TemplateSyntaxError as exc:
             templates_ok = False
-            c.at(where, f"template syntax error on template line {exc.lineno}: {exc.message}")
+            in_file = f" of {from_file[where]}" if where in from_file else ""
+            c.at(
+                where,
+                f"template syntax error on line {exc.lineno}{in_file}: {exc.message}"
+                if in_file
+                else f"template syntax error on template line {exc.lineno}: {exc.message}",
+            )
+    templates = [
+        (variant, PromptTemplate(messages, base_dir=str(base_dir.resolve()), root=str(root)))
+        for variant, messages in variants
+    ]
+    template = templates[0][1] if templates else PromptTemplate(())
 
     # schema
     schema: Mapping[str, Any] | None = None
@@ -192,6 +245,8 @@ def _build(
         names = set(known_providers(config))
         for i, model_id in enumerate(parsed.models):
             provider, sep, model = model_id.partition(":")
+            if model_id == ECHO:
+                continue
             if not sep or not provider or not model:
                 c.at(
                     ("models", i),
@@ -207,6 +262,11 @@ def _build(
         c.at(("judge",), f"judge model {parsed.judge!r} must be 'provider:model'")
     if parsed.embedder is not None and ":" not in parsed.embedder:
         c.at(("embedder",), f"embedder {parsed.embedder!r} must be 'provider:model'")
+
+    for where, message in model_part_problems(
+        sources, parsed.models or _default_models(config), config
+    ):
+        c.at(where, message)
 
     # cases: inline, then from files
     cases: list[Case] = []
@@ -256,7 +316,12 @@ def _build(
     # templates (prompts, assertion values) against every case; renders assertion values
     if templates_ok:
         rendered, template_problems = check_case_templates(
-            cases, parsed.vars, sources, spec_expect, functools.partial(_place, c, where_of)
+            cases,
+            parsed.vars,
+            sources,
+            spec_expect,
+            functools.partial(_place, c, where_of),
+            template_root=(template.base_dir, template.root),
         )
         where_of.update(
             {id(new): where_of[id(old)] for new, old in zip(rendered, cases, strict=True)}
@@ -274,7 +339,8 @@ def _build(
     return Spec(
         name=parsed.name or path.stem,
         path=c.path,
-        prompt=PromptTemplate(messages_),
+        prompt=template,
+        prompts=tuple(PromptVariant(n, t) for n, t in templates if n is not None),
         cases=tuple(cases),
         description=parsed.description,
         models=tuple(parsed.models),
@@ -319,6 +385,7 @@ def _case(
         skip=skip,
         source=source,
         line=line,
+        transform=sources_of(case_file.transform if case_file.transform else parsed.transform),
     )
 
 
@@ -357,6 +424,8 @@ def _file_cases(
             file.parent,
             ref_dir=Path(c.path).parent,
         )
+        for where_, message in transform_problems(raw.data, file.parent):
+            row_problems.at(where_, message)
         if case_file is not None:
             out.append(
                 _case(
@@ -392,12 +461,23 @@ def _schema(
             c.at(("schema", "model"), f"{ref!r} is not a pydantic model class")
             return None, ref
         return obj.model_json_schema(), ref
+    resolved = resolve_refs(value, base_dir, c.path, c.loaded)  # file $refs, positions kept
+    c.problems.extend(resolved.problems)
+    value = resolved.value
     validator = jsonschema.validators.validator_for(value, default=jsonschema.Draft202012Validator)
     for error in validator(validator.META_SCHEMA).iter_errors(value):
         where: PathKey = ("schema", *error.absolute_path)
         if error.context:  # anyOf/oneOf: the closest alternative says more
             error = jsonschema.exceptions.best_match(error.context) or error
-        c.at(where, f"invalid JSON Schema: {error.message}")
+        origin, rest = resolved.locate(where)
+        if origin is None:
+            c.at(where, f"invalid JSON Schema: {error.message}")
+        else:
+            pos = origin.pos(rest)
+            message = f"invalid JSON Schema: {error.message}"
+            c.problems.append(
+                SpecProblem(origin.file, pos.line, pos.col, message, dotted((*origin.base, *rest)))
+            )
     return value, None
 
 

@@ -19,18 +19,55 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+class FileRef(_Strict):
+    """A template kept in its own file: ``{file: prompts/support.j2}``, relative to the spec."""
+
+    file: str = Field(min_length=1)
+
+
+class PartFile(_Strict):
+    """One part of a message: ``{text: ...}``, ``{image: path | url | data-uri}``,
+    ``{file: path.pdf}`` or ``{audio: path.wav}``; values are templates over the case's vars."""
+
+    text: str | None = None
+    image: str | None = None
+    file: str | None = None
+    audio: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> PartFile:
+        given = [k for k in ("text", "image", "file", "audio") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError(
+                "a part is exactly one of {text: ...}, {image: ...}, {file: ...}, {audio: ...}"
+            )
+        return self
+
+    @property
+    def kind(self) -> Literal["text", "image", "file", "audio"]:
+        """Which of the four the part is."""
+        for k in ("text", "image", "file", "audio"):
+            if getattr(self, k) is not None:
+                return k
+        raise AssertionError("validated: one kind is set")
+
+
+Content = str | FileRef | list[PartFile]
+
+
 class MessageFile(_Strict):
     """One message of a multi-turn prompt."""
 
     role: Literal["system", "user", "assistant"]
-    content: str
+    content: Content
 
 
 class PromptFile(_Strict):
-    """``system`` + ``user`` templates, or a list of ``messages``."""
+    """``system`` + ``user`` templates, or a list of ``messages``; any template may be a
+    ``{file: ...}``, and ``{file: ...}`` alone is the user template."""
 
-    system: str | None = None
-    user: str | None = None
+    system: str | FileRef | None = None
+    user: Content | None = None
     messages: list[MessageFile] | None = None
 
     @model_validator(mode="after")
@@ -42,6 +79,21 @@ class PromptFile(_Strict):
         if self.messages is not None and not self.messages:
             raise ValueError("'messages' must hold at least one message")
         return self
+
+
+class VariantFile(PromptFile):
+    """One entry of ``prompts:``: what ``prompt:`` takes, with an optional stable ``name``."""
+
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            return {"user": v}
+        if isinstance(v, dict) and "file" in v and set(v) <= {"file", "name"}:
+            return {"name": v.get("name"), "user": {"file": v["file"]}}
+        return v
 
 
 class ParamsFile(_Strict):
@@ -80,6 +132,7 @@ class AssertionFile(BaseModel):
     # at most 1 for most types, checked with the type (levenshtein's is a distance)
     threshold: float | None = Field(default=None, ge=0)
     normalize: list[NormalizeStep] | None = None
+    transform: Any = None  # checked by harness.transforms.apply.check_transform
 
 
 class CaseFile(_Strict):
@@ -93,6 +146,7 @@ class CaseFile(_Strict):
     threshold: float | None = Field(default=None, ge=0, le=1)
     repeat: int | None = Field(default=None, ge=1)
     skip: bool | str = False
+    transform: Any = None
 
 
 class SpecFile(_Strict):
@@ -102,7 +156,8 @@ class SpecFile(_Strict):
     description: str | None = None
     models: list[str] = Field(default_factory=list)
     params: ParamsFile = Field(default_factory=ParamsFile)
-    prompt: PromptFile
+    prompt: PromptFile | None = None
+    prompts: list[VariantFile] | dict[str, VariantFile] | None = None
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     tools: list[ToolFile] = Field(default_factory=list)
     vars: dict[str, Any] = Field(default_factory=dict)
@@ -117,6 +172,16 @@ class SpecFile(_Strict):
     judge: str | None = None
     # the embedder of semantic-similar assertions ('provider:model'); checked with the judge
     embedder: str | None = None
+    transform: Any = None
+
+    @model_validator(mode="after")
+    def _one_prompt_key(self) -> SpecFile:
+        # neither key: the loader reports "missing required key 'prompt'" with other problems
+        if self.prompt is not None and self.prompts is not None:
+            raise ValueError("use either 'prompt' or 'prompts' (variants), not both")
+        if self.prompts is not None and not self.prompts:
+            raise ValueError("'prompts' must hold at least one prompt")
+        return self
 
     @field_validator("name")
     @classmethod
@@ -136,4 +201,6 @@ class SpecFile(_Strict):
     @field_validator("prompt", mode="before")
     @classmethod
     def _prompt_shorthand(cls, v: Any) -> Any:
-        return {"user": v} if isinstance(v, str) else v
+        if isinstance(v, str) or (isinstance(v, dict) and set(v) == {"file"}):
+            return {"user": v}
+        return v

@@ -5,7 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from harness.errors import SpecProblem
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +27,7 @@ class Assertion:
     negate: bool = False
     normalize: tuple[str, ...] = ()
     options: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    transform: tuple[str, ...] = ()
 
     @property
     def metric(self) -> str | None:
@@ -38,10 +42,37 @@ class Assertion:
 
 
 @dataclass(frozen=True, slots=True)
-class PromptTemplate:
-    """A prompt's message templates as (role, Jinja2 source) pairs, in order."""
+class PartTemplate:
+    """One part of a message: its kind and its Jinja source (for image, file and audio the
+    source renders to a path relative to the spec, a URL or a data URI)."""
 
-    messages: tuple[tuple[str, str], ...]
+    kind: str
+    source: str
+
+
+MessageTemplate = str | tuple[PartTemplate, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PromptTemplate:
+    """A prompt's message templates as (role, Jinja2 source) pairs, in order (a message
+    with parts has a tuple of :class:`PartTemplate` instead of one source).
+
+    ``base_dir`` (the spec's folder) and ``root`` (the project's) are where ``{% include %}``
+    and ``{% import %}`` look; None for templates that include nothing.
+    """
+
+    messages: tuple[tuple[str, MessageTemplate], ...]
+    base_dir: str | None = None
+    root: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PromptVariant:
+    """One of a spec's ``prompts:``: its stable name and its templates."""
+
+    name: str
+    template: PromptTemplate
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +98,7 @@ class Case:
     skip: str | None = None
     source: str = ""
     line: int = 0
+    transform: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,3 +122,8 @@ class Spec:
     content_hash: str = ""
     embedder: str | None = None
     vars: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    warnings: tuple[SpecProblem, ...] = ()
+    origins: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    prompts: tuple[PromptVariant, ...] = ()
+    """The variants of ``prompts:``; empty for a spec with one ``prompt:`` (``prompt`` is
+    then the prompt; with variants it is the first variant's templates)."""

@@ -4,6 +4,10 @@
 (``("cases", 1, "vars")``) to a 1-based (line, col): one for values, one for keys.
 Duplicate keys, Python object tags, binary and empty files are reported as
 problems with their position instead of exceptions.
+
+Booleans follow YAML 1.2: only ``true``/``false`` are booleans; ``yes``, ``no``, ``on``,
+``off`` (which PyYAML reads as YAML 1.1 booleans) stay the strings the user wrote, and each
+is listed in ``warnings`` because an older reading of the file would have differed.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ class LoadedYAML:
     values: dict[PathKey, Pos] = field(default_factory=dict)
     keys: dict[PathKey, Pos] = field(default_factory=dict)
     problems: list[tuple[Pos, str]] = field(default_factory=list)
+    warnings: list[tuple[Pos, str]] = field(default_factory=list)
 
     def pos(self, path: PathKey, *, key: bool = False) -> Pos:
         """The position of ``path``, or of its nearest known ancestor."""
@@ -48,6 +53,19 @@ class LoadedYAML:
                 return self.values[p]
             p = p[:-1]
         return self.values.get((), Pos(1, 1))
+
+
+_YAML11_BOOLS = {"yes": "true", "no": "false", "on": "true", "off": "false"}
+
+
+def _is_yaml11_bool(node: yaml.Node) -> bool:
+    """A plain scalar PyYAML resolved to bool that YAML 1.2 reads as a string."""
+    return (
+        isinstance(node, yaml.ScalarNode)
+        and node.tag == "tag:yaml.org,2002:bool"
+        and node.style is None
+        and node.value.lower() in _YAML11_BOOLS
+    )
 
 
 def _mark(node: yaml.Node) -> Pos:
@@ -72,6 +90,16 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, (*path, i)) for i, child in enumerate(node.value)]
+        if _is_yaml11_bool(node):
+            self.out.warnings.append(
+                (
+                    _mark(node),
+                    f"{node.value!r} is read as the string {node.value!r} (YAML 1.2); earlier "
+                    f"versions of harness read it as {_YAML11_BOOLS[node.value.lower()]}: write "
+                    "true/false for a boolean, or quote the string to silence this warning",
+                )
+            )
+            return node.value
         try:
             return self.loader.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as exc:

@@ -116,6 +116,18 @@ def m005_results_rate_limit_wait(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE results ADD COLUMN rate_limit_wait_ms REAL")
 
 
+@migration
+def m006_results_transformed_output(db: sqlite3.Connection) -> None:
+    """The answer after the case's transforms, beside the raw ``output``."""
+    db.execute("ALTER TABLE results ADD COLUMN transformed_output TEXT")
+
+
+@migration
+def m007_results_prompt_name(db: sqlite3.Connection) -> None:
+    """The prompt variant of a result, beside its rendered ``prompt``."""
+    db.execute("ALTER TABLE results ADD COLUMN prompt_name TEXT")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply every migration this database has not seen yet; returns their names.
 

@@ -17,7 +17,10 @@ class ResultRecord:
     """One finished item. ``verdicts`` is a list of dicts (assertion, passed, score, reason,
     weight, field, error); ``parsed_output`` any JSON value. ``rate_limit_wait_ms`` is how
     long the item's calls waited for the provider's rate limits (pauses after 429s,
-    pacing, configured RPM/TPM); None for rows stored before it was measured."""
+    pacing, configured RPM/TPM); None for rows stored before it was measured.
+    ``transformed_output`` is the answer after the case's transforms (None when it has
+    none); ``output`` stays the raw one. ``prompt_name`` is the prompt variant's name (None
+    for a spec with one ``prompt:``)."""
 
     run_id: str
     item_id: str
@@ -53,6 +56,8 @@ class ResultRecord:
     finished_at: float | None = None
     cached: bool = False
     rate_limit_wait_ms: float | None = None
+    transformed_output: str | None = None
+    prompt_name: str | None = None
 
 
 @dataclass(slots=True)

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.errors import ConfigError, HarnessError, SpecError
-from harness.runner.expand import Selection, spec_models
+from harness.runner.expand import Selection, spec_models, spec_prompts
 from harness.runner.items import Item
 from harness.spec.load import SPEC_SUFFIXES, load_spec, looks_like_spec
 from harness.spec.yaml_loader import load_yaml
@@ -57,19 +58,20 @@ class SpecFile(pytest.File):
         if clash:
             raise self.CollectError(clash)
         items: list[SpecItem] = []
+        prompts = spec_prompts(spec, Selection())
         for case in spec.cases:
             markers = [state.register_marker(marker_name(tag)) for tag in case.tags]
             repeat = state.options.repeat or case.repeat
-            for model in models:
+            for prompt, model in itertools.product(prompts, models):
                 for attempt in range(1, repeat + 1):
-                    name = item_name(case.id, model, attempt)
+                    name = item_name(case.id, model, attempt, prompt)
                     item = SpecItem.from_parent(
                         self,
                         name=name,
                         # a string id is parsed like a parametrized test's (name + [params]),
                         # so --lf matches it against the ids pytest cached
                         nodeid=f"{self.nodeid}::{name}",
-                        harness_item=Item(spec, case, model, attempt),
+                        harness_item=Item(spec, case, model, attempt, prompt),
                     )
                     item.add_marker(HARNESS_MARKER)
                     for name in markers:
@@ -114,4 +116,5 @@ class SpecItem(pytest.Item):
         item = self.harness_item
         from_spec_file = item.case.source in ("", item.spec.path)  # not a cases file's row
         line = item.case.line - 1 if item.case.line and from_spec_file else None
-        return self.path, line, f"{item.spec.name}::{item.case.id} on {item.model}"
+        on = item.model if item.prompt is None else f"{item.prompt}@{item.model}"
+        return self.path, line, f"{item.spec.name}::{item.case.id} on {on}"

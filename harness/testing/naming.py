@@ -54,8 +54,9 @@ def matches_specs(path: Path, rootpath: Path, patterns: Sequence[str]) -> bool:
     return False
 
 
-def item_name(case_id: str, model: str, attempt: int = 1) -> str:
-    """The pytest name of one case on one model: ``john[openai:gpt-4o-mini]``.
+def item_name(case_id: str, model: str, attempt: int = 1, prompt: str | None = None) -> str:
+    """The pytest name of one case on one model: ``john[openai:gpt-4o-mini]``, with a
+    prompt variant ``john[terse@openai:gpt-4o-mini]``.
 
     Attempts after the first (``--repeat`` or a case's ``repeat:``) get
     ``-attempt<k>`` inside the brackets, so the first attempt keeps its id and
@@ -64,9 +65,12 @@ def item_name(case_id: str, model: str, attempt: int = 1) -> str:
     Example:
         >>> item_name("john", "openai:gpt-4o-mini", 2)
         'john[openai:gpt-4o-mini-attempt2]'
+        >>> item_name("john", "openai:gpt-4o-mini", prompt="terse")
+        'john[terse@openai:gpt-4o-mini]'
     """
     suffix = f"-attempt{attempt}" if attempt > 1 else ""
-    return f"{case_id}[{model}{suffix}]"
+    variant = f"{prompt}@" if prompt is not None else ""
+    return f"{case_id}[{variant}{model}{suffix}]"
 
 
 def marker_name(tag: str) -> str:

@@ -35,6 +35,8 @@ KINDS: dict[str, str] = {
     "ollama": "tests.fakes.ollama_fake",
     "anthropic": "tests.fakes.anthropic_fake",
     "gemini": "tests.fakes.gemini_fake",
+    "vision": "tests.fakes.vision_fake",
+    "router": "tests.fakes.router_fake",
 }
 
 FaultKind = Literal["status", "malformed", "truncate", "slow_first_byte", "reset"]

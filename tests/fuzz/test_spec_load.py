@@ -62,7 +62,7 @@ KINDS: dict[str, re.Pattern[str]] = {
             r"|mapping keys must be plain scalars|duplicate key|expected a mapping .*merging)"
         ),
         "shape": r"^a spec must be a mapping of keys",
-        "key": r"^(unknown key|missing required key) ",
+        "key": r"^(unknown key|missing required key) |^keys should be strings",
         "value": r"^(input should be|unable to parse input string)",
         "assertion": r"^(unknown assertion type|unknown option .* for |[\w-]+ needs )",
         "option": r"^'[\w-]+' must be ",
@@ -70,7 +70,13 @@ KINDS: dict[str, re.Pattern[str]] = {
         "template": r"template|rendering",
         "model": r"^(model id|unknown provider|judge model)",
         "name": r"^spec name ",
-        "prompt": r"^needs 'user' ",
+        "prompt": (
+            r"^(needs 'user' |use either 'prompt' or 'prompts'|'prompts' must hold"
+            r"|prompt variant name|a part is exactly one of|prompt file |'.*' is outside the project)"
+        ),
+        "transform": r"^(unknown transform|transform '|a transform is|invalid regular expression)",
+        "parts": r"^(image|file|audio) parts cannot go to",
+        "ref": r"^\$ref ",
         "schema": r"^invalid JSON Schema",
         "field": r"^field '.*': the schema has ",
     }.items()

@@ -195,7 +195,7 @@ CASES = [
     pytest.param(
         "26_unknown_provider.yaml",
         [
-            "26_unknown_provider.yaml:1:10: models.0: unknown provider 'opnai' in 'opnai:gpt-4o-mini': declare it under 'providers:' in harness.yaml, or use one of anthropic, azure, deepseek, gemini, groq, llamacpp, lmstudio, local, mistral, ollama, openai, openrouter, together, vllm, xai",
+            "26_unknown_provider.yaml:1:10: models.0: unknown provider 'opnai' in 'opnai:gpt-4o-mini': declare it under 'providers:' in harness.yaml, or use one of anthropic, azure, deepseek, echo, gemini, groq, llamacpp, lmstudio, local, mistral, ollama, openai, openrouter, together, vllm, xai",
         ],
         id="26_unknown_provider",
     ),
@@ -282,7 +282,7 @@ CASES = [
         [
             "cases/bad.jsonl:2:38: invalid JSON: Expecting ',' delimiter",
             "cases/bad.jsonl:3:1: each line must be a JSON object",
-            "cases/bad.jsonl:4:36: extra: unknown key 'extra'; allowed keys: id, description, vars, expect, tags, threshold, repeat, skip",
+            "cases/bad.jsonl:4:36: extra: unknown key 'extra'; allowed keys: id, description, vars, expect, tags, threshold, repeat, skip, transform",
         ],
         id="38_jsonl_cases_bad",
     ),

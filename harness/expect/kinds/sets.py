@@ -33,7 +33,9 @@ from harness.expect.declare import AssertionType, OptionError, Options
 from harness.spec.types import Assertion
 
 MAX_DEPTH = 8  # sets inside sets: deep enough for any honest use, and stops $ref cycles
-_SET_KEYS = frozenset({"type", "value", "field", "weight", "threshold", "normalize", "metric"})
+_SET_KEYS = frozenset(
+    {"type", "value", "field", "weight", "threshold", "normalize", "metric", "transform"}
+)
 
 
 class SetOptions(Options):
@@ -128,6 +130,7 @@ def load_ref(ref: str, base_dir: str) -> tuple[list[Any], float | None]:
 def to_assertion(data: Mapping[str, Any], inherited: tuple[str, ...]) -> Assertion:
     """A member as written (already validated) as a runtime assertion."""
     from harness.expect.registry import split_negation
+    from harness.transforms.apply import sources_of
 
     base, negate = split_negation(str(data["type"]))
     normalize = data.get("normalize")
@@ -140,6 +143,7 @@ def to_assertion(data: Mapping[str, Any], inherited: tuple[str, ...]) -> Asserti
         negate=negate,
         normalize=tuple(normalize) if normalize is not None else inherited,
         options={k: v for k, v in data.items() if k not in _SET_KEYS or k == "metric"},
+        transform=sources_of(data.get("transform")),
     )
 
 

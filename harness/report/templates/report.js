@@ -257,9 +257,10 @@
         " · cost " + usd(D.cost[i]) +
         (D.repaired[i] ? " · JSON repaired" : "")));
       section(box, "error", str(D.error[i]));
-      section(box, "prompt", str(D.prompt[i]));
-      var out = str(D.output[i]);
-      section(box, "output", out === null ? null : pretty(out));
+      section(box, D.tin[i] === null ? "prompt" : "prompt (" + D.tin[i] + " tokens in)", str(D.prompt[i]));
+      var out = str(D.output[i]), tr = D.transformed ? str(D.transformed[i]) : null;
+      section(box, tr === null ? "output" : "raw output", out === null ? null : pretty(out));
+      section(box, "transformed output (what the assertions checked)", tr === null ? null : pretty(tr));
       section(box, "parsed output (after JSON repair)", str(D.parsed[i]));
       section(box, "expected (as the spec wrote it)", str(D.written[i]));
       var vars = str(D.vars[i]);
