@@ -12,11 +12,11 @@ hashed the same way before bodies are compared, so replay never reads the blobs.
 from __future__ import annotations
 
 import hashlib
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from harness.cassettes.atomic import write_atomic
 
 MIN_CHARS = 1024
 REF_PREFIX = "harness-blob:sha256:"
@@ -69,15 +69,7 @@ def externalize(value: Any, folder: Path) -> Any:
 def _write_once(path: Path, text: str) -> None:
     if path.exists():  # content-addressed: an existing file already holds this text
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(path, text)
 
 
 def read_blob(reference: str, folder: Path) -> str | None:

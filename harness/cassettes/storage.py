@@ -5,8 +5,6 @@ These plug into vcrpy's own ``Cassette`` (``match_on``, ``serializer``, ``persis
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +15,7 @@ from vcr.persisters.filesystem import CassetteDecodeError, CassetteNotFoundError
 from vcr.request import Request
 from vcr.serialize import deserialize, serialize
 
+from harness.cassettes.atomic import write_atomic
 from harness.cassettes.blobs import blob_dir, collapse
 from harness.cassettes.scrub import parse_json, pretty_body
 from harness.cassettes.vcr_adapter import CassetteLoader
@@ -231,13 +230,4 @@ class AtomicPersister:
             for r in cassette_dict["requests"]
         ]
         text = serialize({**cassette_dict, "requests": requests}, serializer)
-        path = Path(cassette_path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-                f.write(text)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(Path(cassette_path), text)

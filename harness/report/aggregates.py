@@ -254,14 +254,26 @@ def leaderboard_store(store: Store, run_id: str) -> list[dict[str, Any]]:
 
 
 def summary_store(store: Store, run_id: str) -> list[dict[str, Any]]:
-    """The ``summary.csv`` rows (``SUMMARY_COLUMNS``): model rows, then spec x model rows."""
+    """The ``summary.csv`` rows (``SUMMARY_COLUMNS``, then the repeat measures, the judge
+    cost and the named metrics): model rows, then spec x model rows."""
+    from harness.report.extras_store import summary_extras
+
     out = [
         {"scope": "model", "spec": "", **row} for row in summarize_store(store, run_id, ["model"])
     ]
     out += [
         {"scope": "spec_model", **row} for row in summarize_store(store, run_id, ["spec", "model"])
     ]
-    return [{name: row[name] for name in SUMMARY_COLUMNS} for row in out]
+    keys = [
+        ("model", (row["model"],)) if row["scope"] == "model"
+        else ("spec_model", (row["spec"], row["model"]))
+        for row in out
+    ]  # fmt: skip
+    _, extras, _ = summary_extras(store, run_id, keys)
+    return [
+        {**{name: row[name] for name in SUMMARY_COLUMNS}, **extra}
+        for row, extra in zip(out, extras, strict=True)
+    ]
 
 
 def pairwise_store(store: Store, run_id: str) -> list[PairResult]:

@@ -195,6 +195,7 @@ def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
         run: The run's metadata (None renders what the frame alone tells).
         frame: Results, as from ``harness.report.frame.normalize``.
     """
+    from harness.report.extras_view import extras_table
     from harness.report.tables import leaderboard, pairwise
 
     board = leaderboard(frame)
@@ -215,6 +216,7 @@ def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
         payload=build_payload(frame),
         total=len(frame),
         failing=failing_assertions(frame),
+        extras=extras_table(frame),
     )
 
 
@@ -228,10 +230,12 @@ def render_page(
     payload: dict[str, Any],
     total: int,
     failing: list[ModelFailures],
+    extras: dict[str, Any] | None = None,
     left_out: dict[str, Any] | None = None,
 ) -> str:
     """``report.html`` from its parts, however they were computed (a frame or the store).
 
+    ``extras`` is the repeats and metrics table (None: the run has none to show);
     ``left_out`` describes the results the matrix leaves out (None: it holds them all).
     """
     template = _ENV.get_template("report.html.j2")
@@ -239,6 +243,7 @@ def render_page(
         meta=meta,
         headers=LEADERBOARD_HEADERS,
         rows=board,
+        extras=extras,
         pairs=pairs,
         failing=failing,
         cost_chart=cost_chart,

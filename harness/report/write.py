@@ -25,6 +25,7 @@ from harness.report.charts import (
     accuracy_vs_cost,
     latency_chart,
 )
+from harness.report.extras_store import extras_table_store, summary_extras
 from harness.report.failing_store import failing_store
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
@@ -87,6 +88,7 @@ def render_store_report(
         payload=payload,
         total=counts.total,
         failing=failing_store(store, run_id),
+        extras=extras_table_store(store, run_id),
         left_out=left_out,
     )
 
@@ -109,16 +111,26 @@ def write_summary_csv(
     """``summary.csv``: one row per model and per spec x model (``SUMMARY_COLUMNS``).
 
     Written as pandas' ``to_csv`` writes ``tables.summary_frame``: unknown values empty,
-    floats as ``repr``, booleans ``True``/``False``.
+    floats as ``repr``, booleans ``True``/``False``; after ``SUMMARY_COLUMNS`` the repeat
+    measures, the judge cost and one ``metric:NAME`` column per named metric.
     """
     with path.open("w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(SUMMARY_COLUMNS)
         per_model, per_spec = summary or summaries(store, run_id)
         rows = [{"scope": "model", "spec": "", **row} for row in per_model]
         rows += [{"scope": "spec_model", **row} for row in per_spec]
-        for row in rows:
-            writer.writerow(["" if row[c] is None else row[c] for c in SUMMARY_COLUMNS])
+        keys = [
+            ("model", (row["model"],)) if row["scope"] == "model"
+            else ("spec_model", (row["spec"], row["model"]))
+            for row in rows
+        ]  # fmt: skip
+        columns, extras, whole = summary_extras(store, run_id, keys)
+        writer.writerow([*SUMMARY_COLUMNS, *columns])
+        for row, extra in zip(rows, extras, strict=True):
+            if not whole and extra["repeat_k"] is not None:
+                extra["repeat_k"] = float(extra["repeat_k"])  # pandas' NaN makes it a float
+            cells = [row[c] for c in SUMMARY_COLUMNS] + [extra[c] for c in columns]
+            writer.writerow(["" if v is None else v for v in cells])
     return path
 
 

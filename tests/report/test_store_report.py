@@ -68,7 +68,17 @@ def variant_records() -> list[ResultRecord]:
                     )  # fmt: skip
                     if prompt == "plain" and r.output is not None:
                         r.transformed_output = r.output.lower()
+                    if status != ERROR:  # a judged metric and a plain one, on some results
+                        r.verdicts = [
+                            *r.verdicts,
+                            {"assertion": "judge", "passed": h % 2 == 0, "score": (h % 10) / 9,
+                             "metric": "tone", "cost_usd": 0.0007 * (1 + h % 5), "error": None},
+                            {"assertion": "contains", "passed": True, "score": 1.0,
+                             "metric": "format", "error": "bad" if h % 11 == 0 else None},
+                        ]  # fmt: skip
                     out.append(_variant(r, prompt))
+    for case in range(3):  # a model whose every item was skipped: no repeat measures
+        out.append(record("c:m", f"o{case}", SKIPPED, spec="other", verdicts=[]))
     for case in range(5):  # a spec with one prompt: its results keep the bare model
         r = record("a:m", f"o{case}", PASSED if case % 2 else FAILED, spec="other")
         r.rate_limit_wait_ms = 250.5 * case
@@ -310,7 +320,11 @@ def test_prompt_variants_rate_limit_waits_and_transformed_outputs_reach_the_stor
     with _store(tmp_path / "h.db", records) as store:
         rows = {r["model"]: r for r in summary_store(store, "run-1") if r["scope"] == "model"}
         html = render_store_report(store, "run-1")
-    assert sorted(rows) == ["a:m", "few-shot@a:m", "few-shot@b:m", "plain@a:m", "plain@b:m"]
+    assert sorted(rows) == [
+        "a:m", "c:m", "few-shot@a:m", "few-shot@b:m", "plain@a:m", "plain@b:m"
+    ]  # fmt: skip
+    assert rows["plain@a:m"]["metric:tone"] is not None and rows["c:m"]["repeat_k"] is None
+    assert rows["plain@a:m"]["judge_cost_usd"] > 0
     assert rows["plain@b:m"]["rate_limit_wait_s"] is None  # never measured: unknown, not 0
     assert rows["a:m"]["rate_limit_wait_s"] == pytest.approx(250.5 * 10 / 1000)
     assert rows["a:m"]["rate_limited_share"] == pytest.approx(4 / 5)
@@ -325,6 +339,7 @@ def test_prompt_variants_rate_limit_waits_and_transformed_outputs_reach_the_stor
     data = json.loads(found.group(1))
     s = data["s"]
     assert {s[i] for i in data["model"]} == set(rows)
+    assert 'id="extras-table"' in html and ">tone<" in html and "judge cost" in html
     transformed = [s[i] for i in data["transformed"] if i >= 0]
     assert transformed and all(t == t.lower() for t in transformed)
     # results without transforms have none, on the pandas path too (not the text "nan")
