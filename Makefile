@@ -14,11 +14,11 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,otel,view,sql,embed]'
+	$(BIN)/pip install --quiet -e '.[dev,otel,view,sql,embed,parquet]'
 	touch $@ $(VENV)/.installed-base
 
 $(VENV)/.installed-local: pyproject.toml | $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev,otel,view,local]'
+	$(BIN)/pip install --quiet -e '.[dev,otel,view,parquet,local]'
 	touch $@
 
 # The tiny local models fail much of the suite, honestly; --fail-under 0 keeps the demo's

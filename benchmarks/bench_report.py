@@ -1,11 +1,15 @@
-"""Benchmark report.html rendering: time, file size and peak RSS at 1k, 10k and 100k results.
+"""Benchmark the report files: time, report.html size and peak RSS at 1k, 10k and 100k results.
 
-Each size runs in its own process so peak RSS is that size's alone. With ``--browser``
+Every file ``harness run`` writes (report.html, summary.csv, results.csv, results.json,
+results.parquet with pyarrow) is written from a store of synthetic results, as ``harness
+report`` does. Each size runs in its own process so peak RSS is that size's alone. With
+``--browser``
 (needs /usr/bin/chromium) it also measures how long headless Chromium takes to load the
 page until the case matrix is drawn.
 
     .venv/bin/python benchmarks/bench_report.py            # 1,000 / 10,000 / 100,000
     .venv/bin/python benchmarks/bench_report.py --browser  # plus page load time
+    .venv/bin/python benchmarks/bench_report.py --sizes 1000000
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,18 +35,23 @@ ATTEMPTS = 2
 
 def synthetic_rows(n: int) -> list[dict[str, object]]:
     """``n`` results: 5 models x 2 attempts x n/10 cases over 4 specs, realistic text sizes."""
-    rows: list[dict[str, object]] = []
+    return list(iter_synthetic_rows(n))
+
+
+def iter_synthetic_rows(n: int) -> Iterator[dict[str, object]]:
+    """``synthetic_rows`` one at a time."""
+    made = 0
     cases = max(1, n // (len(MODELS) * ATTEMPTS))
     for c in range(cases):
         spec = f"spec-{c % 4}"
         prompt = f"Extract the invoice fields from document {c}. " + "Lorem ipsum dolor. " * 15
         for model in MODELS:
             for attempt in range(1, ATTEMPTS + 1):
-                k = len(rows)
+                k = made
                 passed = (k * 2654435761) % 100 < 75
                 output = json.dumps({"invoice": f"INV-{c}", "total": c * 3.5 + attempt,
                                      "note": "ok " * (k % 20)})  # fmt: skip
-                rows.append({
+                yield {
                     "run_id": "bench", "item_id": f"{spec}::case-{c}::{model}::{attempt}",
                     "spec": spec, "case_id": f"case-{c:06d}", "model": model, "attempt": attempt,
                     "status": "passed" if passed else "failed", "score": 1.0 if passed else 0.5,
@@ -62,35 +72,49 @@ def synthetic_rows(n: int) -> list[dict[str, object]]:
                     "case_vars": json.dumps({"doc": c}),
                     "expected": json.dumps([{"type": "equals", "field": "total",
                                              "value": c * 3.5}]),
-                })  # fmt: skip
-                if len(rows) >= n:
-                    return rows
-    return rows
+                }  # fmt: skip
+                made += 1
+                if made >= n:
+                    return
 
 
 def measure(n: int) -> dict[str, float]:
-    """Render one size in this process; returns seconds, bytes and peak RSS in MB."""
-    import pandas as pd
+    """Write every report file for ``n`` synthetic results from a store, in this process.
 
-    from harness.report.frame import normalize
-    from harness.report.html import render_report
-    from harness.report.tables import summary_frame
+    The results are streamed into a scratch store first (10,000 at a time), so the peak
+    RSS is the report files' own; returns seconds, bytes and peak RSS in MB.
+    """
+    import dataclasses
 
-    raw = pd.DataFrame(synthetic_rows(n))
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    frame = normalize(raw)
-    html = render_report(None, frame)
-    summary = summary_frame(frame).to_csv(index=False)
-    elapsed = time.perf_counter() - start
-    out = Path(tempfile.gettempdir()) / f"bench-report-{n}.html"
-    out.write_text(html, encoding="utf-8")
+    from harness.report import write_reports
+    from harness.store.records import ResultRecord, RunInfo
+    from harness.store.sqlite import Store
+
+    names = {f.name for f in dataclasses.fields(ResultRecord)}
+    out = Path(tempfile.gettempdir()) / f"bench-report-{n}"
+    with tempfile.TemporaryDirectory() as tmp, Store.open(Path(tmp) / "h.db") as store:
+        store.start_run(RunInfo("bench", started_at=time.time(), models=list(MODELS)))
+        batch: list[ResultRecord] = []
+        for row in iter_synthetic_rows(n):
+            values = {k: v for k, v in row.items() if k in names}
+            for key in ("verdicts", "tags", "case_vars", "expected"):
+                values[key] = json.loads(str(values[key]))
+            batch.append(ResultRecord(**values))  # type: ignore[arg-type]
+            if len(batch) == 10_000:
+                store.write(batch)
+                batch = []
+        store.write(batch)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        start, cpu = time.perf_counter(), time.process_time()
+        paths = write_reports(store, "bench", out)
+        elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "results": n,
         "render_s": round(elapsed, 2),
-        "html_mb": round(out.stat().st_size / 1e6, 2),
-        "summary_kb": round(len(summary) / 1e3, 1),
+        "cpu_s": round(cpu, 2),
+        "html_mb": round(paths["html"].stat().st_size / 1e6, 2),
+        "summary_kb": round(paths["summary"].stat().st_size / 1e3, 1),
         "peak_rss_mb": round(peak / 1024, 1),
         "rss_before_render_mb": round(before / 1024, 1),
     }
@@ -100,7 +124,7 @@ async def page_load(n: int) -> float:
     """Seconds from navigation until the matrix has drawn its first page."""
     from tests.report.cdp import Browser
 
-    path = Path(tempfile.gettempdir()) / f"bench-report-{n}.html"
+    path = Path(tempfile.gettempdir()) / f"bench-report-{n}" / "report.html"
     async with Browser() as page:
         await page.send("Page.enable")
         start = time.perf_counter()
@@ -120,13 +144,15 @@ def main() -> None:
     if args.one:
         print(json.dumps(measure(args.one)))
         return
-    header = f"{'results':>8} {'render s':>9} {'html MB':>8} {'peak RSS MB':>12}"
+    header = f"{'results':>9} {'render s':>9} {'CPU s':>7} {'html MB':>8} {'peak RSS MB':>12}"
     print(header + (f" {'load s':>7}" if args.browser else ""))
     for n in (int(s) for s in args.sizes.split(",")):
         out = subprocess.run([sys.executable, __file__, "--one", str(n)], check=True,
                              capture_output=True, text=True).stdout  # fmt: skip
         m = json.loads(out)
-        line = f"{n:>8,} {m['render_s']:>9} {m['html_mb']:>8} {m['peak_rss_mb']:>12}"
+        line = (
+            f"{n:>9,} {m['render_s']:>9} {m['cpu_s']:>7} {m['html_mb']:>8} {m['peak_rss_mb']:>12}"
+        )
         if args.browser:
             line += f" {asyncio.run(page_load(n)):>7}"
         print(line, flush=True)

@@ -8,7 +8,8 @@ expectation per case), the SQLite store and the results files included::
     .venv/bin/python -m benchmarks.bench_run                 # 5,000 cases, 64 in flight
     .venv/bin/python -m benchmarks.bench_run --cases 1000 --profile   # cProfile the runner
 
-The target is at least 0.35x raw aiohttp, start-up included.
+The target is at least 0.35x raw aiohttp, start-up included. The breakdown by phase
+(start-up, specs, run, report files) comes from :mod:`benchmarks.phases`.
 """
 
 from __future__ import annotations
@@ -193,6 +194,10 @@ def main(argv: list[str] | None = None) -> None:
             f"start-up, scoring, store and results files included)"
         )
         print(f"ratio              {ours / raw:8.2f}x raw aiohttp (target >= 0.35x)")
+        from benchmarks.phases import breakdown, show
+
+        print("where harness run's time goes (the same steps in a fresh process):")
+        print(show(breakdown(root, record_mode="off", concurrency=k), elapsed))
         inner = in_process(root, k)
         print(
             f"runner in-process  {inner:8.0f} calls/s  ({inner / raw:.2f}x raw; no start-up, "

@@ -26,7 +26,8 @@ from harness.store.sqlite import Store
 @store_option
 @click.pass_obj
 def command(ctx: Context, run: str, out_dir: Path | None, store_path: Path | None) -> None:
-    """Write report.html, summary.csv, results.csv and results.json for RUN.
+    """Write report.html, summary.csv, results.csv and results.json for RUN
+    (and results.parquet when pyarrow is installed).
 
     RUN is a run id, `latest` (the default) or `latest~N`.
 

@@ -18,7 +18,6 @@ from harness.errors import ConfigError, SpecError
 from harness.run_ids import check_run_id, run_folder
 from harness.runner.api import run
 from harness.runner.cache import DEFAULT_TTL
-from harness.runner.dryrun import dry_run_table, estimate_run
 from harness.runner.expand import Selection, parse_shard
 from harness.runner.run import RunOptions, new_run_id
 from harness.spec.load import load_specs
@@ -174,6 +173,8 @@ def command(
     specs = _load(paths, config)
     mode = _record_mode(record_mode, config)
     if dry_run:
+        from harness.runner.dryrun import dry_run_table, estimate_run
+
         estimates = estimate_run(specs, selection, config, record_mode=mode)
         stdout.print(dry_run_table(estimates, width=stdout.width))
         return

@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-import json_repair
-
 from harness import limits
 
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+-]*)[ \t]*\n?(.*?)(?:```|\Z)", re.DOTALL)
@@ -115,6 +113,8 @@ def _repair(text: str) -> Extracted:
             error=f"the output is not valid JSON and, at {len(text) - m.start():,} characters, "
             f"too long to repair (limit {cap:,}: limits.repair_max_bytes in harness.yaml)"
         )
+    import json_repair  # here: only output that needs repair pays for it
+
     try:
         value = json_repair.repair_json(text[m.start() :], return_objects=True)
     except Exception as exc:  # the repair library must never take a run down

@@ -7,8 +7,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
-
 from harness.expect.common import Context, EvalError, Outcome, Unmet, as_number, show, type_name
 from harness.expect.extract import extract_json
 from harness.expect.paths import resolve
@@ -28,6 +26,8 @@ def validator_for(schema: Mapping[str, Any]) -> Any:
     hit = _VALIDATORS.get(id(schema))
     if hit is not None and hit[0] is schema:
         return hit[1]
+    import jsonschema  # here: only runs with a schema pay for it at start-up
+
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
     if len(_VALIDATORS) > 512:

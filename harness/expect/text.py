@@ -11,8 +11,6 @@ import string
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from rapidfuzz.distance import Levenshtein
-
 from harness.expect import safe_regex
 from harness.expect.common import Context, Outcome, as_text, compare, show, type_name
 from harness.spec.types import Assertion
@@ -201,6 +199,8 @@ def length(a: Assertion, subject: Any, ctx: Context) -> Outcome:
 
 def similar(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Normalized Levenshtein similarity to ``value`` reaches the threshold (default 0.8)."""
+    from rapidfuzz.distance import Levenshtein  # here: only `similar` pays for it
+
     want, got = _text(a, a.value), _text(a, subject)
     score = float(Levenshtein.normalized_similarity(want, got))
     need = a.threshold if a.threshold is not None else 0.8

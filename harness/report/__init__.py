@@ -1,19 +1,32 @@
-"""Reports: pandas tables, the self-contained HTML page, summary.csv, and run comparison.
+"""Reports: the self-contained HTML page, summary.csv, results files, and run comparison.
 
-The core functions take plain data (``RunInfo`` and a results frame); only
-``write_reports`` and ``harness.report.sources`` read the store.
+``write_reports`` reads the store with SQL aggregates and streams (flat memory at any
+run size, no pandas); the frame-based functions (``render_report``, ``leaderboard``,
+``summary_frame``, ``compare_runs``) take plain data for results files and analysis.
+Names load lazily: ``harness run`` never pays for pandas.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from harness.report.compare import Comparison, compare_runs
-from harness.report.frame import normalize
-from harness.report.html import render_report
-from harness.report.results_files import write_results_files
-from harness.report.tables import leaderboard, pairwise, summary_frame
-from harness.store.sqlite import Store
+from harness._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from harness.report.compare import Comparison, compare_runs
+    from harness.report.html import render_report
+    from harness.report.tables import leaderboard, pairwise, summary_frame
+    from harness.report.write import write_reports
+
+_EXPORTS = {
+    "Comparison": "harness.report.compare",
+    "compare_runs": "harness.report.compare",
+    "leaderboard": "harness.report.tables",
+    "pairwise": "harness.report.tables",
+    "render_report": "harness.report.html",
+    "summary_frame": "harness.report.tables",
+    "write_reports": "harness.report.write",
+}
 
 __all__ = [
     "Comparison",
@@ -25,25 +38,4 @@ __all__ = [
     "write_reports",
 ]
 
-
-def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
-    """Write ``report.html``, ``summary.csv``, ``results.csv`` and ``results.json``.
-
-    Args:
-        store: The results store holding the run.
-        run_id: The run to report on.
-        out_dir: The run's report folder (created if needed).
-
-    Returns:
-        The written paths by kind: ``html``, ``summary``, ``results_csv``, ``results_json``.
-    """
-    out_dir.mkdir(parents=True, exist_ok=True)
-    frame = normalize(store.results_frame(run_id))
-    html_path = out_dir / "report.html"
-    html_path.write_text(render_report(store.run(run_id), frame), encoding="utf-8")
-    summary_path = out_dir / "summary.csv"
-    summary_frame(frame).to_csv(summary_path, index=False)
-    paths = {"html": html_path, "summary": summary_path}
-    for path in write_results_files(store, run_id, out_dir):
-        paths["results_json" if path.suffix == ".json" else "results_csv"] = path
-    return paths
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

@@ -20,11 +20,12 @@ assertion that could not be evaluated counts 0.
 from __future__ import annotations
 
 from math import comb
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from harness.store.records import SKIPPED
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 REPEAT_COLUMNS = ["repeat_k", "pass_at_1", "pass_at_k", "pass_hat_k", "majority_pass_rate"]
 METRIC_PREFIX = "metric:"
@@ -49,6 +50,8 @@ def pass_hat_k(n: int, c: int, k: int) -> float:
 def repeat_measures(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """One row per group of ``by``: k, and the means over cases of pass@1, pass@k, pass^k
     and the majority vote."""
+    import pandas as pd  # here: the store's report path reuses the estimators without it
+
     graded = frame[frame["status"] != SKIPPED]
     keys = [*by, *(c for c in ("spec", "case_id") if c not in by)]
     per_case = graded.groupby(keys)["passed"].agg(n="size", c="sum").reset_index()
@@ -78,6 +81,8 @@ def repeat_measures(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 def judge_costs(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """One row per group of ``by``: ``judge_cost_usd``, what its model-graded assertions'
     judge calls cost (known costs only; empty when none was known)."""
+    import pandas as pd  # here: the store's report path reuses the estimators without it
+
     rows: list[dict[str, Any]] = []
     for values, verdicts in zip(
         frame[by].itertuples(index=False, name=None), frame["verdicts"], strict=True
@@ -98,6 +103,8 @@ def judge_costs(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def metric_scores(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """One row per group of ``by`` and one ``metric:NAME`` column per named metric."""
+    import pandas as pd  # here: the store's report path reuses the estimators without it
+
     rows: list[dict[str, Any]] = []
     graded = frame[frame["status"] != SKIPPED]
     for values, verdicts in zip(
@@ -118,6 +125,8 @@ def metric_scores(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def with_repeats_and_metrics(summary: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     """``summary`` (scope, spec, model, ...) with the repeat and metric columns appended."""
+    import pandas as pd  # here: the store's report path reuses the estimators without it
+
     parts = []
     for scope, by in (("model", ["model"]), ("spec_model", ["spec", "model"])):
         extra = repeat_measures(frame, by).merge(judge_costs(frame, by), on=by, how="left")

@@ -9,14 +9,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from markupsafe import Markup, escape
 
-from harness.report.frame import records
-from harness.report.stats import pareto_frontier, percentile
+from harness.report.stats import pareto_frontier, percentile_sorted
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 MAX_STRIP_POINTS = 200
+LATENCY_QUANTILES = (5, 25, 50, 75, 95)
 CHAR_W = 6.6
 """A generous width per character of 11px chart text: labels are laid out to fit whole."""
 
@@ -58,7 +61,7 @@ class _Point:
     partial: bool
 
 
-def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
+def accuracy_vs_cost(board: pd.DataFrame | Sequence[dict[str, Any]]) -> Markup:
     """Pass rate (with its 95% interval) against mean cost per attempt, per model.
 
     Pareto-optimal models are filled diamonds joined by a dashed line; other models
@@ -66,8 +69,14 @@ def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
     as hollow triangles, never at $0.
     """
     points = []
-    for row in records(board):
-        if row["pass_rate"] is None or pd.isna(row["pass_rate"]):
+    if isinstance(board, Sequence):
+        rows = board
+    else:
+        from harness.report.frame import records
+
+        rows = records(board)
+    for row in rows:
+        if row["pass_rate"] is None or math.isnan(row["pass_rate"]):
             continue
         cost = row["cost_usd"] / row["cost_known"] if row["cost_known"] else None
         points.append(
@@ -200,19 +209,53 @@ def accuracy_vs_cost(board: pd.DataFrame) -> Markup:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class LatencyRow:
+    """One model's row of the latency chart: its percentiles, the strip of points drawn,
+    and its slowest call."""
+
+    model: str
+    q: dict[int, float]
+    strip: list[float]
+    top: float
+
+    @classmethod
+    def of(cls, model: str, ordered: Sequence[float]) -> LatencyRow:
+        """The row for one model's latencies, sorted ascending (at least one)."""
+        step = max(1, len(ordered) // MAX_STRIP_POINTS)
+        return cls(
+            model,
+            {k: percentile_sorted(ordered, k) or 0.0 for k in LATENCY_QUANTILES},
+            [ordered[i] for i in range(0, len(ordered), step)],
+            ordered[-1],
+        )
+
+
 def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
     """One row per model: box (p25-p75), median bar, whiskers (p5-p95) and a strip of points."""
     data = {
         str(m): sorted(g["latency_ms"].dropna().tolist())
         for m, g in frame[frame["status"] != "skipped"].groupby("model", sort=True)
     }
-    data = {m: v for m, v in data.items() if v}
+    rows = [LatencyRow.of(m, v) for m, v in data.items() if v]
     replayed = set(frame.loc[frame["timings_recorded"], "model"].astype(str))
+    return latency_chart(rows, replayed=replayed, recorded=recorded)
+
+
+def latency_chart(rows: Sequence[LatencyRow], *, replayed: set[str], recorded: bool) -> Markup:
+    """The latency chart from one ``LatencyRow`` per model (in the order drawn).
+
+    Args:
+        rows: The models' rows.
+        replayed: Models with timings replayed from cassettes (labelled so).
+        recorded: Whether the run's timings were replayed (said in the title).
+    """
+    data = {row.model: row for row in rows}
     # the left margin fits the longest model id whole
     row_h, right, top, plot_w = 44, 30, 40, 500.0
     left = max(190.0, max((_text_w(m) for m in data), default=0.0) + 16)
     width, height = left + plot_w + right, top + row_h * max(len(data), 1) + 50
-    x_max = (_ticks(max((v[-1] for v in data.values()), default=1.0) * 1.05) or [1.0])[-1] or 1.0
+    x_max = (_ticks(max((v.top for v in data.values()), default=1.0) * 1.05) or [1.0])[-1] or 1.0
 
     def x(ms: float) -> float:
         return left + plot_w * ms / x_max
@@ -239,9 +282,9 @@ def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
         body.append(_el("text", [_fmt(t)], x=x(t), y=axis_y + 16, text_anchor="middle"))
     if not data:
         body.append(_el("text", ["no latencies recorded"], x=left, y=top + 20))
-    for i, (model, values) in enumerate(data.items()):
+    for i, (model, row) in enumerate(data.items()):
         mid = top + row_h * i + row_h / 2
-        q = {k: percentile(values, k) or 0.0 for k in (5, 25, 50, 75, 95)}
+        q = row.q
         body.append(
             _el(
                 "text",
@@ -278,8 +321,7 @@ def latency_distribution(frame: pd.DataFrame, *, recorded: bool) -> Markup:
         body.append(
             _el("line", x1=x(q[50]), y1=mid - 12, x2=x(q[50]), y2=mid + 12, class_="median")
         )
-        step = max(1, len(values) // MAX_STRIP_POINTS)
-        for j, v in enumerate(values[::step]):
+        for j, v in enumerate(row.strip):
             jitter = ((j * 7919) % 13 - 6) * 1.2
             body.append(
                 _el(

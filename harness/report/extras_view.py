@@ -4,11 +4,12 @@ metrics per model, shown when a run repeated cases or named metrics."""
 from __future__ import annotations
 
 import math
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, cast
 
 from harness.report.aggregate import METRIC_PREFIX, judge_costs, metric_scores, repeat_measures
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _REPEAT_HEADERS = [
     ("pass@1", "pass_at_1", "mean over cases of the share of attempts that passed"),
@@ -30,6 +31,19 @@ def extras_table(frame: pd.DataFrame) -> dict[str, Any] | None:
     table = repeats.merge(costs, on="model", how="left")
     if names:
         table = table.merge(metrics, on="model", how="left")
+    return extras_from(
+        cast(list[dict[str, Any]], table.to_dict("records")),
+        repeated=repeated,
+        judged=bool(len(costs)),
+        names=names,
+    )
+
+
+def extras_from(
+    records: list[dict[str, Any]], *, repeated: bool, judged: bool, names: list[str]
+) -> dict[str, Any]:
+    """The table from its rows (one per model: ``model`` and the columns shown), however
+    they were computed (a frame or the store)."""
     headers: list[tuple[str, str]] = []
     columns: list[str] = []
     if repeated:
@@ -38,7 +52,7 @@ def extras_table(frame: pd.DataFrame) -> dict[str, Any] | None:
         for label, column, help_ in _REPEAT_HEADERS:
             headers.append((label, help_))
             columns.append(column)
-    if len(costs):
+    if judged:
         headers.append(("judge cost", "what the judge calls of model-graded assertions cost"))
         columns.append("judge_cost_usd")
     for name in names:
@@ -47,7 +61,7 @@ def extras_table(frame: pd.DataFrame) -> dict[str, Any] | None:
         )
         columns.append(name)
     rows = []
-    for rec in table.to_dict("records"):
+    for rec in records:
         cells = [_cell(rec.get(c), c) for c in columns]
         rows.append({"model": rec["model"], "cells": cells})
     return {"headers": headers, "rows": rows}

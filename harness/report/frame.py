@@ -7,22 +7,16 @@ reads the frame this module returns.
 
 from __future__ import annotations
 
-import json
-import math
 from dataclasses import fields
 from typing import Any, cast
 
 import pandas as pd
 
-from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
+from harness.report.values import JSON_EMPTY, decode, missing, text, truthy
+from harness.report.values import STATUSES as STATUSES
+from harness.store.records import PASSED, SKIPPED, ResultRecord
 
-JSON_COLUMNS: dict[str, type[list[Any]] | type[dict[str, Any]] | None] = {
-    "verdicts": list,
-    "tags": list,
-    "case_vars": dict,
-    "expected": list,
-    "parsed_output": None,
-}
+JSON_COLUMNS = JSON_EMPTY
 """JSON-valued columns and the type their empty value has (None: any JSON value)."""
 NUMERIC_COLUMNS = (
     "score",
@@ -38,7 +32,6 @@ NUMERIC_COLUMNS = (
     "rate_limit_wait_ms",
 )
 BOOL_COLUMNS = ("repaired", "timings_recorded")
-STATUSES = (PASSED, FAILED, ERROR, SKIPPED)
 KEY = ["spec", "case_id", "attempt"]
 """A case attempt, shared across models and across runs."""
 
@@ -69,7 +62,14 @@ def normalize(frame: pd.DataFrame) -> pd.DataFrame:
         out[name] = [_text(v) for v in out[name]]
     for name in ("prompt",):
         out[name] = [_text(v) for v in out[name]]
-    for name in ("output", "error", "error_type", "finish_reason", "structured_mode"):
+    for name in (
+        "output",
+        "transformed_output",
+        "error",
+        "error_type",
+        "finish_reason",
+        "structured_mode",
+    ):
         # object dtype: pandas' string dtype would turn None into NaN
         out[name] = _objects([None if _missing(v) else str(v) for v in out[name]], out.index)
     out["prompt_name"] = [_text(v) for v in out["prompt_name"]]
@@ -92,39 +92,7 @@ def _objects(values: list[Any], index: pd.Index) -> pd.Series:
     return pd.Series(values, index=index, dtype=object)
 
 
-def _missing(value: Any) -> bool:
-    if value is None:
-        return True
-    return isinstance(value, float) and math.isnan(value)
-
-
-def _text(value: Any) -> str:
-    return "" if _missing(value) else str(value)
-
-
-def _truthy(value: Any) -> bool:
-    if _missing(value):
-        return False
-    if isinstance(value, str):
-        return value.strip().lower() in ("1", "true", "yes")
-    return bool(value)
-
-
-def _decode(value: Any, empty: Any, memo: dict[str, Any]) -> Any:
-    if _missing(value):
-        return empty
-    if not isinstance(value, str):
-        return value
-    if value in memo:
-        # equal texts share one decoded object: read-only downstream, and cheap to re-encode
-        return memo[value]
-    if value == "":
-        decoded = empty
-    else:
-        try:
-            decoded = json.loads(value)
-        except ValueError:
-            # parsed_output stored as plain text: keep it as it is
-            decoded = value if empty is None else empty
-    memo[value] = decoded
-    return decoded
+_missing = missing
+_text = text
+_truthy = truthy
+_decode = decode

@@ -11,18 +11,19 @@ import datetime as dt
 import json
 import math
 from importlib.resources import files
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
-import pandas as pd
 from markupsafe import Markup
 
 from harness.report.charts import accuracy_vs_cost, latency_distribution
-from harness.report.extras_view import extras_table
-from harness.report.failing import failing_assertions
+from harness.report.failing import ModelFailures, failing_assertions
+from harness.report.measures import PairResult
 from harness.report.payload import build_payload, embed_json
-from harness.report.tables import leaderboard, pairwise
 from harness.store.records import RunInfo
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("harness.report", "templates"),
@@ -65,9 +66,9 @@ def fmt_cell(value: Any, kind: str) -> tuple[str, str]:
     return (f"{int(value):,}", str(int(value)))
 
 
-def _leaderboard_rows(board: pd.DataFrame) -> list[dict[str, Any]]:
+def _leaderboard_rows(board: pd.DataFrame | list[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = []
-    for rec in board.to_dict("records"):
+    for rec in board if isinstance(board, list) else board.to_dict("records"):
         n = rec["attempts"]
         rate = fmt_cell(rec["pass_rate"], "pct")
         ci = (
@@ -140,14 +141,21 @@ def _wait_cell(seconds: Any, share: Any) -> tuple[str, str]:
     return (text, f"{seconds:.3f}")
 
 
-def _run_meta(run: RunInfo | None, frame: pd.DataFrame) -> dict[str, Any]:
-    recorded = int(frame["timings_recorded"].sum()) if len(frame) else 0
+def _run_meta(
+    run: RunInfo | None,
+    *,
+    run_id: str,
+    recorded: int,
+    total: int,
+    models: list[str],
+    specs: list[str],
+) -> dict[str, Any]:
     if run is None:
-        run = RunInfo(run_id=str(frame["run_id"].iloc[0]) if len(frame) else "", started_at=0.0)
+        run = RunInfo(run_id=run_id, started_at=0.0)
     timings = run.timings
-    if recorded and recorded < len(frame):
+    if recorded and recorded < total:
         timings = "mixed"
-    elif recorded and recorded == len(frame):
+    elif recorded and recorded == total:
         timings = "recorded"
     fields: list[tuple[str, str]] = [
         ("run id", run.run_id),
@@ -156,8 +164,8 @@ def _run_meta(run: RunInfo | None, frame: pd.DataFrame) -> dict[str, Any]:
         ("status", run.status),
         ("git commit", run.git_commit or "unknown"),
         ("record mode", run.record_mode or "none"),
-        ("timings", f"{timings} ({recorded:,} of {len(frame):,} results replayed from cassettes)"),
-        ("models", ", ".join(run.models or sorted(frame["model"].unique()))),
+        ("timings", f"{timings} ({recorded:,} of {total:,} results replayed from cassettes)"),
+        ("models", ", ".join(run.models or models)),
         ("source", run.source),
     ]
     return {
@@ -165,17 +173,18 @@ def _run_meta(run: RunInfo | None, frame: pd.DataFrame) -> dict[str, Any]:
         "fields": fields,
         "timings": timings,
         "spec_hashes": sorted(run.spec_hashes.items()),
-        "specs": _specs(run, frame),
+        "specs": _specs(run, specs),
         "params": json.dumps(run.params, indent=2, sort_keys=True, default=str)
         if run.params
         else "",
     }
 
 
-def _specs(run: RunInfo, frame: pd.DataFrame) -> list[tuple[str, str]]:
-    """(name, description) of every spec of the run; descriptions as stored at its start."""
+def _specs(run: RunInfo, specs: list[str]) -> list[tuple[str, str]]:
+    """(name, description) of every spec of the run (``specs``: those with results);
+    descriptions as stored at its start."""
     described = run.params.get("spec_descriptions") or {}
-    names = sorted(set(run.spec_hashes) | set(frame["spec"].unique()) | set(described))
+    names = sorted(set(run.spec_hashes) | set(specs) | set(described))
     return [(str(n), str(described.get(n) or "")) for n in names if n]
 
 
@@ -186,24 +195,65 @@ def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
         run: The run's metadata (None renders what the frame alone tells).
         frame: Results, as from ``harness.report.frame.normalize``.
     """
+    from harness.report.extras_view import extras_table
+    from harness.report.tables import leaderboard, pairwise
+
     board = leaderboard(frame)
-    meta = _run_meta(run, frame)
-    pairs = pairwise(frame) if frame["model"].nunique() > 1 else []
+    meta = _run_meta(
+        run,
+        run_id=str(frame["run_id"].iloc[0]) if len(frame) else "",
+        recorded=int(frame["timings_recorded"].sum()) if len(frame) else 0,
+        total=len(frame),
+        models=sorted(frame["model"].unique()),
+        specs=[str(s) for s in frame["spec"].unique()],
+    )
+    return render_page(
+        meta,
+        board=_leaderboard_rows(board),
+        cost_chart=accuracy_vs_cost(board),
+        latency_chart=latency_distribution(frame, recorded=meta["timings"] != "live"),
+        pairs=pairwise(frame) if frame["model"].nunique() > 1 else [],
+        payload=build_payload(frame),
+        total=len(frame),
+        failing=failing_assertions(frame),
+        extras=extras_table(frame),
+    )
+
+
+def render_page(
+    meta: dict[str, Any],
+    *,
+    board: list[dict[str, Any]],
+    cost_chart: Markup,
+    latency_chart: Markup,
+    pairs: list[PairResult],
+    payload: dict[str, Any],
+    total: int,
+    failing: list[ModelFailures],
+    extras: dict[str, Any] | None = None,
+    left_out: dict[str, Any] | None = None,
+) -> str:
+    """``report.html`` from its parts, however they were computed (a frame or the store).
+
+    ``extras`` is the repeats and metrics table (None: the run has none to show);
+    ``left_out`` describes the results the matrix leaves out (None: it holds them all).
+    """
     template = _ENV.get_template("report.html.j2")
     return template.render(
         meta=meta,
         headers=LEADERBOARD_HEADERS,
-        rows=_leaderboard_rows(board),
-        extras=extras_table(frame),
+        rows=board,
+        extras=extras,
         pairs=pairs,
-        failing=failing_assertions(frame),
-        cost_chart=accuracy_vs_cost(board),
-        latency_chart=latency_distribution(frame, recorded=meta["timings"] != "live"),
-        data=embed_json(build_payload(frame)),
+        failing=failing,
+        cost_chart=cost_chart,
+        latency_chart=latency_chart,
+        data=embed_json(payload),
         css=_asset("report.css"),
         js=_asset("report.js"),
         generated=fmt_time(dt.datetime.now(dt.UTC).timestamp()),
-        total=len(frame),
+        total=total,
+        left_out=left_out,
     )
 
 

@@ -10,13 +10,15 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 from markupsafe import Markup
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 from harness.report.failing import written
-from harness.report.frame import STATUSES
+from harness.report.values import STATUSES
 
 _ESCAPES = {
     "<": "\\u003c",
@@ -31,6 +33,7 @@ class _Strings:
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
         self.table: list[str] = []
+        self.bytes = 0
 
     def __call__(self, value: str | None) -> int:
         """Index of ``value`` in the table; -1 for None."""
@@ -40,6 +43,7 @@ class _Strings:
         if found is None:
             found = self.index[value] = len(self.table)
             self.table.append(value)
+            self.bytes += len(value.encode("utf-8", "surrogatepass")) + 3
         return found
 
 
@@ -82,8 +86,163 @@ class _Memo:
         return text
 
 
-def _nums(values: list[Any]) -> list[float | int | None]:
-    return [_num(v) for v in values]
+PAYLOAD_FIELDS = (
+    "spec",
+    "case_id",
+    "model",
+    "tags",
+    "attempt",
+    "status",
+    "score",
+    "latency_ms",
+    "ttft_ms",
+    "input_tokens",
+    "output_tokens",
+    "cost_usd",
+    "repaired",
+    "timings_recorded",
+    "prompt",
+    "output",
+    "transformed_output",
+    "parsed_output",
+    "expected",
+    "case_vars",
+    "error_type",
+    "error",
+    "verdicts",
+)
+"""The result fields the payload reads, in the order ``PayloadBuilder.add`` takes them."""
+
+
+class PayloadBuilder:
+    """Builds the payload one result at a time, so a caller can stream results into it.
+
+    ``add`` takes one result's ``PAYLOAD_FIELDS`` values as ``frame.normalize`` types
+    them (JSON cells decoded, missing text as None); ``bytes`` is the string table's
+    size so far, for callers that keep the page under a size.
+    """
+
+    def __init__(self) -> None:
+        self.s = _Strings()
+        self.dumps = _JsonText()
+        self.as_written = _Memo(written)
+        self.status_index = {name: i for i, name in enumerate(STATUSES)}
+        self.columns: dict[str, list[Any]] = {name: [] for name in _COLUMNS}
+
+    @property
+    def n(self) -> int:
+        """Results added so far."""
+        return len(self.columns["spec"])
+
+    @property
+    def bytes(self) -> int:
+        """UTF-8 bytes of the string table so far."""
+        return self.s.bytes
+
+    def add(self, row: tuple[Any, ...]) -> None:
+        """Add one result: its ``PAYLOAD_FIELDS`` values in order."""
+        (spec, case, model, tags, attempt, status, score, latency, ttft, tin, tout, cost,
+         repaired, recorded, prompt, output, transformed, parsed, expected, case_vars, kind,
+         message, verdicts) = row  # fmt: skip
+        s, dumps, c = self.s, self.dumps, self.columns
+        c["spec"].append(s(None if spec is None else str(spec)))
+        c["case"].append(s(None if case is None else str(case)))
+        c["model"].append(s(None if model is None else str(model)))
+        c["tags"].append(s(dumps(tags) if tags else "[]"))
+        c["attempt"].append(int(attempt))
+        c["status"].append(self.status_index.get(status, len(STATUSES)))
+        c["score"].append(_num(score))
+        c["latency"].append(_num(latency))
+        c["ttft"].append(_num(ttft))
+        c["tin"].append(_num(tin))
+        c["tout"].append(_num(tout))
+        c["cost"].append(_num(cost))
+        c["repaired"].append(1 if repaired else 0)
+        c["recorded"].append(1 if recorded else 0)
+        c["prompt"].append(s(None if prompt is None else str(prompt)))
+        c["output"].append(s(None if output is None else str(output)))
+        c["transformed"].append(s(None if transformed is None else str(transformed)))
+        c["parsed"].append(s(_parsed_if_needed(output, parsed, bool(repaired))))
+        c["expected"].append(s(dumps(expected)) if expected else -1)
+        c["written"].append(s(self.as_written(expected)) if expected else -1)
+        c["vars"].append(s(dumps(case_vars)) if case_vars else -1)
+        # ConnectionError_ as written
+        c["error"].append(s(f"{kind.rstrip('_')}: {message}" if kind else message))
+        c["verdicts"].append([_verdict(v, s) for v in verdicts or []])
+
+    def payload(self) -> dict[str, Any]:
+        """The payload of every result added (see ``build_payload`` for its keys).
+
+        The string table is ordered column by column (every spec, then every case, ...),
+        not row by row as the strings arrived: the order a whole frame gives, so a run
+        reported from a frame and from the store embeds the same text.
+        """
+        old_table, c = self.s.table, self.columns
+        order: dict[int, int] = {}
+        for name in _STRING_COLUMNS:
+            for i in c[name]:
+                if i >= 0 and i not in order:
+                    order[i] = len(order)
+        for verdicts in c["verdicts"]:
+            for v in verdicts:
+                for j in (0, 3, 4, 5):
+                    if v[j] >= 0 and v[j] not in order:
+                        order[v[j]] = len(order)
+        table = [""] * len(order)
+        for old, new in order.items():
+            table[new] = old_table[old]
+        columns = {
+            name: [order.get(i, -1) for i in values] if name in _STRING_COLUMNS else values
+            for name, values in c.items()
+        }
+        columns["verdicts"] = [
+            [[order.get(x, -1) if j in (0, 3, 4, 5) else x for j, x in enumerate(v)] for v in vs]
+            for vs in c["verdicts"]
+        ]
+        return {"s": table, "statuses": [*STATUSES, "unknown"], "n": self.n, **columns}
+
+
+_COLUMNS = (
+    "spec",
+    "case",
+    "model",
+    "tags",
+    "attempt",
+    "status",
+    "score",
+    "latency",
+    "ttft",
+    "tin",
+    "tout",
+    "cost",
+    "repaired",
+    "recorded",
+    "prompt",
+    "output",
+    "transformed",
+    "parsed",
+    "expected",
+    "written",
+    "vars",
+    "error",
+    "verdicts",
+)
+
+
+_STRING_COLUMNS = (
+    "spec",
+    "case",
+    "model",
+    "tags",
+    "prompt",
+    "output",
+    "transformed",
+    "parsed",
+    "expected",
+    "written",
+    "vars",
+    "error",
+)
 
 
 def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
@@ -99,52 +258,14 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
     ``error`` and ``verdicts`` (per result a list of ``[assertion, passed, score,
     reason, field, error]`` with strings as indices).
     """
-    s = _Strings()
-    dumps = _JsonText()
-    as_written = _Memo(written)
-    status_index = {name: i for i, name in enumerate(STATUSES)}
-
-    def col(name: str) -> list[Any]:
-        return list(frame[name].tolist()) if name in frame.columns else [None] * len(frame)
-
-    def interned(name: str) -> list[int]:
-        return [s(None if v is None else str(v)) for v in col(name)]
-
-    errors = [
-        f"{kind.rstrip('_')}: {message}" if kind else message  # ConnectionError_ as written
-        for kind, message in zip(col("error_type"), col("error"), strict=True)
+    builder = PayloadBuilder()
+    columns = [
+        frame[name].tolist() if name in frame.columns else [None] * len(frame)
+        for name in PAYLOAD_FIELDS
     ]
-    return {
-        "s": s.table,
-        "statuses": [*STATUSES, "unknown"],
-        "n": len(frame),
-        "spec": interned("spec"),
-        "case": interned("case_id"),
-        "model": interned("model"),
-        "tags": [s(dumps(t) if t else "[]") for t in col("tags")],
-        "attempt": [int(a) for a in col("attempt")],
-        "status": [status_index.get(v, len(STATUSES)) for v in col("status")],
-        "score": _nums(col("score")),
-        "latency": _nums(col("latency_ms")),
-        "ttft": _nums(col("ttft_ms")),
-        "tin": _nums(col("input_tokens")),
-        "tout": _nums(col("output_tokens")),
-        "cost": _nums(col("cost_usd")),
-        "repaired": [1 if v else 0 for v in col("repaired")],
-        "recorded": [1 if v else 0 for v in col("timings_recorded")],
-        "prompt": interned("prompt"),
-        "output": interned("output"),
-        "transformed": interned("transformed_output"),
-        "parsed": [
-            s(_parsed_if_needed(o, p, bool(r)))
-            for o, p, r in zip(col("output"), col("parsed_output"), col("repaired"), strict=True)
-        ],
-        "expected": [s(dumps(v)) if v else -1 for v in col("expected")],
-        "written": [s(as_written(v)) if v else -1 for v in col("expected")],
-        "vars": [s(dumps(v)) if v else -1 for v in col("case_vars")],
-        "error": [s(e) for e in errors],
-        "verdicts": [[_verdict(v, s) for v in vs or []] for vs in col("verdicts")],
-    }
+    for row in zip(*columns, strict=True):
+        builder.add(row)
+    return builder.payload()
 
 
 def _parsed_if_needed(output: str | None, parsed: Any, repaired: bool) -> str | None:

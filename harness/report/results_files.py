@@ -8,14 +8,17 @@ and re-encoded), so a 100,000-result run never sits in memory whole.
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
 import json
 import math
+from collections.abc import Iterator
 from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 from typing import Any
 
-from harness.store.sqlite import BOOL_FIELDS, JSON_FIELDS, RESULT_FIELDS, Store
+from harness.store.sqlite import BOOL_FIELDS, JSON_FIELDS, RESULT_FIELDS, RESULT_TYPES, Store
 
 CHUNK = 5000
 """Rows per batch written."""
@@ -39,17 +42,69 @@ def json_scalar(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _json_row(row: tuple[Any, ...], keys: tuple[str, ...], kinds: tuple[int, ...]) -> str:
-    parts = []
-    for key, kind, value in zip(keys, kinds, row, strict=True):
-        if kind == 1:  # already JSON text in the store
-            text = "null" if value is None else value
-        elif kind == 2:
-            text = "true" if value else "false"
+def _json_select() -> tuple[str, str, list[int]]:
+    """The SELECT list that has SQLite write each cell of a results.json row as JSON text
+    (``json_quote`` writes strings exactly as ``json.dumps(..., ensure_ascii=False)``
+    does; a test checks it), the row's ``%`` template, and the positions of the REAL
+    cells left to Python (SQLite would round them to 15 digits)."""
+    cells, floats = [], []
+    for i, name in enumerate(RESULT_FIELDS):
+        if name in JSON_FIELDS:  # already JSON text in the store
+            cells.append(f"COALESCE({name}, 'null')")
+        elif name in BOOL_FIELDS:
+            cells.append(f"CASE WHEN {name} THEN 'true' ELSE 'false' END")
+        elif RESULT_TYPES[name] == "float":
+            cells.append(name)
+            floats.append(i)
         else:
-            text = json_scalar(value)
-        parts.append(f"{key}: {text}")
-    return "{" + ", ".join(parts) + "}"
+            cells.append(f"json_quote({name})")
+    template = "{" + ", ".join(f"{json.dumps(f)}: %s" for f in RESULT_FIELDS) + "}"
+    return ", ".join(cells), template, floats
+
+
+def _csv_quoted_by() -> tuple[str, ...]:
+    """The characters that make this Python's csv module quote a field (they differ
+    between versions: 3.11 leaves a lone ``\\r`` unquoted with a ``\\n`` line end)."""
+    out = []
+    for char in (",", '"', "\n", "\r"):
+        line = io.StringIO()
+        csv.writer(line, lineterminator="\n").writerow([f"a{char}b", ""])
+        if line.getvalue().startswith('"'):
+            out.append(char)
+    return tuple(out)
+
+
+def _csv_select() -> tuple[str, list[int]]:
+    """The SELECT list that has SQLite write each cell of a results.csv row as the csv
+    module would (minimal quoting, None as an empty cell, booleans ``True``/``False``),
+    and the positions of the REAL cells left to Python (written as ``repr``). A test
+    checks rows against ``csv.writer``."""
+    tests = " OR ".join(f"instr({{c}}, char({ord(ch)}))" for ch in _csv_quoted_by()) or "0"
+    cells, floats = [], []
+    for i, name in enumerate(RESULT_FIELDS):
+        kind = RESULT_TYPES[name]
+        if kind == "bool":
+            cells.append(f"CASE WHEN {name} THEN 'True' ELSE 'False' END")
+        elif kind == "float":
+            cells.append(name)
+            floats.append(i)
+        elif kind == "int":
+            cells.append(f"COALESCE(CAST({name} AS TEXT), '')")
+        else:
+            quote = tests.format(c=name)
+            cells.append(
+                f"CASE WHEN {name} IS NULL THEN '' WHEN {quote} "
+                f"""THEN '"' || replace({name}, '"', '""') || '"' ELSE {name} END"""
+            )
+    return ", ".join(cells), floats
+
+
+def _select(store: Store, run_id: str, cells: str, batch: int) -> Iterator[list[Any]]:
+    cur = store.db.execute(
+        f"SELECT {cells} FROM results WHERE run_id = ? ORDER BY rowid", (run_id,)
+    )
+    while rows := cur.fetchmany(batch):
+        yield rows
 
 
 def write_results_files(
@@ -58,33 +113,76 @@ def write_results_files(
     """Write ``results.csv`` and ``results.json`` for a run into ``out_dir``; returns the paths.
 
     Columns are the :class:`ResultRecord` fields, in their order; ``results.json`` is
-    ``{"run": {...RunInfo...}, "results": [{...}, ...]}``.
+    ``{"run": {...RunInfo...}, "results": [{...}, ...]}``. Rows stream from store
+    cursors ``chunk_size`` at a time, and SQLite formats most cells itself: memory stays
+    flat and time per row small at any run size.
     """
-    import pandas as pd  # imported here: `harness run` starts faster without it
-
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, json_path = out_dir / "results.csv", out_dir / "results.json"
     info = store.run(run_id)
-    keys = tuple(json.dumps(f) for f in RESULT_FIELDS)
-    kinds = tuple(1 if f in JSON_FIELDS else 2 if f in BOOL_FIELDS else 0 for f in RESULT_FIELDS)
-    bools = [f for f in RESULT_FIELDS if f in BOOL_FIELDS]
-    with (
-        csv_path.open("w", encoding="utf-8", newline="") as csv_file,
-        json_path.open("w", encoding="utf-8") as json_file,
-    ):
+    cells, floats = _csv_select()
+    with csv_path.open("w", encoding="utf-8", newline="") as csv_file:
+        csv.writer(csv_file, lineterminator="\n").writerow(RESULT_FIELDS)
+        for rows in _select(store, run_id, cells, chunk_size):
+            lines = []
+            for row in rows:
+                if floats:
+                    row = list(row)
+                    for i in floats:
+                        value = row[i]
+                        row[i] = "" if value is None else repr(value)
+                lines.append(",".join(row))
+            csv_file.write("\n".join(lines) + "\n")
+    cells, template, floats = _json_select()
+    with json_path.open("w", encoding="utf-8") as json_file:
         run = json.dumps(dataclasses.asdict(info), ensure_ascii=False, default=str)
         json_file.write(f'{{"run": {run}, "results": [')
-        header = True
         separator = "\n"
-        for rows in store.iter_rows(run_id, batch=chunk_size):
-            json_file.write(separator + ",\n".join(_json_row(r, keys, kinds) for r in rows))
+        for rows in _select(store, run_id, cells, chunk_size):
+            texts = []
+            for row in rows:
+                if floats:
+                    row = list(row)
+                    for i in floats:
+                        row[i] = json_scalar(row[i])
+                texts.append(template % tuple(row))
+            json_file.write(separator + ",\n".join(texts))
             separator = ",\n"
-            frame = pd.DataFrame.from_records(rows, columns=list(RESULT_FIELDS))
-            for column in bools:
-                frame[column] = frame[column].astype(bool)
-            frame.to_csv(csv_file, index=False, header=header)
-            header = False
-        if header:  # no results: still a CSV with its header
-            pd.DataFrame(columns=list(RESULT_FIELDS)).to_csv(csv_file, index=False)
         json_file.write("\n]}\n")
     return [csv_path, json_path]
+
+
+def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 20) -> Path | None:
+    """``results.parquet`` from ``results.csv``, streamed batch by batch; None (and no file)
+    when pyarrow is not installed.
+
+    Columns and order as the CSV, typed (``RESULT_TYPES``): JSON values as JSON text,
+    booleans as booleans, missing values and empty text as null. Read through pyarrow's
+    own CSV reader: building arrays from Python objects would import pandas, which
+    ``harness run`` otherwise never loads.
+    """
+    try:
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+        import pyarrow.parquet as pq
+    except ImportError:
+        path.unlink(missing_ok=True)  # never leave a stale file from an earlier write
+        return None
+    types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
+    schema = pa.schema([(name, types[RESULT_TYPES[name]]) for name in RESULT_FIELDS])
+    reader = pacsv.open_csv(
+        csv_path,
+        # one thread, 1 MB blocks: about 100 MB over pyarrow itself at any size
+        read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
+        convert_options=pacsv.ConvertOptions(
+            column_types=schema,
+            null_values=[""],  # "null" or "N/A" in an output is text, not a missing value
+            strings_can_be_null=True,
+            true_values=["True"],
+            false_values=["False"],
+        ),
+    )
+    with pq.ParquetWriter(path, schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch)
+    return path

@@ -10,13 +10,14 @@ import json
 import re
 from dataclasses import dataclass, fields
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from harness.errors import ConfigError
-from harness.report.frame import normalize
 from harness.store.records import RunInfo
 from harness.store.sqlite import Store
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 _LATEST = re.compile(r"^latest(?:~(\d+))?$")
 
@@ -54,6 +55,8 @@ def resolve_run_id(store: Store, ref: str) -> str:
 
 def load_store_run(store: Store, ref: str) -> LoadedRun:
     """A run from the store by reference."""
+    from harness.report.frame import normalize
+
     run_id = resolve_run_id(store, ref)
     return LoadedRun(run_id, store.run(run_id), normalize(store.results_frame(run_id)))
 
@@ -64,6 +67,10 @@ def load_results_file(path: Path) -> LoadedRun:
     Raises:
         ConfigError: the file cannot be read or has no results in a known shape.
     """
+    import pandas as pd
+
+    from harness.report.frame import normalize
+
     try:
         if path.suffix.lower() == ".csv":
             frame = pd.read_csv(path, dtype={"case_id": str, "spec": str, "model": str})

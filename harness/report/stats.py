@@ -6,7 +6,9 @@ tables and the compare command share one tested implementation.
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
 from collections.abc import Sequence
 
 Z_95 = 1.959963984540054
@@ -90,11 +92,49 @@ def percentile(values: Sequence[float], q: float) -> float | None:
     """
     if not values:
         return None
-    ordered = sorted(values)
+    return percentile_sorted(sorted(values), q)
+
+
+def percentile_sorted(ordered: Sequence[float], q: float) -> float | None:
+    """``percentile`` of values already sorted ascending (no copy is made)."""
+    if not ordered:
+        return None
     pos = (len(ordered) - 1) * q / 100
     lo = math.floor(pos)
     hi = math.ceil(pos)
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def pairwise_sum(values: Sequence[float]) -> float:
+    """The sum of ``values`` in NumPy's pairwise order, so SQL-path summaries match the
+    pandas path (``Series.sum``) to the last digit.
+
+    Blocks of up to 128 values are summed in 8 interleaved running sums; longer runs are
+    split in two (at a multiple of 8) and the halves added.
+
+    Example:
+        >>> pairwise_sum([0.003] * 13)
+        0.03900000000000001
+    """
+    return _pairwise(values, 0, len(values))
+
+
+def _pairwise(a: Sequence[float], lo: int, n: int) -> float:
+    if n < 8:
+        res = 0.0
+        for i in range(lo, lo + n):
+            res += a[i]
+        return res
+    if n <= 128:
+        whole = n - n % 8
+        r = [functools.reduce(operator.add, a[lo + j : lo + whole : 8]) for j in range(8)]
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for i in range(lo + whole, lo + n):
+            res += a[i]
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(a, lo, half) + _pairwise(a, lo + half, n - half)
 
 
 def pareto_frontier(points: Sequence[tuple[float, float]]) -> list[int]:

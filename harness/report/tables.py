@@ -9,47 +9,16 @@ they are never summed as $0.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 import pandas as pd
 
 from harness.report.aggregate import with_repeats_and_metrics
 from harness.report.frame import KEY
+from harness.report.measures import ALPHA as ALPHA
+from harness.report.measures import SMALL_N as SMALL_N
+from harness.report.measures import SUMMARY_COLUMNS, PairResult
 from harness.report.stats import mcnemar_exact, percentile, wilson_interval
 from harness.store.records import ERROR, SKIPPED
-
-SMALL_N = 30
-"""Fewer shared cases than this and a pairwise comparison is flagged as small."""
-ALPHA = 0.05
-
-SUMMARY_COLUMNS = [
-    "scope",
-    "spec",
-    "model",
-    "attempts",
-    "cases",
-    "max_attempt",
-    "passed",
-    "failed",
-    "errors",
-    "skipped",
-    "pass_rate",
-    "pass_rate_ci_low",
-    "pass_rate_ci_high",
-    "mean_score",
-    "latency_p50_ms",
-    "latency_p95_ms",
-    "ttft_p50_ms",
-    "input_tokens",
-    "output_tokens",
-    "cost_usd",
-    "cost_known",
-    "cost_per_pass_usd",
-    "repaired_share",
-    "timings_recorded",
-    "rate_limit_wait_s",
-    "rate_limited_share",
-]
 
 
 def summarize(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
@@ -141,43 +110,6 @@ def _rate_limit_waits(graded: pd.DataFrame) -> dict[str, float | None]:
         "rate_limit_wait_s": float(waits.sum()) / 1000.0,
         "rate_limited_share": float((waits > 0).mean()),
     }
-
-
-@dataclass(frozen=True, slots=True)
-class PairResult:
-    """Model ``a`` against model ``b`` on the case attempts both ran.
-
-    ``wins`` counts attempts ``a`` passed and ``b`` did not; ``losses`` the reverse;
-    ``ties`` both passed or both did not.
-    """
-
-    a: str
-    b: str
-    shared: int
-    wins: int
-    losses: int
-    ties: int
-    p_value: float
-
-    @property
-    def significant(self) -> bool:
-        """Whether McNemar's exact test rejects "no difference" at the 5% level."""
-        return self.p_value < ALPHA
-
-    @property
-    def small_n(self) -> bool:
-        """Too few shared cases or disagreements for the test to say much."""
-        return self.shared < SMALL_N or self.wins + self.losses < 10
-
-    @property
-    def verdict(self) -> str:
-        """A phrase a reader can act on."""
-        if self.shared == 0:
-            return "no shared cases"
-        if not self.significant:
-            return "not significant"
-        better = self.a if self.wins > self.losses else self.b
-        return f"{better} better"
 
 
 def pairwise(frame: pd.DataFrame) -> list[PairResult]:

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
-import jsonschema
 from pydantic import BaseModel
 
 from harness.config import ProjectConfig
@@ -464,6 +463,8 @@ def _schema(
     resolved = resolve_refs(value, base_dir, c.path, c.loaded)  # file $refs, positions kept
     c.problems.extend(resolved.problems)
     value = resolved.value
+    import jsonschema  # here: most runs have no schema, and it costs start-up time
+
     validator = jsonschema.validators.validator_for(value, default=jsonschema.Draft202012Validator)
     for error in validator(validator.META_SCHEMA).iter_errors(value):
         where: PathKey = ("schema", *error.absolute_path)

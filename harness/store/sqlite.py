@@ -31,6 +31,14 @@ JSON_FIELDS = frozenset({"parsed_output", "verdicts", "tags", "case_vars", "expe
 """Result fields stored as JSON text."""
 BOOL_FIELDS = frozenset({"repaired", "timings_recorded", "cached"})
 """Result fields stored as 0/1."""
+RESULT_TYPES: dict[str, str] = {
+    f.name: "str"
+    if f.name in JSON_FIELDS
+    else next((t for t in ("bool", "int", "float") if str(f.type).split(" |")[0] == t), "str")
+    for f in dataclasses.fields(ResultRecord)
+}
+"""Each result column's type in exports: ``int``, ``float``, ``bool`` or ``str`` (JSON
+values are JSON text), read from ``ResultRecord``'s annotations so a new field is typed."""
 _JSON_RESULT = JSON_FIELDS
 _BOOL_RESULT = BOOL_FIELDS
 _JSON_RUN = frozenset({"config", "spec_hashes", "models", "params"})

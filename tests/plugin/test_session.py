@@ -41,6 +41,7 @@ def test_results_go_to_the_store_as_one_pytest_run(project: pytest.Pytester) -> 
         "report.html",
         "results.csv",
         "results.json",
+        "results.parquet",  # the parquet extra is installed for the tests
         "summary.csv",
     ]
     result.stdout.fnmatch_lines([f"harness: run {run_id} -> *report.html"])

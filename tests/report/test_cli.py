@@ -43,6 +43,7 @@ def test_report_writes_every_file(db: Path, tmp_path: Path) -> None:
         "summary.csv",
         "results.csv",
         "results.json",
+        "results.parquet",  # the parquet extra is installed for the tests
     }
     summary = pd.read_csv(out / "summary.csv")
     assert summary.loc[summary["scope"] == "model", "pass_rate"].tolist() == [0.8]

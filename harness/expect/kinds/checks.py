@@ -10,8 +10,6 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-import jsonschema
-
 _JS_NAMED_GROUP = re.compile(r"\(\?<(?![=!])[A-Za-z_]")
 
 
@@ -29,6 +27,8 @@ def regex_problem(pattern: str, ignore_case: bool = False) -> str | None:
 
 def schema_problems(schema: Mapping[str, Any]) -> list[str]:
     """Why ``schema`` is not a valid JSON Schema (every violation of its meta-schema)."""
+    import jsonschema  # here: only specs with a schema pay for it at start-up
+
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     return [
         f"invalid JSON Schema at {e.json_path}: {e.message}"

@@ -12,7 +12,6 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from pydantic import field_validator
-from rapidfuzz.distance import Levenshtein
 
 from harness.expect.common import Context, Outcome, as_text, compare, show
 from harness.expect.declare import AssertionType, Options
@@ -133,6 +132,8 @@ def exact_match(a: Assertion, subject: Any, ctx: Context) -> Outcome:
 def levenshtein(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Raw edit distance at most ``threshold`` (default 5), as promptfoo's levenshtein."""
     got, (want,) = _sides(a, subject)
+    from rapidfuzz.distance import Levenshtein  # here: only this type pays for it
+
     distance = int(Levenshtein.distance(got, want))
     limit = a.threshold if a.threshold is not None else DEFAULT_MAX_DISTANCE
     score = 1.0 - distance / max(len(got), len(want), 1)

@@ -24,8 +24,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz.distance import LCSseq
-
 _WORDS = re.compile(r"[^\W_]+")
 
 
@@ -67,6 +65,8 @@ def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
     rapidfuzz's bit-parallel LCS: two 4,000-token texts take milliseconds, where the
     textbook table in Python takes seconds.
     """
+    from rapidfuzz.distance import LCSseq  # here: only ROUGE-L pays for it
+
     return int(LCSseq.similarity(a, b))
 
 

@@ -152,7 +152,8 @@
     });
     document.getElementById("page").textContent = "page " + (page + 1) + " of " + pages;
     document.getElementById("matrix-status").textContent =
-      visible.length + " of " + rows.length + " cases shown; " + D.n + " results in this run.";
+      visible.length + " of " + rows.length + " cases shown; " +
+      (D.total ? D.n + " of the run's " + D.total + " results on this page (see above)." : D.n + " results in this run.");
   }
   document.getElementById("prev").addEventListener("click", function () { if (page > 0) { page--; render(); } });
   document.getElementById("next").addEventListener("click", function () { page++; render(); });
