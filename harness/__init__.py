@@ -44,7 +44,15 @@ if TYPE_CHECKING:
         SpecError,
         SpecProblem,
     )
-    from harness.expect import CaseVerdict, Output, Verdict, evaluate_case, parse_output
+    from harness.expect import (
+        AssertionType,
+        CaseVerdict,
+        Outcome,
+        Output,
+        Verdict,
+        evaluate_case,
+        parse_output,
+    )
     from harness.hooks import Hooks
     from harness.report import compare_runs, write_reports
     from harness.runner import Item, Run, Runner, RunOptions, RunResult, Selection
@@ -89,6 +97,8 @@ _EXPORTS: dict[str, str] = {
     "Hooks": "harness.hooks",
     "resolve_record_mode": "harness.cassettes",
     # verdicts
+    "AssertionType": "harness.expect",
+    "Outcome": "harness.expect",
     "CaseVerdict": "harness.expect",
     "Output": "harness.expect",
     "Verdict": "harness.expect",
@@ -110,6 +120,7 @@ _EXPORTS: dict[str, str] = {
 
 __all__ = [
     "Assertion",
+    "AssertionType",
     "Case",
     "CaseVerdict",
     "ConfigError",
@@ -119,6 +130,7 @@ __all__ = [
     "Hooks",
     "Item",
     "Message",
+    "Outcome",
     "Output",
     "ProjectConfig",
     "PromptTemplate",

@@ -125,6 +125,8 @@ class DefaultsFile(_Strict):
     concurrency: int = Field(default=16, ge=1)
     record_mode: Literal["none", "once", "new_episodes", "all", "off"] | None = None
     judge: str | None = None
+    # semantic-similar's embedder when the spec names none (default: the local one)
+    embedder: str | None = None
     store: str | None = None
     reports: str | None = None
     cassettes: str | None = None

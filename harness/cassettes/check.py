@@ -20,6 +20,8 @@ from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
 from harness.drivers.base import Driver, Request, Response, RunMode
 from harness.drivers.registry import create_driver, parse_model_id, provider_settings
+from harness.embed.provider import provider_embed
+from harness.embed.router import LOCAL_ONLY
 from harness.errors import (
     CassetteError,
     CassetteMissingError,
@@ -121,13 +123,31 @@ async def _check_one(
             judge_misses.append(exc)  # the verdict turns it into an error; we need the cause
             raise
 
+    embed_misses: list[CassetteError] = []
+
+    async def embed(embedder: str, texts: Sequence[str]) -> list[list[float]]:
+        provider, model = parse_model_id(embedder)
+        if provider == "local":
+            return await LOCAL_ONLY(embedder, texts)
+        try:
+            return await provider_embed(driver_for(embedder), model, texts)
+        except (CassetteMissingError, CassetteStaleError) as exc:
+            embed_misses.append(exc)
+            raise
+
     try:
         request = build_request(item, config.model_params)
         with recorder.scope(item):
             response = await driver_for(item.model).complete(request)
             output = parse_output(response.text, item.spec.schema, response=response)
             await evaluate_case(
-                item.spec, item.case, output, judge=judge, judge_model=config.defaults.judge
+                item.spec,
+                item.case,
+                output,
+                judge=judge,
+                judge_model=config.defaults.judge,
+                embed=embed,
+                embedder=config.defaults.embedder,
             )
     except CassetteMissingError as exc:
         return Finding("missing", path, item.id, str(exc))
@@ -141,6 +161,8 @@ async def _check_one(
         return Finding("error", path, item.id, f"{type(exc).__name__}: {exc}")
     if judge_misses:
         return Finding("stale", path, item.id, f"judge call: {judge_misses[0]}")
+    if embed_misses:
+        return Finding("stale", path, item.id, f"embeddings call: {embed_misses[0]}")
     return None
 
 

@@ -17,6 +17,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
+from harness.embed.base import EmbedCall
 from harness.expect.extract import extract_json
 from harness.expect.types import JudgeCall, Output
 from harness.spec.types import Case, Spec
@@ -32,6 +33,8 @@ class Outcome:
     score: float
     reason: str
     raw: str | None = None
+    cost_usd: float | None = None
+    """What the model calls behind this outcome cost (a judge's), when known."""
 
     @classmethod
     def check(cls, ok: bool, reason: str) -> Outcome:
@@ -60,9 +63,12 @@ class Context:
     output: Output
     judge: JudgeCall | None = None
     judge_model: str | None = None
+    embed: EmbedCall | None = None
+    embedder: str | None = None
     _data: Any = field(default=None, repr=False)
     _data_error: str | None = field(default=None, repr=False)
     _data_done: bool = field(default=False, repr=False)
+    _repaired: bool = field(default=False, repr=False)
 
     def data(self) -> Any:
         """The parsed JSON output; extracted from the text on first use when no schema was set.
@@ -79,10 +85,16 @@ class Context:
             else:
                 got = extract_json(out.text)
                 self._data, self._data_error = got.value, got.error
+                self._repaired = got.repaired
             self._data_done = True
         if self._data_error is not None:
             raise Unmet(f"output is not JSON ({self._data_error}); got {show(self.output.text)}")
         return self._data
+
+    def repaired(self) -> bool:
+        """True when :meth:`data` had to repair near-JSON (the spec's parse, or on first use)."""
+        self.data()
+        return self.output.repaired or self._repaired
 
 
 def show(value: Any, limit: int = TRIM) -> str:
@@ -140,3 +152,17 @@ def as_number(value: Any) -> float:
         if not math.isnan(number):
             return number
     raise Unmet(f"expected a number, got {show(value)} ({type_name(value)})")
+
+
+def compare(score: float, need: float) -> str:
+    """``score >= need`` or ``score < need`` with enough digits to be true as printed.
+
+    Example:
+        >>> compare(0.6666, 0.67), compare(0.8, 0.6)
+        ('0.667 < 0.670', '0.80 >= 0.60')
+    """
+    word = ">=" if score >= need else "<"
+    digits = 2
+    while word == "<" and digits < 17 and f"{score:.{digits}f}" == f"{need:.{digits}f}":
+        digits += 1
+    return f"{score:.{digits}f} {word} {need:.{digits}f}"

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import limits
-from harness.expect.common import Context, EvalError, Outcome, show
+from harness.expect.common import Context, EvalError, Outcome, compare, show
 from harness.expect.deadline import DeadlineExceeded, call_with_deadline
 from harness.spec.imports import ImportRefError, import_ref
 from harness.spec.types import Assertion
@@ -120,8 +120,5 @@ def _scored(score: Any, reason: Any, a: Assertion, name: str) -> Outcome:
     if not 0 <= score <= 1:
         raise EvalError(f"{name} returned {score:g}; a score must be in [0, 1]")
     need = a.threshold if a.threshold is not None else DEFAULT_THRESHOLD
-    word = ">=" if score >= need else "<"
     tail = f": {reason}" if reason else ""
-    return Outcome(
-        score >= need, float(score), f"{name} scored {score:.2f} {word} {need:.2f}{tail}"
-    )
+    return Outcome(score >= need, float(score), f"{name} scored {compare(score, need)}{tail}")

@@ -9,60 +9,20 @@ evaluates thousands of items a second); model-graded and custom ones run concurr
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any
 
 from harness.drivers.base import Response
-from harness.expect import behaviour, custom, judge, structure, text
-from harness.expect.common import Context, EvalError, Outcome, Unmet
+from harness.embed.base import EmbedCall
+from harness.errors import PluginError
+from harness.expect.common import Context, EvalError, Outcome, Unmet, compare
+from harness.expect.declare import AssertionType, Subject
 from harness.expect.extract import extract_json
 from harness.expect.paths import resolve
+from harness.expect.registry import TYPES
 from harness.expect.types import CaseVerdict, JudgeCall, Output, Verdict
 from harness.spec.types import Assertion, Case, Spec
 from harness.transforms.apply import assertion_context, case_output, note, unmet
-
-Subject = Literal["text", "data", "field", "self"]
-"""What an evaluator is given: the text (or field), the parsed data (or field), the field's
-value (or None), or nothing (``self``: it reads the output itself)."""
-SyncCheck = Callable[[Assertion, Any, Context], Outcome]
-AsyncCheck = Callable[[Assertion, Any, Context], Awaitable[Outcome]]
-
-# type -> (evaluator, what it is given as its subject)
-SYNC: dict[str, tuple[SyncCheck, Subject]] = {
-    "equals": (text.equals, "text"),
-    "contains": (text.contains, "text"),
-    "icontains": (text.icontains, "text"),
-    "contains-any": (text.contains_any, "text"),
-    "contains-all": (text.contains_all, "text"),
-    "starts-with": (text.starts_with, "text"),
-    "ends-with": (text.ends_with, "text"),
-    "regex": (text.regex, "text"),
-    "one-of": (text.one_of, "text"),
-    "length": (text.length, "text"),
-    "similar": (text.similar, "text"),
-    "is-json": (structure.is_json, "field"),
-    "schema-valid": (structure.schema_valid, "self"),  # checks its schema first
-    "json-equals": (structure.json_equals, "data"),
-    "field-present": (structure.field_present, "self"),
-    "close-to": (structure.close_to, "text"),
-    "between": (structure.between, "text"),
-    "max-latency-ms": (behaviour.max_latency_ms, "self"),
-    "max-ttft-ms": (behaviour.max_ttft_ms, "self"),
-    "max-cost-usd": (behaviour.max_cost_usd, "self"),
-    "max-output-tokens": (behaviour.max_output_tokens, "self"),
-    "finish-reason": (behaviour.finish_reason, "self"),
-    "is-refusal": (behaviour.is_refusal, "text"),
-    "tool-called": (behaviour.tool_called, "self"),
-    "no-tool-called": (behaviour.no_tool_called, "self"),
-}
-ASYNC: dict[str, tuple[AsyncCheck, Subject]] = {
-    "judge": (judge.judge, "text"),
-    "classify": (judge.classify, "text"),
-    "python": (custom.python, "text"),
-}
-# types whose partial score a threshold turns into pass/fail here (the others apply it
-# themselves, or are all-or-nothing)
-_THRESHOLD_HERE = frozenset({"contains-all"})
 
 
 def parse_output(
@@ -91,6 +51,8 @@ async def evaluate_case(
     *,
     judge: JudgeCall | None = None,
     judge_model: str | None = None,
+    embed: EmbedCall | None = None,
+    embedder: str | None = None,
 ) -> CaseVerdict:
     """Run every expectation of ``case`` on ``output`` and combine them.
 
@@ -101,24 +63,31 @@ async def evaluate_case(
         judge: how ``judge`` and ``classify`` call a model (the runner's driver pool).
         judge_model: the project default judge (``defaults.judge``), used when neither
             the assertion's ``model`` nor the spec's ``judge`` is set.
+        embed: how ``semantic-similar`` embeds texts (the runner's, through its drivers
+            and cassettes); without it only local embedders work.
+        embedder: the project default embedder (``defaults.embedder``).
     """
     if not case.expect:
         return CaseVerdict(True, 1.0, (), "no expectations")
     prepared = case_output(spec, case, output)  # the spec's or case's transforms
     if isinstance(prepared, str):  # the answer could not be turned
         return combine(tuple(unmet(a, prepared) for a in case.expect), case.threshold)
-    ctx = Context(spec, case, prepared, judge, judge_model)
+    ctx = Context(spec, case, prepared, judge, judge_model, embed, embedder)
     verdicts: list[Verdict | None] = []
     pending: list[tuple[int, Assertion, Context]] = []
     for i, a in enumerate(case.expect):
+        info = _declared(a)
+        if isinstance(info, str):
+            verdicts.append(_error(a, info, None))
+            continue
         actx = assertion_context(a, ctx)  # the assertion's own transforms
         if isinstance(actx, Verdict):
             verdicts.append(actx)
-        elif a.type in ASYNC:
+        elif info.is_async:
             pending.append((i, a, actx))
             verdicts.append(None)
         else:
-            verdicts.append(note(evaluate_sync(a, actx), actx.output))
+            verdicts.append(note(_evaluate_sync(a, info, actx), actx.output))
     if pending:
         done = await asyncio.gather(*(evaluate_async(a, c) for _, a, c in pending))
         for (i, _, c), verdict in zip(pending, done, strict=True):
@@ -127,35 +96,56 @@ async def evaluate_case(
     return combine(final, case.threshold)
 
 
+def _declared(a: Assertion) -> AssertionType | str:
+    """The assertion's type, or why there is none (an error verdict's message)."""
+    try:
+        return TYPES[a.type]
+    except KeyError:
+        return f"unknown assertion type {a.type!r}"
+    except PluginError as exc:
+        return str(exc)
+
+
 def evaluate_sync(a: Assertion, ctx: Context) -> Verdict:
     """One synchronous assertion's verdict (an async type gives an error verdict)."""
-    entry = SYNC.get(a.type)
-    if entry is None:
-        return _error(a, f"unknown assertion type {a.type!r}", None)
-    check, kind = entry
+    info = _declared(a)
+    if isinstance(info, str):
+        return _error(a, info, None)
+    if info.is_async:
+        return _error(a, f"{a.type} is async: evaluate it with evaluate_case", None)
+    return _evaluate_sync(a, info, ctx)
+
+
+def _evaluate_sync(a: Assertion, info: AssertionType, ctx: Context) -> Verdict:
     try:
-        outcome = check(a, _subject(a, kind, ctx), ctx)
+        outcome = info.evaluate(a, _subject(a, info.subject, ctx), ctx)
+        assert isinstance(outcome, Outcome), f"{a.type} returned {type(outcome).__name__}"
     except Unmet as exc:
-        return _verdict(a, Outcome(False, 0.0, str(exc)), flip=False)
+        return _verdict(a, info, Outcome(False, 0.0, str(exc)), flip=False)
     except EvalError as exc:
         return _error(a, str(exc), exc.raw)
     except Exception as exc:  # a bug in one assertion must not take the run down
         return _error(a, f"internal error in {a.type}: {type(exc).__name__}: {exc}", None)
-    return _verdict(a, outcome, flip=a.negate)
+    return _verdict(a, info, outcome, flip=a.negate)
 
 
 async def evaluate_async(a: Assertion, ctx: Context) -> Verdict:
     """One model-graded or custom assertion's verdict."""
-    check, kind = ASYNC[a.type]
+    info = _declared(a)
+    if isinstance(info, str):
+        return _error(a, info, None)
+    if not info.is_async:
+        return _evaluate_sync(a, info, ctx)
     try:
-        outcome = await check(a, _subject(a, kind, ctx), ctx)
+        outcome = await info.evaluate(a, _subject(a, info.subject, ctx), ctx)  # type: ignore[misc]
+        assert isinstance(outcome, Outcome), f"{a.type} returned {type(outcome).__name__}"
     except Unmet as exc:
-        return _verdict(a, Outcome(False, 0.0, str(exc)), flip=False)
+        return _verdict(a, info, Outcome(False, 0.0, str(exc)), flip=False)
     except EvalError as exc:
         return _error(a, str(exc), exc.raw)
     except Exception as exc:  # a bug in one assertion must not take the run down
         return _error(a, f"internal error in {a.type}: {type(exc).__name__}: {exc}", None)
-    return _verdict(a, outcome, flip=a.negate)
+    return _verdict(a, info, outcome, flip=a.negate)
 
 
 def _subject(a: Assertion, kind: Subject, ctx: Context) -> Any:
@@ -170,11 +160,11 @@ def _subject(a: Assertion, kind: Subject, ctx: Context) -> Any:
     return None
 
 
-def _verdict(a: Assertion, o: Outcome, *, flip: bool) -> Verdict:
+def _verdict(a: Assertion, info: AssertionType, o: Outcome, *, flip: bool) -> Verdict:
     passed, score, reason = o.passed, o.score, o.reason
-    if a.threshold is not None and a.type in _THRESHOLD_HERE:
+    if a.threshold is not None and info.scored:
         passed = score >= a.threshold
-        reason = f"{reason} (score {score:.2f} {'>=' if passed else '<'} {a.threshold:.2f})"
+        reason = f"{reason} (score {compare(score, a.threshold)})"
     if flip:
         now = "passed" if not passed else "failed"
         was = "failed" if not passed else "passed"
@@ -182,11 +172,15 @@ def _verdict(a: Assertion, o: Outcome, *, flip: bool) -> Verdict:
         passed, score = not passed, 1.0 - score
     elif a.negate:  # an unmet output fails whatever the prefix says
         reason = f"{a.label} failed, not flipped: {reason}"
-    return Verdict(a.label, passed, _clamp(score), reason, a.weight, a.field, None, o.raw)
+    return Verdict(
+        a.label, passed, _clamp(score), reason, a.weight, a.field, None, o.raw, a.metric, o.cost_usd
+    )
 
 
 def _error(a: Assertion, message: str, raw: str | None) -> Verdict:
-    return Verdict(a.label, False, 0.0, f"error: {message}", a.weight, a.field, message, raw)
+    return Verdict(
+        a.label, False, 0.0, f"error: {message}", a.weight, a.field, message, raw, a.metric
+    )
 
 
 def _clamp(score: float) -> float:
@@ -215,11 +209,9 @@ def combine(verdicts: tuple[Verdict, ...], threshold: float | None) -> CaseVerdi
         return CaseVerdict(False, score, verdicts, reason)
     if threshold is not None:
         passed = score >= threshold
-        word = ">=" if passed else "<"
+        got, word, need = compare(score, threshold).split(" ")
         tail = f"; failed: {', '.join(v.assertion for v in failed)}" if failed else ""
-        return CaseVerdict(
-            passed, score, verdicts, f"score {score:.2f} {word} threshold {threshold:.2f}{tail}"
-        )
+        return CaseVerdict(passed, score, verdicts, f"score {got} {word} threshold {need}{tail}")
     if failed:
         names = ", ".join(v.assertion for v in failed[:5])
         return CaseVerdict(

@@ -75,7 +75,8 @@ def _subject_text(a: Assertion, subject: Any) -> str:
     return as_text(subject)
 
 
-def _render(source: str, ctx: Context) -> str:
+def render_rubric(source: str, ctx: Context) -> str:
+    """A rubric (or criteria) rendered over the case's variables when it is a template."""
     if "{{" not in source and "{%" not in source:
         return source
     try:
@@ -84,7 +85,8 @@ def _render(source: str, ctx: Context) -> str:
         raise EvalError(f"the rubric's template failed: {exc}") from None
 
 
-def _vars_block(ctx: Context) -> str:
+def vars_block(ctx: Context) -> str:
+    """The case's variables as a ``<case_variables>`` block for a grading prompt."""
     if not ctx.case.vars:
         return ""
     try:
@@ -94,7 +96,8 @@ def _vars_block(ctx: Context) -> str:
     return f"<case_variables>\n{shown}\n</case_variables>\n"
 
 
-async def _ask(a: Assertion, ctx: Context, model: str, request: Request) -> Response:
+async def ask_model(a: Assertion, ctx: Context, model: str, request: Request) -> Response:
+    """One judge call through the runner's JudgeCall; any failure is an EvalError."""
     if ctx.judge is None:
         raise EvalError(f"{a.type}: no way to call the judge model here (no judge given)")
     try:
@@ -103,7 +106,7 @@ async def _ask(a: Assertion, ctx: Context, model: str, request: Request) -> Resp
         raise EvalError(f"{a.type}: the judge call to {model} failed: {exc}") from None
 
 
-def _answer(a: Assertion, model: str, response: Response) -> Mapping[str, Any]:
+def answer_object(a: Assertion, model: str, response: Response) -> Mapping[str, Any]:
     """The grader's JSON object, or an EvalError naming what went wrong, with the raw text."""
     raw = response.text[:RAW_LIMIT]
     if response.finish_reason and response.finish_reason.lower() in FILTER_REASONS:
@@ -133,9 +136,9 @@ async def judge(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """A judge model scores the output against the rubric; passes on the judge's ``pass``,
     or on ``score >= threshold`` when the assertion sets a threshold."""
     model = judge_model(a, ctx)
-    rubric = _render(str(a.options.get("rubric") or a.value), ctx)
+    rubric = render_rubric(str(a.options.get("rubric") or a.value), ctx)
     user = (
-        f"<rubric>\n{rubric}\n</rubric>\n{_vars_block(ctx)}"
+        f"<rubric>\n{rubric}\n</rubric>\n{vars_block(ctx)}"
         f"<output>\n{_subject_text(a, subject)}\n</output>"
     )
     request = Request(
@@ -145,8 +148,8 @@ async def judge(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         schema=JUDGE_SCHEMA,
         schema_name="verdict",
     )
-    response = await _ask(a, ctx, model, request)
-    data = _answer(a, model, response)
+    response = await ask_model(a, ctx, model, request)
+    data = answer_object(a, model, response)
     raw = response.text[:RAW_LIMIT]
     score, passed, reason = data.get("score"), data.get("pass"), data.get("reason", "")
     if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
@@ -158,7 +161,8 @@ async def judge(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     if a.threshold is not None:
         passed = score >= a.threshold
     why = as_text(reason).strip() or "(no reason given)"
-    return Outcome(passed, float(score), f"judge {model} scored {score:.2f}: {show(why, 200)}", raw)
+    reason = f"judge {model} scored {score:.2f}: {show(why, 200)}"
+    return Outcome(passed, float(score), reason, raw, response.cost_usd)
 
 
 def _classify_schema(labels: list[str]) -> Mapping[str, Any]:
@@ -175,10 +179,10 @@ async def classify(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     model = judge_model(a, ctx)
     labels = [str(label) for label in a.options["labels"]]
     guide = a.options.get("rubric")
-    extra = f"<instructions>\n{_render(str(guide), ctx)}\n</instructions>\n" if guide else ""
+    extra = f"<instructions>\n{render_rubric(str(guide), ctx)}\n</instructions>\n" if guide else ""
     user = (
         f"{extra}<labels>\n{json.dumps(labels, ensure_ascii=False)}\n</labels>\n"
-        f"{_vars_block(ctx)}<output>\n{_subject_text(a, subject)}\n</output>"
+        f"{vars_block(ctx)}<output>\n{_subject_text(a, subject)}\n</output>"
     )
     request = Request(
         model=model.partition(":")[2] or model,
@@ -187,8 +191,8 @@ async def classify(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         schema=_classify_schema(labels),
         schema_name="classification",
     )
-    response = await _ask(a, ctx, model, request)
-    data = _answer(a, model, response)
+    response = await ask_model(a, ctx, model, request)
+    data = answer_object(a, model, response)
     raw = response.text[:RAW_LIMIT]
     label = data.get("label")
     if not isinstance(label, str) or label not in labels:
@@ -208,4 +212,4 @@ async def classify(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     why = as_text(data.get("reason", "")).strip() or "(no reason given)"
     ok = label == a.value
     head = f"judge {model} chose {label!r}" + ("" if ok else f", expected {a.value!r}")
-    return Outcome(ok, 1.0 if ok else 0.0, f"{head}: {show(why, 200)}", raw)
+    return Outcome(ok, 1.0 if ok else 0.0, f"{head}: {show(why, 200)}", raw, response.cost_usd)

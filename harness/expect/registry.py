@@ -1,157 +1,117 @@
-"""The assertion types: their names and the options each accepts.
+"""The assertion types by name, loaded from the ``harness.assertions`` entry points.
 
-The spec validator uses this table to reject unknown types and misspelt or missing
-options before anything runs; :mod:`harness.expect` attaches an evaluator to each.
+Built-in and third-party types come through the same entry-point group, each loaded on
+first use (a broken plugin fails with an error naming its package, and only where it is
+used). :func:`check_assertion` validates one assertion as written in a spec against its
+type's declaration (:class:`~harness.expect.declare.AssertionType`).
 """
 
 from __future__ import annotations
 
 import difflib
-import json
-import math
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+import typing
+from collections.abc import Iterator, Mapping
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from types import NoneType, UnionType
 from typing import Any
 
-import jsonschema
+from pydantic import ValidationError
 
-Number = (int, float)
+from harness.errors import PluginError
+from harness.expect.declare import AssertionType, OptionError
 
+ENTRY_POINT_GROUP = "harness.assertions"
+COMMON_KEYS = frozenset(
+    {"type", "value", "field", "weight", "threshold", "normalize", "metric", "transform"}
+)
 
-@dataclass(frozen=True, slots=True)
-class TypeInfo:
-    """What an assertion type accepts: the allowed option keys with their Python types,
-    and which keys (``value`` included) it needs."""
-
-    name: str
-    options: Mapping[str, tuple[type, ...]] = field(default_factory=dict)
-    requires: tuple[str, ...] = ()
-    value_types: tuple[type, ...] | None = None
-    summary: str = ""
-
-
-def _t(
-    name: str,
-    summary: str,
-    *,
-    requires: tuple[str, ...] = (),
-    value: tuple[type, ...] | None = None,
-    **options: tuple[type, ...],
-) -> TypeInfo:
-    return TypeInfo(name, options, requires, value, summary)
-
-
-_STR = (str,)
-_LIST = (list,)
-_NUM = Number
-_BOOL = (bool,)
-_TEXTLIKE = (str, int, float, bool)
-
-TYPES: dict[str, TypeInfo] = {
-    t.name: t
-    for t in [
-        # text
-        _t("equals", "output (or field) equals value", requires=("value",)),
-        _t("contains", "text contains value", requires=("value",), value=_TEXTLIKE),
-        _t("icontains", "text contains value, ignoring case", requires=("value",), value=_TEXTLIKE),
-        _t(
-            "contains-any",
-            "text contains at least one of the values",
-            requires=("value",),
-            value=_LIST,
-            ignore_case=_BOOL,
-        ),
-        _t(
-            "contains-all",
-            "text contains every value",
-            requires=("value",),
-            value=_LIST,
-            ignore_case=_BOOL,
-        ),
-        _t("starts-with", "text starts with value", requires=("value",), value=_TEXTLIKE),
-        _t("ends-with", "text ends with value", requires=("value",), value=_TEXTLIKE),
-        _t(
-            "regex",
-            "text matches the regular expression",
-            requires=("value",),
-            value=_STR,
-            ignore_case=_BOOL,
-            fullmatch=_BOOL,
-        ),
-        _t("one-of", "output equals one of the values", requires=("value",), value=_LIST),
-        _t("length", "length within min/max chars or words", min=_NUM, max=_NUM, unit=_STR),
-        _t(
-            "similar",
-            "normalized edit similarity >= threshold (default 0.8)",
-            requires=("value",),
-            value=_STR,
-        ),
-        # structure
-        _t("is-json", "output holds JSON (fences and chatter allowed)", strict=_BOOL),
-        _t(
-            "schema-valid",
-            "parsed output validates against the spec's (or an inline) schema",
-            schema=(dict,),
-        ),
-        _t("json-equals", "parsed output equals value, ignoring key order", requires=("value",)),
-        _t("field-present", "the field exists in the parsed output", requires=("field",)),
-        # numbers
-        _t(
-            "close-to",
-            "number within tolerance of value",
-            requires=("value",),
-            value=_NUM,
-            tolerance=_NUM,
-            relative=_BOOL,
-        ),
-        _t("between", "number within [min, max]", min=_NUM, max=_NUM),
-        # cost and speed
-        _t("max-latency-ms", "latency at most value ms", requires=("value",), value=_NUM),
-        _t("max-ttft-ms", "time to first token at most value ms", requires=("value",), value=_NUM),
-        _t("max-cost-usd", "call cost at most value USD", requires=("value",), value=_NUM),
-        _t("max-output-tokens", "output tokens at most value", requires=("value",), value=_NUM),
-        # behaviour
-        _t("finish-reason", "finish reason equals value", requires=("value",), value=_STR),
-        _t("is-refusal", "the model refused"),
-        # tools
-        _t(
-            "tool-called",
-            "the model called the tool with matching arguments",
-            requires=("value",),
-            value=_STR,
-            arguments=(dict,),
-            arguments_schema=(dict,),
-        ),
-        _t("no-tool-called", "the model called no tool (or not the named one)", value=_STR),
-        # model-graded
-        _t(
-            "judge",
-            "a judge model grades the output against a rubric",
-            value=_STR,
-            rubric=_STR,
-            model=_STR,
-            params=(dict,),
-        ),
-        _t(
-            "classify",
-            "a judge model picks a label; passes when it is value",
-            requires=("value", "labels"),
-            value=_STR,
-            labels=_LIST,
-            rubric=_STR,
-            model=_STR,
-            params=(dict,),
-        ),
-        # custom
-        _t(
-            "python",
-            "a Python function `pkg.module:function` decides",
-            requires=("value",),
-            value=_STR,
-        ),
-    ]
+# promptfoo's names that mean something here: a pointer beats a list of every type
+PROMPTFOO_NAMES: dict[str, str] = {
+    "contains-json": "'is-json' (it already finds JSON inside chatter and code fences)",
+    "word-count": "'length' with 'unit: words'",
+    "latency": "'max-latency-ms'",
+    "cost": "'max-cost-usd'",
+    "javascript": "'python' (a function of yours, 'checks.py:function')",
+    "icontains-any": "'contains-any' with 'ignore_case: true'",
+    "icontains-all": "'contains-all' with 'ignore_case: true'",
+    "llm-rubric": "'judge' (a rubric and a judge model)",
+    "model-graded-closedqa": "'judge' (a rubric and a judge model)",
+    "model-graded-factuality": "'factuality'",
+    "context-faithfulness": "'faithfulness'",
+    "starts-with-any": "'regex' with an alternation, e.g. '^(?:Yes|No)'",
+    "perplexity": "nothing yet: no type reads logprobs besides 'g-eval'",
+    "similar-embedding": "'semantic-similar'",
 }
+
+
+class _Registry(Mapping[str, AssertionType]):
+    """Assertion types by name; each entry point is loaded on first use and kept."""
+
+    def __init__(self) -> None:
+        self._points: dict[str, EntryPoint] | None = None
+        self._loaded: dict[str, AssertionType] = {}
+
+    def _entry_points(self) -> dict[str, EntryPoint]:
+        if self._points is None:
+            points: dict[str, EntryPoint] = {}
+            for ep in entry_points(group=ENTRY_POINT_GROUP):
+                points.setdefault(ep.name, ep)  # the first on the path wins, as for imports
+            if "contains" not in points:
+                # the built-ins come from harness's own metadata: an install older than them
+                raise PluginError(
+                    "no built-in assertion types are registered: harness's installed metadata "
+                    "predates the 'harness.assertions' entry points; reinstall it "
+                    "(pip install -e . in a checkout, or make .venv/.installed)"
+                )
+            self._points = points
+        return self._points
+
+    def reload(self) -> None:
+        """Look at the installed entry points again (after installing a plugin in-process)."""
+        self._points = None
+        self._loaded.clear()
+
+    def __getitem__(self, name: str) -> AssertionType:
+        try:
+            return self._loaded[name]
+        except KeyError:
+            pass
+        ep = self._entry_points()[name]  # KeyError for an unknown name, as a Mapping does
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plugin must not break the others
+            package = ep.dist.name if ep.dist is not None else ep.value.partition(":")[0]
+            raise PluginError(
+                f"assertion type {name!r} from package {package!r} failed to load: "
+                f"{type(exc).__name__}: {exc}"
+            ) from exc
+        if not isinstance(obj, AssertionType):
+            raise PluginError(
+                f"entry point {name!r} = {ep.value!r} in group {ENTRY_POINT_GROUP!r} is "
+                f"{type(obj).__name__}, not a harness.expect.declare.AssertionType"
+            )
+        if obj.name != name:
+            raise PluginError(
+                f"entry point {name!r} = {ep.value!r} declares the type {obj.name!r}; "
+                "the entry point's name must be the type's name"
+            )
+        self._loaded[name] = obj
+        return obj
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name in self._entry_points()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self._entry_points()))
+
+    def __len__(self) -> int:
+        return len(self._entry_points())
+
+
+TYPES = _Registry()
+"""Every installed assertion type by name (a read-only mapping, loaded lazily)."""
 
 
 def split_negation(type_name: str) -> tuple[str, bool]:
@@ -169,146 +129,182 @@ def is_known_type(type_name: str) -> bool:
 def suggest_type(type_name: str) -> str | None:
     """The closest registered type name, for 'did you mean' hints."""
     base = type_name[4:] if type_name.startswith("not-") else type_name
-    hits = difflib.get_close_matches(base, TYPES.keys(), n=1, cutoff=0.6)
+    hits = difflib.get_close_matches(base, list(TYPES), n=1, cutoff=0.6)
     if not hits:
         return None
     return f"not-{hits[0]}" if type_name.startswith("not-") else hits[0]
 
 
-def check_assertion(data: Mapping[str, Any]) -> list[tuple[str | None, str]]:
-    """Problems with one assertion's type and options as (key or None, message) pairs."""
+def unknown_type_message(type_name: str) -> str:
+    """Why a type name is unknown, with the one pointer that helps most."""
+    base = type_name[4:] if type_name.startswith("not-") else type_name
+    pointer = PROMPTFOO_NAMES.get(base)
+    if pointer is not None:
+        return f"unknown assertion type {type_name!r}: promptfoo's {base!r} is {pointer} here"
+    hint = suggest_type(type_name)
+    if hint:
+        return f"unknown assertion type {type_name!r} (did you mean {hint!r}?)"
+    return f"unknown assertion type {type_name!r}; known types: {', '.join(TYPES)}"
+
+
+Problem = tuple[str | None, str]
+
+
+def check_assertion(
+    data: Mapping[str, Any],
+    *,
+    base_dir: Path | str | None = None,
+    depth: int = 0,
+    refs: tuple[str, ...] = (),
+) -> list[Problem]:
+    """Problems with one assertion's type and options as (key or None, message) pairs.
+
+    An unknown type gets only that problem: its other keys mean nothing yet.
+
+    Args:
+        data: the assertion as written.
+        base_dir: the spec's folder, for options that name files (``$ref``).
+        depth: how deep inside assertion sets this one is.
+        refs: the ``$ref`` chain that led here (a cycle is an error, not a hang).
+    """
     type_name = data.get("type")
     if not isinstance(type_name, str):
         return []  # the shape check reports a missing or non-text type
     base, _ = split_negation(type_name)
-    info = TYPES.get(base)
-    if info is None:
-        hint = suggest_type(type_name)
-        tail = (
-            f" (did you mean {hint!r}?)" if hint else f"; known types: {', '.join(sorted(TYPES))}"
-        )
-        return [("type", f"unknown assertion type {type_name!r}{tail}")]
-    problems: list[tuple[str | None, str]] = []
-    common = {"type", "value", "field", "weight", "threshold", "normalize", "transform"}
-    for key, val in data.items():
-        if key in common:
-            continue
-        if key not in info.options:
-            allowed = sorted(info.options)
-            close = difflib.get_close_matches(str(key), allowed, n=1)
-            more = f" (did you mean {close[0]!r}?)" if close else ""
-            listed = f"; {base} takes: {', '.join(allowed)}" if allowed and not close else ""
-            if not allowed:
-                listed = f"; {base} takes no options besides {', '.join(sorted(common - {'type'}))}"
-            problems.append((key, f"unknown option {key!r} for {type_name}{more}{listed}"))
-        elif not _is(val, info.options[key]):
-            want = " or ".join(t.__name__ for t in info.options[key])
-            problems.append((key, f"{key!r} must be {want}, got {type(val).__name__}"))
-    for key in info.requires:
-        if data.get(key) is None:
-            problems.append((None, f"{type_name} needs {key!r}"))
-    value = data.get("value")
-    if value is not None and info.value_types is not None and not _is(value, info.value_types):
-        want = " or ".join(t.__name__ for t in info.value_types)
-        problems.append(
-            ("value", f"{type_name} needs 'value' to be {want}, got {type(value).__name__}")
-        )
-    if base in ("length", "between") and data.get("min") is None and data.get("max") is None:
-        problems.append((None, f"{type_name} needs 'min', 'max' or both"))
-    if not problems:  # deeper checks only once the shapes are right
-        problems.extend(_check_values(base, type_name, data))
+    if base not in TYPES:
+        return [("type", unknown_type_message(type_name))]
+    try:
+        info = TYPES[base]
+    except PluginError as exc:
+        return [("type", str(exc))]
+    problems = _common_problems(info, type_name, data)
+    context = {"type": type_name, "base_dir": base_dir, "depth": depth, "refs": refs}
+    problems.extend(_option_problems(info, type_name, data, context))
     return problems
 
 
-def _is(value: Any, types: tuple[type, ...]) -> bool:
-    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
-
-
-# types that look at the call, not at the output's content: a field means nothing to them
-_NO_FIELD = frozenset(
-    {
-        "max-latency-ms",
-        "max-ttft-ms",
-        "max-cost-usd",
-        "max-output-tokens",
-        "finish-reason",
-        "tool-called",
-        "no-tool-called",
-    }
-)
-_TEXTLIKE_ITEMS = ("contains-any", "contains-all")
-
-
-def _check_values(
-    base: str, type_name: str, data: Mapping[str, Any]
-) -> list[tuple[str | None, str]]:
-    """Checks of what the keys hold: regexes compile, bounds are ordered, schemas are valid."""
-    problems: list[tuple[str | None, str]] = []
-    value = data.get("value")
+def _common_problems(info: AssertionType, type_name: str, data: Mapping[str, Any]) -> list[Problem]:
+    problems: list[Problem] = []
     field_path = data.get("field")
     if field_path is not None:
-        if base in _NO_FIELD:
+        if info.looks_at_call:
             problems.append(("field", f"{type_name} looks at the model call, not a field"))
         elif isinstance(field_path, str):
             problem = _path_problem(field_path)
             if problem:
                 problems.append(("field", problem))
-    if base == "regex" and isinstance(value, str):
-        try:
-            re.compile(value, re.IGNORECASE if data.get("ignore_case") else 0)
-        except re.error as exc:
-            problems.append(("value", f"invalid regular expression {value!r}: {exc}"))
-    if base in (*_TEXTLIKE_ITEMS, "one-of") and isinstance(value, list):
-        if not value:
-            problems.append(("value", f"{type_name} needs at least one value"))
-        elif base in _TEXTLIKE_ITEMS:
-            bad = [v for v in value if not isinstance(v, str | int | float) or v is None]
-            if bad:
-                problems.append(
-                    ("value", f"{type_name} values must be text or numbers: {bad[0]!r}")
-                )
-    if base == "length" and data.get("unit", "chars") not in ("chars", "words"):
-        problems.append(("unit", f"unit must be 'chars' or 'words', got {data.get('unit')!r}"))
-    if base in ("length", "between"):
-        low, high = data.get("min"), data.get("max")
-        if low is not None and high is not None and low > high:
-            problems.append((None, f"{type_name}: min {low} is greater than max {high}"))
-    if base == "close-to" and data.get("tolerance") is not None and data["tolerance"] < 0:
-        problems.append(("tolerance", "tolerance must be zero or more"))
-    if base.startswith("max-") and isinstance(value, int | float) and value < 0:
-        problems.append(("value", f"{type_name} needs a value of zero or more"))
-    for key in ("value", "min", "max", "tolerance"):
-        v = data.get(key)
-        if isinstance(v, float) and not math.isfinite(v):
-            problems.append((key, f"{key!r} must be a finite number"))
-    if base == "json-equals" and isinstance(value, str):
-        try:
-            json.loads(value)
-        except ValueError as exc:
-            problems.append(("value", f"json-equals 'value' is text that is not JSON: {exc}"))
-    for key in ("schema", "arguments_schema"):
-        if isinstance(data.get(key), dict):
-            problems.extend((key, m) for m in _schema_problems(data[key]))
-    if base == "judge" and not (data.get("rubric") or data.get("value")):
-        problems.append((None, "judge needs a 'rubric' (or the rubric as 'value')"))
-    model = data.get("model")
-    if base in ("judge", "classify") and isinstance(model, str) and ":" not in model:
-        problems.append(("model", f"judge model {data['model']!r} must be 'provider:model'"))
-    if base == "classify":
-        labels = data.get("labels") or []
-        if not labels or not all(isinstance(x, str) and x for x in labels):
-            problems.append(("labels", "labels must be a non-empty list of texts"))
-        elif len(set(labels)) != len(labels):
-            problems.append(("labels", "labels must not repeat"))
-        elif value not in labels:
-            hint = difflib.get_close_matches(str(value), labels, n=1)
-            more = f" (did you mean {hint[0]!r}?)" if hint else ""
-            problems.append(("value", f"classify value {value!r} is not one of the labels{more}"))
-    if base == "python" and isinstance(value, str) and ":" not in value:
-        problems.append(
-            ("value", f"python needs 'pkg.module:function' or 'file.py:function', got {value!r}")
-        )
+    elif info.needs_field:
+        problems.append((None, f"{type_name} needs 'field'"))
+    metric = data.get("metric")
+    if metric is not None and not (isinstance(metric, str) and metric.strip()):
+        problems.append(("metric", f"'metric' names a metric: a non-empty text, got {metric!r}"))
+    threshold = data.get("threshold")
+    own_threshold = "threshold" in info.keys
+    if isinstance(threshold, int | float) and not own_threshold and threshold > 1:
+        problems.append(("threshold", "input should be less than or equal to 1"))
     return problems
+
+
+def _option_problems(
+    info: AssertionType, type_name: str, data: Mapping[str, Any], context: dict[str, Any]
+) -> list[Problem]:
+    fields = info.keys
+    given = {k: v for k, v in data.items() if k not in COMMON_KEYS}
+    for key in ("value", "threshold"):
+        if key in fields and data.get(key) is not None:
+            given[key] = data[key]
+    try:
+        info.options.model_validate(given, context=context)
+    except ValidationError as exc:
+        return _translate(exc, info, type_name, given)
+    return []
+
+
+def _translate(
+    exc: ValidationError, info: AssertionType, type_name: str, given: Mapping[str, Any]
+) -> list[Problem]:
+    """pydantic's errors as spec problems, one per key, in words a spec author knows."""
+    by_key: dict[str | None, list[Mapping[str, Any]]] = {}
+    for error in exc.errors(include_url=False):
+        loc = error["loc"]
+        key = str(loc[0]) if loc else None
+        by_key.setdefault(key, []).append(error)
+    problems: list[Problem] = []
+    for key, errors in by_key.items():
+        kinds = {e["type"] for e in errors}
+        if key is None or "value_error" in kinds:  # the type's own checks: their own words
+            problems.extend((_key_of(e, key), _message(e)) for e in errors)
+            continue
+        if all(len(e["loc"]) > 1 and e["type"] != "missing" for e in errors) and not any(
+            isinstance(e["loc"][1], str) and e["loc"][1] in _UNION_TAGS for e in errors
+        ):  # inside a list or mapping: say where, as pydantic does
+            first = errors[0]
+            where = ".".join(str(p) for p in first["loc"][1:])
+            got = f" (got {first['input']!r})" if "literal" in first["type"] else ""
+            problems.append((key, f"{key!r}: item {where}: {str(first['msg']).lower()}{got}"))
+        elif "extra_forbidden" in kinds:
+            problems.append((key, _unknown_option(info, type_name, key)))
+        elif "missing" in kinds:
+            problems.append((None, f"{type_name} needs {key!r}"))
+        elif "finite_number" in kinds:
+            problems.append((key, f"{key!r} must be a finite number"))
+        elif "literal_error" in kinds:
+            want = _want(info.keys[key].annotation)
+            problems.append((key, f"{key} must be {want}, got {given.get(key)!r}"))
+        else:
+            problems.append((key, _wrong_type(info, type_name, key, given.get(key), errors)))
+    return problems
+
+
+def _key_of(error: Mapping[str, Any], key: str | None) -> str | None:
+    raised = (error.get("ctx") or {}).get("error")
+    return raised.key if isinstance(raised, OptionError) else key
+
+
+# pydantic names a union's member in the error's location ('value', 'int'): not a place
+_UNION_TAGS = frozenset({"str", "int", "float", "bool", "list", "dict", "none", "literal"})
+
+
+def _message(error: Mapping[str, Any]) -> str:
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def _unknown_option(info: AssertionType, type_name: str, key: str) -> str:
+    allowed = info.option_names
+    close = difflib.get_close_matches(str(key), allowed, n=1)
+    more = f" (did you mean {close[0]!r}?)" if close else ""
+    listed = f"; {info.name} takes: {', '.join(allowed)}" if allowed and not close else ""
+    if not allowed:
+        common = ", ".join(sorted(COMMON_KEYS - {"type"}))
+        listed = f"; {info.name} takes no options besides {common}"
+    return f"unknown option {key!r} for {type_name}{more}{listed}"
+
+
+def _wrong_type(
+    info: AssertionType, type_name: str, key: str, value: Any, errors: list[Mapping[str, Any]]
+) -> str:
+    field = info.keys[key]
+    want = _want(field.annotation)
+    if key == "value":
+        return f"{type_name} needs 'value' to be {want}, got {type(value).__name__}"
+    return f"{key!r} must be {want}, got {type(value).__name__}"
+
+
+def _want(annotation: Any) -> str:
+    """A type annotation as a spec author reads it: ``int | float | None`` -> ``int or float``."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Literal:
+        return " or ".join(repr(a) for a in typing.get_args(annotation))
+    if origin in (typing.Union, UnionType):
+        parts = [_want(a) for a in typing.get_args(annotation) if a is not NoneType]
+        return " or ".join(parts)
+    if origin is list and typing.get_args(annotation)[:1] not in ((), (Any,)):
+        return f"list of {_want(typing.get_args(annotation)[0])}"
+    if origin is not None:
+        return getattr(origin, "__name__", str(origin))
+    if annotation is Any:
+        return "any"
+    return getattr(annotation, "__name__", str(annotation))
 
 
 def _path_problem(path: str) -> str | None:
@@ -319,9 +315,28 @@ def _path_problem(path: str) -> str | None:
     return None
 
 
-def _schema_problems(schema: Mapping[str, Any]) -> list[str]:
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    return [
-        f"invalid JSON Schema at {e.json_path}: {e.message}"
-        for e in cls(cls.META_SCHEMA).iter_errors(schema)
-    ]
+def option_table() -> list[tuple[str, str, str, str]]:
+    """(section, type, summary, options) for every type, in docs order."""
+    rows: list[tuple[str, str, str, str]] = []
+    for name in TYPES:
+        info = TYPES[name]
+        rows.append((info.section, name, info.summary, _options_text(info)))
+    return rows
+
+
+def _options_text(info: AssertionType) -> str:
+    parts = []
+    for key, field in info.keys.items():
+        shown = _want(field.annotation).replace(" or ", "|")
+        required = field.is_required()
+        default = "" if required or field.default is None else f" = {_show_default(field.default)}"
+        parts.append(f"`{key}`{'' if required else '?'}: {shown}{default}")
+    if info.needs_field:
+        parts.insert(0, "`field`: str")
+    return ", ".join(parts) or "-"
+
+
+def _show_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return re.sub(r"\s+", " ", repr(value))

@@ -73,7 +73,7 @@ def schema_valid(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         raise EvalError("schema-valid needs a schema: set 'schema:' on the spec or the assertion")
     subject = resolve(ctx.data(), a.field) if a.field is not None else ctx.data()
     errors = sorted(validator_for(schema).iter_errors(subject), key=lambda e: list(e.absolute_path))
-    repaired = " (after JSON repair)" if ctx.output.repaired and a.field is None else ""
+    repaired = " (after JSON repair)" if ctx.repaired() and a.field is None else ""
     if not errors:
         return Outcome.check(True, f"valid against the schema{repaired}")
     listed = "; ".join(f"{e.json_path}: {_trim(e.message)}" for e in errors)

@@ -14,7 +14,7 @@ from typing import Any
 from rapidfuzz.distance import Levenshtein
 
 from harness.expect import safe_regex
-from harness.expect.common import Context, Outcome, as_text, show, type_name
+from harness.expect.common import Context, Outcome, as_text, compare, show, type_name
 from harness.spec.types import Assertion
 
 _WS = re.compile(r"\s+")
@@ -204,9 +204,8 @@ def similar(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     want, got = _text(a, a.value), _text(a, subject)
     score = float(Levenshtein.normalized_similarity(want, got))
     need = a.threshold if a.threshold is not None else 0.8
-    verdict = ">=" if score >= need else "<"
     return Outcome(
         score >= need,
         score,
-        f"similarity {score:.2f} {verdict} {need:.2f} to {show(want, 40)}; got {show(got, 40)}",
+        f"similarity {compare(score, need)} to {show(want, 40)}; got {show(got, 40)}",
     )

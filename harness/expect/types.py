@@ -38,7 +38,9 @@ class Verdict:
 
     ``error`` is set when the assertion could not be evaluated at all (e.g. the judge's
     answer was unparseable); such a verdict never passes. ``raw`` keeps a model-graded
-    assertion's raw answer (the judge's text), so an error can be inspected.
+    assertion's raw answer (the judge's text), so an error can be inspected. ``metric``
+    names the metric its score counts toward in the report (``metric:`` in the spec);
+    ``cost_usd`` is what a model-graded assertion's judge calls cost (None: unknown).
     """
 
     assertion: str
@@ -49,6 +51,8 @@ class Verdict:
     field: str | None = None
     error: str | None = None
     raw: str | None = None
+    metric: str | None = None
+    cost_usd: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from harness.report.charts import accuracy_vs_cost, latency_distribution
+from harness.report.extras_view import extras_table
 from harness.report.failing import failing_assertions
 from harness.report.payload import build_payload, embed_json
 from harness.report.tables import leaderboard, pairwise
@@ -193,6 +194,7 @@ def render_report(run: RunInfo | None, frame: pd.DataFrame) -> str:
         meta=meta,
         headers=LEADERBOARD_HEADERS,
         rows=_leaderboard_rows(board),
+        extras=extras_table(frame),
         pairs=pairs,
         failing=failing_assertions(frame),
         cost_chart=accuracy_vs_cost(board),

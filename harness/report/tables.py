@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from harness.report.aggregate import with_repeats_and_metrics
 from harness.report.frame import KEY
 from harness.report.stats import mcnemar_exact, percentile, wilson_interval
 from harness.store.records import ERROR, SKIPPED
@@ -76,14 +77,18 @@ def leaderboard(frame: pd.DataFrame) -> pd.DataFrame:
 def summary_frame(frame: pd.DataFrame) -> pd.DataFrame:
     """The ``summary.csv`` table: ``scope`` is ``model`` or ``spec_model``.
 
-    Model rows carry an empty ``spec``.
+    Model rows carry an empty ``spec``. After :data:`SUMMARY_COLUMNS` come the repeat
+    measures and one ``metric:NAME`` column per named metric
+    (:mod:`harness.report.aggregate`).
     """
     per_model = summarize(frame, ["model"])
     per_model.insert(0, "spec", "")
     per_model.insert(0, "scope", "model")
     per_spec = summarize(frame, ["spec", "model"])
     per_spec.insert(0, "scope", "spec_model")
-    return pd.concat([per_model, per_spec], ignore_index=True)[SUMMARY_COLUMNS]
+    table = pd.concat([per_model, per_spec], ignore_index=True)[SUMMARY_COLUMNS]
+    # appended after the documented columns: repeats (pass@k, ...), judge cost, named metrics
+    return with_repeats_and_metrics(table, frame)
 
 
 def _measures(group: pd.DataFrame) -> dict[str, object]:

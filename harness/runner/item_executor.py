@@ -31,6 +31,7 @@ from harness.config import ProjectConfig
 from harness.drivers.base import Request, Response
 from harness.drivers.pricing import cost_usd
 from harness.drivers.registry import parse_model_id
+from harness.embed.router import embed_kwargs
 from harness.errors import HarnessError
 from harness.expect.evaluate import evaluate_case, parse_output
 from harness.expect.types import CaseVerdict, JudgeCall, Output
@@ -56,7 +57,8 @@ __all__ = ["Evaluate", "ItemExecutor", "ResponseCache", "errored", "fill_respons
 class Evaluate(Protocol):
     """Evaluates one case's output (default :func:`harness.expect.evaluate_case`).
 
-    ``judge_model`` is passed only when harness.yaml sets ``defaults.judge``.
+    ``judge_model`` is passed only when harness.yaml sets ``defaults.judge``; ``embed`` and
+    ``embedder`` (semantic-similar's embeddings) only to evaluators that take them.
     """
 
     def __call__(
@@ -116,6 +118,9 @@ class ItemExecutor:
         self._judge_model: dict[str, str] = (
             {"judge_model": config.defaults.judge} if config.defaults.judge else {}
         )
+        # semantic-similar embeds through the same pool, limits and cassettes (passed only
+        # to evaluators that take the keywords)
+        self._embed: dict[str, Any] = embed_kwargs(evaluate, config, pool)
         self.cache = cache
         self._expected: dict[int, dict[str, Any]] = {}
 
@@ -160,7 +165,7 @@ class ItemExecutor:
         record.repaired = output.repaired
         try:
             verdict = await self.evaluate(
-                item.spec, item.case, output, judge=self.judge, **self._judge_model
+                item.spec, item.case, output, judge=self.judge, **self._judge_model, **self._embed
             )
         except Exception as exc:  # an assertion bug is this item's error, not the run's
             return errored(record, exc)

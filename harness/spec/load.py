@@ -161,12 +161,14 @@ def _sorted(problems: list[SpecProblem]) -> list[SpecProblem]:
     return sorted(unique, key=lambda p: (p.path, p.line, p.col))
 
 
-def _check_assertions(c: _Collector, items: Any, where: PathKey, base_dir: Path) -> None:
+def _check_assertions(
+    c: _Collector, items: Any, where: PathKey, base_dir: Path, *, ref_dir: Path | None = None
+) -> None:
     if not isinstance(items, list):
         return
     for j, item in enumerate(items):
         if isinstance(item, dict):
-            problems = check_assertion(item)
+            problems = check_assertion(item, base_dir=ref_dir or base_dir)
             for key, message in problems:
                 target = (*where, j, key) if key else (*where, j)
                 c.at(target, message, key=key is not None and key != "type" and key != "value")
@@ -258,6 +260,8 @@ def _build(
                 )
     if parsed.judge is not None and ":" not in parsed.judge:
         c.at(("judge",), f"judge model {parsed.judge!r} must be 'provider:model'")
+    if parsed.embedder is not None and ":" not in parsed.embedder:
+        c.at(("embedder",), f"embedder {parsed.embedder!r} must be 'provider:model'")
 
     for where, message in model_part_problems(
         sources, parsed.models or _default_models(config), config
@@ -350,6 +354,7 @@ def _build(
         judge=parsed.judge,
         content_hash=digest.hexdigest()[:16],
         vars=dict(parsed.vars),
+        embedder=parsed.embedder,
     )
 
 
@@ -411,7 +416,14 @@ def _file_cases(
         case_file, problems = validate_file_model(CaseFile, row, shown)
         c.problems.extend(problems)
         row_problems = _Collector(shown, row, c.problems)
-        _check_assertions(row_problems, raw.data.get("expect"), ("expect",), file.parent)
+        # $ref paths are relative to the spec's folder, as when evaluated
+        _check_assertions(
+            row_problems,
+            raw.data.get("expect"),
+            ("expect",),
+            file.parent,
+            ref_dir=Path(c.path).parent,
+        )
         for where_, message in transform_problems(raw.data, file.parent):
             row_problems.at(where_, message)
         if case_file is not None:

@@ -121,7 +121,7 @@ class ToolFile(_Strict):
 
 class AssertionFile(BaseModel):
     """An expectation. Common keys are typed here; type-specific keys are checked
-    against the assertion type's own parameters by :mod:`harness.expect.registry`."""
+    against the assertion type's declaration by :mod:`harness.expect.registry`."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -129,7 +129,8 @@ class AssertionFile(BaseModel):
     value: Any = None
     field: str | None = None
     weight: float = Field(default=1.0, ge=0)
-    threshold: float | None = Field(default=None, ge=0, le=1)
+    # at most 1 for most types, checked with the type (levenshtein's is a distance)
+    threshold: float | None = Field(default=None, ge=0)
     normalize: list[NormalizeStep] | None = None
     transform: Any = None  # checked by harness.transforms.apply.check_transform
 
@@ -169,6 +170,8 @@ class SpecFile(_Strict):
     max_cost: float | None = Field(default=None, gt=0)
     normalize: list[NormalizeStep] | None = None
     judge: str | None = None
+    # the embedder of semantic-similar assertions ('provider:model'); checked with the judge
+    embedder: str | None = None
     transform: Any = None
 
     @model_validator(mode="after")

@@ -30,6 +30,12 @@ class Assertion:
     transform: tuple[str, ...] = ()
 
     @property
+    def metric(self) -> str | None:
+        """The metric this assertion's score counts toward (``metric: helpfulness``), if any."""
+        name = self.options.get("metric")
+        return str(name) if name is not None else None
+
+    @property
     def label(self) -> str:
         """The type as the user wrote it, e.g. ``not-contains``."""
         return f"not-{self.type}" if self.negate else self.type
@@ -114,6 +120,7 @@ class Spec:
     max_cost: float | None = None
     judge: str | None = None
     content_hash: str = ""
+    embedder: str | None = None
     vars: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     warnings: tuple[SpecProblem, ...] = ()
     origins: Mapping[str, str] = dataclasses.field(default_factory=dict)

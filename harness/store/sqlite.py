@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from harness.errors import ConfigError
 from harness.store.integrity import check_integrity
 from harness.store.migrations import migrate
-from harness.store.records import ERROR, SKIPPED, ResultRecord, RunInfo
+from harness.store.records import ERROR, PASSED, SKIPPED, ResultRecord, RunInfo
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -240,6 +240,18 @@ class Store:
         for name in _BOOL_RESULT:
             frame[name] = frame[name].astype(bool)
         return frame
+
+    def case_attempts(self, run_id: str) -> list[tuple[str, str, str, int, int]]:
+        """Per (spec, case, model): graded attempts and how many passed, as
+        ``(spec, case_id, model, attempts, passed)``; what pass@k, pass^k and majority vote
+        are computed from (:mod:`harness.report.aggregate`). Skipped attempts are left out."""
+        cur = self.db.execute(
+            "SELECT spec, case_id, model, COUNT(*), SUM(status = ?) FROM results "
+            "WHERE run_id = ? AND status != ? GROUP BY spec, case_id, model "
+            "ORDER BY spec, case_id, model",
+            (PASSED, run_id, SKIPPED),
+        )
+        return [(str(s), str(c), str(m), int(n), int(p)) for s, c, m, n, p in cur]
 
     # response cache
 

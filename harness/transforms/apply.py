@@ -88,7 +88,7 @@ def assertion_context(a: Assertion, ctx: Context) -> Context | Verdict:
         out = transformed(ctx.spec, a.transform, ctx.output)
     except TransformError as exc:
         return unmet(a, str(exc))
-    return Context(ctx.spec, ctx.case, out, ctx.judge, ctx.judge_model)
+    return Context(ctx.spec, ctx.case, out, ctx.judge, ctx.judge_model, ctx.embed, ctx.embedder)
 
 
 def unmet(a: Assertion, problem: str) -> Verdict:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 import yaml
 
+from harness.expect.doc_table import render_table, replace_table
 from harness.expect.registry import TYPES, check_assertion
 from harness.spec.load import load_spec
 
@@ -42,3 +43,15 @@ def test_the_first_example_is_a_loadable_spec(tmp_path: Path) -> None:
     path.write_text(BLOCKS[0], encoding="utf-8")
     spec = load_spec(path)
     assert spec.cases[0].expect[-1].label == "not-icontains"
+
+
+def test_the_types_table_is_generated_from_the_declarations() -> None:
+    assert replace_table(TEXT) == TEXT, (
+        "run: python -m harness.expect.doc_table docs/expectations.md"
+    )
+
+
+def test_the_types_table_lists_every_type_once() -> None:
+    table = render_table()
+    for name in TYPES:
+        assert table.count(f"| `{name}` |") == 1, name
