@@ -78,8 +78,15 @@ def test_example_suite_replays_from_committed_cassettes(tmp_path: Path) -> None:
     assert len(vision) == 12 and (vision["status"] != "error").all()
     # the prompt-variant spec: each case on each prompt x model, the prompts really differ
     variants = frame[frame["spec"] == "support-prompts"]
-    assert len(variants) == 32 and set(variants["prompt_name"]) == {"plain", "few-shot"}
-    by_prompt = variants.groupby("prompt_name")["status"].apply(lambda s: (s == "passed").mean())
+    assert len(variants) == 64 and set(variants["prompt_name"]) == {"plain", "few-shot"}
+    assert set(variants["model"]) == {
+        "vllm:fake-router",
+        "vllm:fake-router-mini",
+        "local:smollm2-135m",
+        "local:gemma3-270m",
+    }
+    routers = variants[variants["model"].str.startswith("vllm:")]
+    by_prompt = routers.groupby("prompt_name")["status"].apply(lambda s: (s == "passed").mean())
     assert by_prompt["few-shot"] > by_prompt["plain"]
     assert rates["local:smollm2-135m"] != rates["local:gemma3-270m"]
     assert frame["timings_recorded"].all(), "replayed timings are the recorded ones"
