@@ -117,7 +117,7 @@ def measure(path: Path) -> list[tuple[str, float, str]]:
         assert page.status_code == 200, (url, page.status_code)  # type: ignore[attr-defined]
         rows.append((label, took, ""))
     with sqlite3.connect(path) as db:
-        db.execute("DROP INDEX results_overview")
+        db.execute("DROP INDEX results_overview_prompts")
     took, _ = timed(client.get, "/")
     rows.append(("runs list without the covering index", took, "the peer: same query, table scan"))
     rows.insert(0, ("store", 0.0, f"{total:,} results, {path.stat().st_size / 1e6:,.0f} MB"))

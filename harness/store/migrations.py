@@ -128,6 +128,19 @@ def m007_results_prompt_name(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE results ADD COLUMN prompt_name TEXT")
 
 
+@migration
+def m008_results_overview_prompts_index(db: sqlite3.Connection) -> None:
+    """``m004``'s covering index with the prompt variant, led by model x prompt: `harness
+    view` counts per run, per prompt x model and per spec x model x prompt from the index
+    alone (the per-model table too, which ``m004``'s left to ``results_run_model`` and the
+    rows). It replaces ``m004``'s index."""
+    db.execute("DROP INDEX IF EXISTS results_overview")
+    db.execute(
+        "CREATE INDEX results_overview_prompts "
+        "ON results (run_id, model, prompt_name, spec, status, cost_usd, latency_ms)"
+    )
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply every migration this database has not seen yet; returns their names.
 

@@ -80,6 +80,7 @@ def _filter(request: Request) -> queries.Filter:
         model=params.get("model", ""),
         q=params.get("q", "").strip(),
         page=page,
+        prompt=params.get("prompt", ""),
     )
 
 
@@ -226,9 +227,10 @@ class ViewApp:
     def trends(self, request: Request) -> Response:
         spec = request.query_params.get("spec", "")
         model = request.query_params.get("model", "")
+        prompt = request.query_params.get("prompt", "")
         with self.db() as db:
-            rows = queries.trends(db, spec=spec, model=model)
-        return _page("trends.html.j2", trends=rows, spec=spec, model=model)
+            rows = queries.trends(db, spec=spec, model=model, prompt=prompt)
+        return _page("trends.html.j2", trends=rows, spec=spec, model=model, prompt=prompt)
 
     def item(self, request: Request) -> Response:
         params = request.query_params

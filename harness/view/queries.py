@@ -1,8 +1,10 @@
 """The SQL behind `harness view`: every page is a few queries, paged, never a whole table.
 
-Counts, costs and latencies come from the ``results_overview`` covering index, so the
-runs list and the trends read no prompt or answer; result lists are pages of ``LIMIT``
-rows, and a search stops as soon as it has a page.
+Counts, costs and latencies come from the ``results_overview_prompts`` covering index,
+so the runs list and the trends read no prompt or answer; result lists are pages of
+``LIMIT`` rows, and a search stops as soon as it has a page. Results of a spec with prompt
+variants are grouped per prompt x model and labelled ``prompt@model``, as the reports do;
+results without variants (``prompt_name`` NULL) are labelled by their model alone.
 """
 
 from __future__ import annotations
@@ -28,6 +30,21 @@ _COUNTS = (
     "SUM(status = 'error') AS errors, SUM(status = 'skipped') AS skipped, "
     "SUM(cost_usd) AS cost, COUNT(cost_usd) AS priced, AVG(latency_ms) AS latency"
 )
+
+
+def label(model: str, prompt_name: str | None) -> str:
+    """``prompt@model`` for a prompt variant's results, the model alone otherwise."""
+    return f"{prompt_name}@{model}" if prompt_name else model
+
+
+def split_label(text: str) -> list[tuple[str, str | None]]:
+    """The (model, prompt name) pairs a label can stand for: the model alone, and, when it
+    holds an ``@``, the prompt before the first one (prompt names never hold ``@``)."""
+    out: list[tuple[str, str | None]] = [(text, None)]
+    prompt, at, model = text.partition("@")
+    if at and prompt and model:
+        out.append((model, prompt))
+    return out
 
 
 def connect(path: Path) -> sqlite3.Connection:
@@ -87,9 +104,26 @@ class RunRow:
     status: str
     record_mode: str | None
     counts: Counts = field(default_factory=Counts)
+    prompts: list[str] = field(default_factory=list)
+    """The run's prompt variants, by name (empty when its specs have none)."""
 
 
-def _run_row(row: sqlite3.Row, counts: Counts) -> RunRow:
+def _prompts(db: sqlite3.Connection, run_id: str) -> list[str]:
+    return [
+        r[0]
+        for r in db.execute(
+            "SELECT DISTINCT prompt_name FROM results WHERE run_id = ? AND prompt_name IS NOT NULL "
+            "ORDER BY 1",
+            (run_id,),
+        )
+    ]
+
+
+_RUN_COUNTS = f"SELECT {_COUNTS}, GROUP_CONCAT(DISTINCT prompt_name) AS prompts FROM results"
+"""A run's counts and its prompt variants, in one pass over the covering index."""
+
+
+def _run_row(row: sqlite3.Row, counts: sqlite3.Row) -> RunRow:
     return RunRow(
         run_id=row["run_id"],
         started_at=row["started_at"],
@@ -98,7 +132,8 @@ def _run_row(row: sqlite3.Row, counts: Counts) -> RunRow:
         models=json.loads(row["models"] or "[]"),
         status=row["status"],
         record_mode=row["record_mode"],
-        counts=counts,
+        counts=_counts(counts),
+        prompts=sorted((counts["prompts"] or "").split(",")) if counts["prompts"] else [],
     )
 
 
@@ -110,10 +145,8 @@ def runs(db: sqlite3.Connection, *, limit: int = 200, offset: int = 0) -> list[R
     ).fetchall()
     out = []
     for row in rows:
-        counts = db.execute(
-            f"SELECT {_COUNTS} FROM results WHERE run_id = ?", (row["run_id"],)
-        ).fetchone()
-        out.append(_run_row(row, _counts(counts)))
+        counts = db.execute(f"{_RUN_COUNTS} WHERE run_id = ?", (row["run_id"],)).fetchone()
+        out.append(_run_row(row, counts))
     return out
 
 
@@ -127,21 +160,24 @@ def run(db: sqlite3.Connection, run_id: str) -> RunRow | None:
     row = db.execute("SELECT * FROM runs WHERE run_id = ?", (run_id,)).fetchone()
     if row is None:
         return None
-    counts = db.execute(f"SELECT {_COUNTS} FROM results WHERE run_id = ?", (run_id,)).fetchone()
-    return _run_row(row, _counts(counts))
+    counts = db.execute(f"{_RUN_COUNTS} WHERE run_id = ?", (run_id,)).fetchone()
+    return _run_row(row, counts)
 
 
 def by_model(db: sqlite3.Connection, run_id: str) -> list[tuple[str, Counts]]:
-    """A run's counts per model, best pass rate first."""
+    """A run's counts per model (per ``prompt@model`` for prompt variants), best pass
+    rate first."""
     rows = db.execute(
-        f"SELECT model, {_COUNTS} FROM results WHERE run_id = ? GROUP BY model", (run_id,)
+        f"SELECT model, prompt_name, {_COUNTS} FROM results WHERE run_id = ? "
+        "GROUP BY model, prompt_name",
+        (run_id,),
     ).fetchall()
-    out = [(r["model"], _counts(r)) for r in rows]
+    out = [(label(r["model"], r["prompt_name"]), _counts(r)) for r in rows]
     return sorted(out, key=lambda mc: (-(mc[1].pass_rate or 0.0), mc[0]))
 
 
 def facets(db: sqlite3.Connection, run_id: str) -> dict[str, list[str]]:
-    """The specs and models of a run, for the filter menus."""
+    """The specs, models and prompt variants of a run, for the filter menus."""
     out: dict[str, list[str]] = {}
     for column in ("spec", "model"):
         out[column] = [
@@ -150,18 +186,21 @@ def facets(db: sqlite3.Connection, run_id: str) -> dict[str, list[str]]:
                 f"SELECT DISTINCT {column} FROM results WHERE run_id = ? ORDER BY 1", (run_id,)
             )
         ]
+    out["prompt"] = _prompts(db, run_id)
     return out
 
 
 @dataclass(frozen=True, slots=True)
 class Filter:
-    """What a results list shows: exact status, spec and model, and text to find."""
+    """What a results list shows: exact status, spec, model and prompt variant, and text
+    to find."""
 
     status: str = ""
     spec: str = ""
     model: str = ""
     q: str = ""
     page: int = 1
+    prompt: str = ""
 
     def where(self, run_id: str | None) -> tuple[str, list[Any]]:
         """The WHERE clause and its parameters (every run when ``run_id`` is None)."""
@@ -175,6 +214,9 @@ class Filter:
             if value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
+        if self.prompt:
+            clauses.append("prompt_name = ?")
+            params.append(self.prompt)
         if self.q:
             like = "%" + self.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like += "%"
@@ -203,6 +245,12 @@ class ResultRow:
     excerpt: str
     error: str | None
     run_id: str = ""
+    prompt_name: str | None = None
+
+    @property
+    def label(self) -> str:
+        """``prompt@model`` for a prompt variant's result, the model alone otherwise."""
+        return label(self.model, self.prompt_name)
 
 
 def results(
@@ -215,7 +263,8 @@ def results(
     order = "rowid" if run_id is not None else "rowid DESC"
     rows = db.execute(
         "SELECT item_id, spec, case_id, model, attempt, status, score, latency_ms, cost_usd, "
-        f"substr(output, 1, {EXCERPT}) AS excerpt, substr(error, 1, {EXCERPT}) AS error, run_id "
+        f"substr(output, 1, {EXCERPT}) AS excerpt, substr(error, 1, {EXCERPT}) AS error, "
+        "run_id, prompt_name "
         f"FROM results WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
         [*params, PAGE + 1, offset],
     ).fetchall()
@@ -233,6 +282,7 @@ def results(
             r["excerpt"] or "",
             r["error"],
             r["run_id"],
+            r["prompt_name"],
         )
         for r in rows[:PAGE]
     ]
@@ -261,22 +311,28 @@ def item(db: sqlite3.Connection, run_id: str, item_id: str) -> dict[str, Any] | 
 def find_item(
     db: sqlite3.Connection, run_id: str, spec: str, case_id: str, model: str, attempt: int
 ) -> str | None:
-    """The item id of a case attempt in a run (compare pages link by case, not by id)."""
-    row = db.execute(
-        "SELECT item_id FROM results WHERE run_id = ? AND spec = ? AND case_id = ? "
-        "AND model = ? AND attempt = ?",
-        (run_id, spec, case_id, model, attempt),
-    ).fetchone()
-    return None if row is None else str(row[0])
+    """The item id of a case attempt in a run (compare pages link by case, not by id);
+    ``model`` is a label: the model, or ``prompt@model`` for a prompt variant."""
+    for name, prompt in split_label(model):
+        row = db.execute(
+            "SELECT item_id FROM results WHERE run_id = ? AND spec = ? AND case_id = ? "
+            "AND model = ? AND attempt = ? AND prompt_name IS ?",
+            (run_id, spec, case_id, name, attempt, prompt),
+        ).fetchone()
+        if row is not None:
+            return str(row[0])
+    return None
 
 
 @dataclass(frozen=True, slots=True)
 class Trend:
-    """One spec x model over the latest runs, oldest first."""
+    """One spec x model x prompt variant over the latest runs, oldest first."""
 
     spec: str
     model: str
     points: list[tuple[str, Counts]]
+    prompt: str | None = None
+    """The prompt variant (None for a spec without variants)."""
 
     @property
     def rates(self) -> list[float | None]:
@@ -295,9 +351,15 @@ class Trend:
 
 
 def trends(
-    db: sqlite3.Connection, *, spec: str = "", model: str = "", runs_back: int = TREND_RUNS
+    db: sqlite3.Connection,
+    *,
+    spec: str = "",
+    model: str = "",
+    prompt: str = "",
+    runs_back: int = TREND_RUNS,
 ) -> list[Trend]:
-    """Pass rate, cost and latency per spec x model over the latest ``runs_back`` runs."""
+    """Pass rate, cost and latency per spec x model x prompt variant over the latest
+    ``runs_back`` runs."""
     latest = [
         r[0]
         for r in db.execute(
@@ -306,7 +368,7 @@ def trends(
     ][::-1]
     if not latest:
         return []
-    series: dict[tuple[str, str], dict[str, Counts]] = {}
+    series: dict[tuple[str, str, str], dict[str, Counts]] = {}
     extra, params = "", []
     if spec:
         extra += " AND spec = ?"
@@ -314,15 +376,19 @@ def trends(
     if model:
         extra += " AND model = ?"
         params.append(model)
+    if prompt:
+        extra += " AND prompt_name = ?"
+        params.append(prompt)
     for run_id in latest:
         rows = db.execute(
-            f"SELECT spec, model, {_COUNTS} FROM results WHERE run_id = ?{extra} "
-            "GROUP BY spec, model",
+            f"SELECT spec, model, prompt_name, {_COUNTS} FROM results WHERE run_id = ?{extra} "
+            "GROUP BY spec, model, prompt_name",
             [run_id, *params],
         )
         for r in rows:
-            series.setdefault((r["spec"], r["model"]), {})[run_id] = _counts(r)
+            key = (r["spec"], r["model"], r["prompt_name"] or "")
+            series.setdefault(key, {})[run_id] = _counts(r)
     return [
-        Trend(s, m, [(run_id, by_run[run_id]) for run_id in latest if run_id in by_run])
-        for (s, m), by_run in sorted(series.items())
+        Trend(s, m, [(run_id, by_run[run_id]) for run_id in latest if run_id in by_run], p or None)
+        for (s, m, p), by_run in sorted(series.items())
     ]

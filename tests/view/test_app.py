@@ -10,7 +10,15 @@ from starlette.testclient import TestClient
 
 from harness.view.app import create_app
 from harness.view.serve import prepare_store
-from tests.view.stores import HOSTILE_CASE, RUN_A, RUN_B, two_runs
+from tests.view.stores import (
+    HOSTILE_CASE,
+    RUN_A,
+    RUN_B,
+    VARIANT_A,
+    VARIANT_B,
+    two_runs,
+    variant_runs,
+)
 
 
 @pytest.fixture
@@ -28,6 +36,7 @@ def test_runs_list_newest_first_with_pass_rate_and_cost(client: TestClient) -> N
     rows = re.findall(r'class="run-link">([^<]+)<', page.text)
     assert rows == [RUN_B, RUN_A]
     assert "c0ffee1" in page.text
+    assert "run-prompts" not in page.text  # no prompt variants: nothing about prompts
     cells = re.findall(r'<td class="num">([^<]+)</td>', page.text)
     # each run: 38 results, 23 passed (2 flips each way in B), cost 13 x $0.001 + 13 x $0.003
     assert cells == ["38", "60.5%", "$0.0520"] * 2
@@ -132,3 +141,121 @@ def test_a_report_too_big_for_one_page_points_to_harness_report(
     assert f"harness report {RUN_A}" in page.text
     compare = client.get("/compare", params={"a": RUN_A, "b": RUN_B})
     assert f"harness compare {RUN_A} {RUN_B}" in compare.text and 'id="too-big"' in compare.text
+
+
+@pytest.fixture
+def variants(tmp_path: Path) -> TestClient:
+    """A client of the view over two runs with prompt variants (see ``variant_runs``)."""
+    store = variant_runs(tmp_path / "harness.db")
+    prepare_store(store)
+    return TestClient(create_app(store), base_url="http://127.0.0.1")
+
+
+def _cells(row_html: str) -> list[str]:
+    return re.findall(r"<t[dh][^>]*>([^<]*)</t[dh]>", row_html)
+
+
+def test_runs_list_names_the_prompt_variants(variants: TestClient) -> None:
+    page = variants.get("/")
+    prompts = re.findall(r'class="muted run-prompts">([^<]+)<', page.text)
+    assert prompts == ["× prompts formal, short"] * 2
+
+
+def test_run_page_counts_per_prompt_and_model(variants: TestClient) -> None:
+    page = variants.get(f"/runs/{VARIANT_A}")
+    assert "<h2>By prompt and model</h2>" in page.text
+    table = page.text.split('id="models-table"')[1].split("</table>")[0]
+    rows = {cells[0]: cells[1:3] + cells[5:] for cells in map(_cells, table.split("<tr>")[2:])}
+    # label: passed, failed, pass rate, cost, mean latency (spec "plain" has no variant)
+    assert rows == {
+        "short@openai:gpt-a": ["4", "0", "100.0%", "$0.0040", "100 ms"],
+        "openai:gpt-a": ["2", "0", "100.0%", "$0.0020", "100 ms"],
+        "formal@ollama:local": ["3", "1", "75.0%", "$0.0080", "300 ms"],
+        "formal@openai:gpt-a": ["2", "2", "50.0%", "$0.0080", "300 ms"],
+        "short@ollama:local": ["1", "3", "25.0%", "$0.0040", "100 ms"],
+    }
+
+
+def test_run_page_filters_by_prompt_and_shows_it(variants: TestClient) -> None:
+    page = variants.get(f"/runs/{VARIANT_A}", params={"prompt": "formal", "model": "openai:gpt-a"})
+    assert re.findall(r"<option selected>(formal)</option>", page.text) == ["formal"]
+    cases = re.findall(r'class="item-link"[^>]*>([^<]+)<', page.text)
+    assert cases == ["c0", "c1", "c2", "c3"]
+    assert re.findall(r'class="nowrap prompt-name">([^<]+)<', page.text) == ["formal"] * 4
+    failed = variants.get(f"/runs/{VARIANT_B}", params={"prompt": "short", "status": "failed"})
+    assert len(re.findall(r'class="item-link"', failed.text)) == 4  # ollama's c0..c3
+    everything = variants.get(f"/runs/{VARIANT_A}")
+    names = re.findall(r'class="nowrap prompt-name">([^<]+)<', everything.text)
+    assert names.count("short") == 8 and names.count("formal") == 8 and names.count("—") == 2
+
+
+def test_trends_per_spec_model_and_prompt(variants: TestClient) -> None:
+    page = variants.get("/trends", params={"spec": "greet", "model": "openai:gpt-a"})
+    rows = re.findall(
+        r'<td>greet</td><td>openai:gpt-a</td><td class="prompt-name">(\w+)</td>', page.text
+    )
+    assert rows == ["formal", "short"]
+    formal = variants.get("/trends", params={"prompt": "formal", "model": "openai:gpt-a"})
+    assert formal.text.count('<td class="prompt-name">') == 1
+    assert 'value="formal" id="t-prompt"' in formal.text
+    assert "+25.0 pts" in formal.text  # 2 of 4 passed in A, 3 of 4 in B
+    short = variants.get("/trends", params={"prompt": "short", "model": "ollama:local"})
+    assert "-25.0 pts" in short.text  # 1 of 4, then 0 of 4
+
+
+def test_compare_per_prompt_and_model_links_the_variant(variants: TestClient) -> None:
+    page = variants.get("/compare", params={"a": VARIANT_A, "b": VARIANT_B})
+    assert page.status_code == 200
+    assert "1 pass → fail, 1 fail → pass" in page.text
+    groups = page.text.split('id="groups-table"')[1].split("</table>")[0]
+    labels = {cells[0] for cells in map(_cells, groups.split("<tr")[2:])}
+    assert labels == {
+        "short@openai:gpt-a", "formal@openai:gpt-a", "short@ollama:local",
+        "formal@ollama:local", "openai:gpt-a",
+    }  # fmt: skip
+    links = re.findall(r'class="flip-link" href="([^"]+)"', page.text)
+    assert len(links) == 2
+    seen = []
+    for link in links:
+        item = variants.get(link.replace("&amp;", "&"))
+        assert item.status_code == 200
+        seen.append(re.findall(r'id="item-prompt-name">([^<]+)<', item.text))
+    assert sorted(seen) == [["formal"], ["short"]]
+
+
+def test_item_and_search_name_the_prompt(variants: TestClient) -> None:
+    item_id = "greet::c2::openai:gpt-a::1::formal"
+    item = variants.get("/item", params={"run": VARIANT_A, "id": item_id})
+    assert 'prompt <span id="item-prompt-name">formal</span>' in item.text
+    assert "formal prompt for c2" in item.text
+    plain = variants.get("/item", params={"run": VARIANT_A, "id": "plain::p0::openai:gpt-a::1"})
+    assert plain.status_code == 200 and "item-prompt-name" not in plain.text
+    found = variants.get("/search", params={"q": "formal prompt for c3"})
+    assert re.findall(r'<td class="nowrap">([^<]+@[^<]+)</td>', found.text) == [
+        "formal@ollama:local", "formal@openai:gpt-a",
+    ] * 2  # fmt: skip
+
+
+def test_counts_per_prompt_read_only_the_covering_index(tmp_path: Path) -> None:
+    """The per prompt x model table, the runs list and the trends never read a row."""
+    from harness.view import queries
+
+    store = variant_runs(tmp_path / "harness.db")
+    prepare_store(store)
+    db = queries.connect(store)
+    try:
+        sent: list[str] = []
+        db.set_trace_callback(sent.append)
+        queries.by_model(db, VARIANT_A)
+        queries.runs(db)
+        queries.trends(db)
+        db.set_trace_callback(None)
+        counting = [sql for sql in sent if "FROM results" in sql]
+        assert len(counting) >= 4
+        indexes = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert "results_overview" not in indexes  # m008's index replaces m004's
+        for sql in counting:
+            plan = " ".join(r[3] for r in db.execute(f"EXPLAIN QUERY PLAN {sql}"))
+            assert "COVERING INDEX results_overview_prompts" in plan, (sql, plan)
+    finally:
+        db.close()

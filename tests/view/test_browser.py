@@ -13,6 +13,7 @@ import shutil
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,7 @@ import pytest
 from harness.view.serve import bind, make_server, prepare_store
 from tests.report.cdp import CHROMIUM, Browser
 from tests.report.fixtures import PAYLOADS
-from tests.view.stores import RUN_A, RUN_B, two_runs
+from tests.view.stores import RUN_A, RUN_B, VARIANT_A, VARIANT_B, two_runs, variant_runs
 
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
@@ -30,10 +31,9 @@ pytestmark = pytest.mark.skipif(
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-@pytest.fixture
-def base_url(tmp_path: Path) -> Iterator[str]:
-    """The view of the two-run store, served by uvicorn on a free loopback port."""
-    store = two_runs(tmp_path / "harness.db")
+@contextmanager
+def _serve(store: Path) -> Iterator[str]:
+    """The view of ``store``, served by uvicorn on a free loopback port."""
     prepare_store(store)
     sock = bind(0)
     server = make_server(store, sock)
@@ -47,6 +47,20 @@ def base_url(tmp_path: Path) -> Iterator[str]:
     server.should_exit = True
     thread.join(10)
     sock.close()
+
+
+@pytest.fixture
+def base_url(tmp_path: Path) -> Iterator[str]:
+    """The view of the two-run store."""
+    with _serve(two_runs(tmp_path / "harness.db")) as url:
+        yield url
+
+
+@pytest.fixture
+def variants_url(tmp_path: Path) -> Iterator[str]:
+    """The view of the two runs with prompt variants."""
+    with _serve(variant_runs(tmp_path / "harness.db")) as url:
+        yield url
 
 
 async def _go(page: Browser, url: str | None = None, *, click: str | None = None) -> None:
@@ -129,3 +143,25 @@ async def test_list_open_filter_item_compare_trends(base_url: str, tmp_path: Pat
         assert not await _pwned(page)
         errors = [e for e in page.events if e.get("method") == "Runtime.exceptionThrown"]
         assert errors == []
+
+
+async def test_prompt_variants_filter_compare_and_item(variants_url: str) -> None:
+    async with Browser() as page:
+        await _go(page, f"{variants_url}/runs/{VARIANT_B}")
+        # 2 prompts x 2 models, and gpt-a alone on the spec without variants
+        assert await _count(page, "#models-table tbody tr") == 5
+        await page.eval("document.getElementById('f-prompt').value = 'short'")
+        await page.eval("document.getElementById('f-status').value = 'failed'")
+        await _go(page, click="#f-go")
+        assert await _count(page, "#results-table tbody tr") == 4  # ollama's c0..c3
+
+        # compare: one flip each way, each opening the variant's item
+        await _go(page, f"{variants_url}/compare?a={VARIANT_A}&b={VARIANT_B}")
+        assert await _count(page, "#flips-table tbody tr") == 2
+        await _go(page, click="#flips-table a.flip-link")
+        name = await page.eval("document.getElementById('item-prompt-name').textContent")
+        assert name in ("short", "formal")
+
+        # trends: one row per spec x model x prompt (4 for greet, 1 for plain)
+        await _go(page, click="#nav-trends")
+        assert await _count(page, "#trends-table tbody tr td.prompt-name") == 5
