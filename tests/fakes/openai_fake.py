@@ -198,3 +198,27 @@ def _stream(cid: str, model: str, a: dict[str, Any], include_usage: bool) -> lis
     out = [f"data: {json.dumps(e)}\n\n".encode() for e in events]
     out.append(b"data: [DONE]\n\n")
     return out
+
+
+def chat_reply(
+    server: FakeServer, model: str, text: str, usage: dict[str, Any], fingerprint: str
+) -> Reply:
+    """A plain (not streamed) chat completion answering ``text``: the task fakes' shape."""
+    return Reply(
+        json={
+            "id": f"chatcmpl-{server.next_id()}",
+            "object": "chat.completion",
+            "created": CREATED,
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": text, "refusal": None},
+                    "finish_reason": "stop",
+                    "logprobs": None,
+                }
+            ],
+            "usage": _usage(usage),
+            "system_fingerprint": fingerprint,
+        }
+    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.fakes.openai_fake import CREATED, _text_of, _usage
+from tests.fakes.openai_fake import _text_of, chat_reply
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -71,21 +71,4 @@ async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
         "cached": 0,
         "reasoning": 0,
     }
-    return Reply(
-        json={
-            "id": f"chatcmpl-{server.next_id()}",
-            "object": "chat.completion",
-            "created": CREATED,
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text, "refusal": None},
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                }
-            ],
-            "usage": _usage(a),
-            "system_fingerprint": "fp_fake_router",
-        }
-    )
+    return chat_reply(server, model, text, a, "fp_fake_router")

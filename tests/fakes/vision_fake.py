@@ -16,7 +16,7 @@ import struct
 import zlib
 from typing import Any
 
-from tests.fakes.openai_fake import CREATED, _usage
+from tests.fakes.openai_fake import chat_reply
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
 PALETTE: dict[str, tuple[int, int, int]] = {
@@ -112,21 +112,4 @@ async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
         "cached": 0,
         "reasoning": 0,
     }
-    return Reply(
-        json={
-            "id": f"chatcmpl-{server.next_id()}",
-            "object": "chat.completion",
-            "created": CREATED,
-            "model": model,
-            "choices": [
-                {
-                    "index": 0,
-                    "message": {"role": "assistant", "content": text, "refusal": None},
-                    "finish_reason": "stop",
-                    "logprobs": None,
-                }
-            ],
-            "usage": _usage(answer),
-            "system_fingerprint": "fp_fake_vision",
-        }
-    )
+    return chat_reply(server, model, text, answer, "fp_fake_vision")
