@@ -60,8 +60,9 @@ def pytest_addoption(parser: pytest.Parser, pluginmanager: pytest.PytestPluginMa
         "--harness-concurrency",
         dest="harness_concurrency",
         default=None,
-        metavar="N",
-        help="model calls in flight at once (default: harness.yaml, else 16)",
+        metavar="N|auto",
+        help="model calls in flight: a number, or auto (default: harness.yaml, else as harness "
+        "run: auto for remote providers, 16 for local ones)",
     )
     group.addoption(
         "--repeat",

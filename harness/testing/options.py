@@ -12,12 +12,14 @@ import os
 from dataclasses import dataclass
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
 from harness.cassettes.modes import RecordMode, parse_record_mode, resolve_record_mode
 from harness.config import ProjectConfig
 from harness.errors import ConfigError
+from harness.runner.concurrency import configured_concurrency
 
 DEFAULT_SPECS = ("specs/**/*.yaml", "specs/**/*.yml")
 RECORDING_PLUGIN = "recording"  # pytest-recording's pytest11 entry point name
@@ -41,7 +43,7 @@ class PluginOptions:
     models: tuple[str, ...]
     record_mode: RecordMode
     report_dir: Path | None
-    concurrency: int
+    concurrency: int | Literal["auto"] | None
     repeat: int | None
 
 
@@ -106,11 +108,13 @@ def resolve_options(config: pytest.Config, project: ProjectConfig) -> PluginOpti
     record_mode = _record_mode(str(flag_mode)) if flag_mode else resolve_record_mode(None, project)
     report = config.getoption("harness_report") or _ini(config, INI_REPORT)
     concurrency_text = config.getoption("harness_concurrency") or _ini(config, INI_CONCURRENCY)
-    concurrency = (
-        _positive(str(concurrency_text), "--harness-concurrency")
-        if concurrency_text
-        else project.defaults.concurrency
-    )
+    concurrency: int | Literal["auto"] | None
+    if str(concurrency_text).strip().lower() == "auto":
+        concurrency = "auto"
+    elif concurrency_text:
+        concurrency = _positive(str(concurrency_text), "--harness-concurrency")
+    else:  # as `harness run`: harness.yaml's number, else adaptive for remote providers
+        concurrency = configured_concurrency(project)
     repeat_text = config.getoption("harness_repeat") or _ini(config, INI_REPEAT)
     repeat = _positive(str(repeat_text), "--repeat") if repeat_text else None
     return PluginOptions(

@@ -47,6 +47,24 @@ def test_results_go_to_the_store_as_one_pytest_run(project: pytest.Pytester) -> 
     result.stdout.fnmatch_lines([f"harness: run {run_id} -> *report.html"])
 
 
+@pytest.mark.parametrize(
+    ("args", "recorded"),
+    [
+        pytest.param([], None, id="default-as-harness-run"),
+        pytest.param(["--harness-concurrency", "auto"], "auto", id="auto"),
+        pytest.param(["--harness-concurrency", "3"], 3, id="fixed"),
+    ],
+)
+def test_concurrency_is_chosen_as_harness_run_chooses_it(
+    project: pytest.Pytester, args: list[str], recorded: int | str | None
+) -> None:
+    project.runpytest(*args).assert_outcomes(passed=1, failed=1)
+    run_id, store = _only_run(project.path)
+    with store:
+        info = store.run(run_id)
+    assert info.params["concurrency"] == recorded
+
+
 def test_report_dir_option(project: pytest.Pytester) -> None:
     project.runpytest("--harness-report", "out/here").assert_outcomes(passed=1, failed=1)
     assert (project.path / "out" / "here" / "report.html").is_file()
