@@ -242,7 +242,8 @@ def _translate(
             where = ".".join(str(p) for p in first["loc"][1:])
             got = f" (got {first['input']!r})" if "literal" in first["type"] else ""
             problems.append((key, f"{key!r}: item {where}: {str(first['msg']).lower()}{got}"))
-        elif "extra_forbidden" in kinds:
+        elif kinds & {"extra_forbidden", "invalid_key"} or key not in info.keys:
+            # a key that is no option of the type: a misspelling, or not even text (`5:`)
             problems.append((key, _unknown_option(info, type_name, key)))
         elif "missing" in kinds:
             problems.append((None, f"{type_name} needs {key!r}"))

@@ -92,3 +92,11 @@ def test_schema_valid_says_after_json_repair_with_an_inline_schema() -> None:
     schema = {"type": "object", "required": ["a"]}
     v = check(A("schema-valid", options={"schema": schema}), '{"a": 1,', spec=make_spec())
     assert v.passed and v.reason == "valid against the schema (after JSON repair)"
+
+
+def test_an_option_key_that_is_not_text_is_an_unknown_option() -> None:
+    # found by the spec fuzzer: `{type: close-to, 5: null}` raised KeyError in the checks
+    problems = check_assertion({"type": "close-to", "value": 1, 5: None})
+    assert [m for _, m in problems] == [
+        "unknown option '5' for close-to; close-to takes: relative, tolerance"
+    ]

@@ -65,7 +65,8 @@ KINDS: dict[str, re.Pattern[str]] = {
         "key": r"^(unknown key|missing required key) |^keys should be strings",
         "value": r"^(input should be|unable to parse input string)",
         "assertion": r"^(unknown assertion type|unknown option .* for |[\w-]+ needs )",
-        "option": r"^'[\w-]+' must be ",
+        # an assertion option's own check: "'value' must be ...", "tolerance must be zero ..."
+        "option": r"^('[\w-]+'|[a-z_]+) must (be|name) ",
         "cases": r"^(spec has no cases|duplicate case id|case '.*' does not define template)",
         "template": r"template|rendering",
         "model": r"^(model id|unknown provider|judge model)",
