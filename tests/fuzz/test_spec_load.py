@@ -79,7 +79,7 @@ KINDS: dict[str, re.Pattern[str]] = {
         "parts": r"^(image|file|audio) parts cannot go to",
         "ref": r"^\$ref ",
         "schema": r"^invalid JSON Schema",
-        "field": r"^field '.*': the schema has ",
+        "field": r"^field ('.*'|\".*\"): the schema has ",
     }.items()
 }
 
