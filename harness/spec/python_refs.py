@@ -9,7 +9,7 @@ A ``file.py`` reference must stay inside the project (the folder of ``harness.ya
 the working directory without one) unless its folder is listed in ``harness.yaml``::
 
     limits:
-      python_paths: [../shared-checks]
+      python_paths: [../team-checks]
 """
 
 from __future__ import annotations

@@ -119,14 +119,14 @@ def test_validate_never_executes_spec_code(project: Path) -> None:
 
 
 def test_a_python_file_outside_the_project_is_a_problem_unless_allowed(project: Path) -> None:
-    shared = project.parent / "shared"
-    shared.mkdir()
-    (shared / "checks.py").write_text("def check(output, context):\n    return True\n")
+    team = project.parent / "team-checks"  # a folder beside the project, made by the test
+    team.mkdir()
+    (team / "checks.py").write_text("def check(output, context):\n    return True\n")
     (project / "specs").mkdir()
-    (project / "specs" / "s.yaml").write_text(SPEC % "../../shared/checks.py:check")
+    (project / "specs" / "s.yaml").write_text(SPEC % "../../team-checks/checks.py:check")
     refused = _cli("validate", "specs")
     assert refused.exit_code == 1
     assert "is outside the project" in refused.output and "limits.python_paths" in refused.output
-    (project / "harness.yaml").write_text("limits: {python_paths: [../shared]}\n")
+    (project / "harness.yaml").write_text("limits: {python_paths: [../team-checks]}\n")
     allowed = _cli("validate", "specs")
     assert allowed.exit_code == 0, allowed.output

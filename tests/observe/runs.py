@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import secrets
 
 from rich.console import Console
 
@@ -16,7 +17,9 @@ from harness.spec.types import Case, Spec
 from harness.store.sqlite import Store
 from tests.runner.fakes import Drivers, echo, make_spec
 
-SECRET = "sk-test-0123456789abcdef"
+# made per test session, never written in a file: shaped like a provider key so the scrubbing
+# rules (environment values, key patterns) are what hides it
+SECRET = "sk-" + secrets.token_hex(12)
 
 
 def script(request: Request) -> Response | Exception:
