@@ -37,7 +37,7 @@ REPORT_CSP = (
 )
 MAX_CASSETTE_BYTES = 256 * 1024
 MAX_REPORT_RESULTS = 200_000
-"""Above this, a run's full report (built in memory with pandas) is left to `harness report`."""
+"""Above this, comparing two runs (built in memory with pandas) is left to `harness compare`."""
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("harness.view", "templates"),
@@ -142,8 +142,7 @@ class ViewApp:
         return _page("search.html.j2", filt=filt, results=results, more=more)
 
     def report(self, request: Request) -> Response:
-        from harness.report.frame import normalize
-        from harness.report.html import render_report
+        from harness.report.write import render_store_report
         from harness.store.sqlite import Store
 
         run_id = request.path_params["run_id"]
@@ -151,22 +150,13 @@ class ViewApp:
             run = queries.run(ro, run_id)
         if run is None:
             return _not_found(f"run {run_id}")
-        if run.counts.n > MAX_REPORT_RESULTS:
-            return _page(
-                "too_big.html.j2",
-                title=f"Report of run {run_id}",
-                what=f"Run {run_id}",
-                n=run.counts.n,
-                limit=MAX_REPORT_RESULTS,
-                command=f"harness report {run_id} --out reports/{run_id}",
-                run_id=run_id,
-            )
+        # the same page as report.html, drawn from SQL aggregates with its matrix capped:
+        # flat in memory at any size of run
         db = sqlite3.connect(
             f"{self.store_path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False
         )
         try:
-            store = Store(db, self.store_path)
-            html = render_report(store.run(run_id), normalize(store.results_frame(run_id)))
+            html = render_store_report(Store(db, self.store_path), run_id)
         finally:
             db.close()
         return HTMLResponse(html, headers=_headers(REPORT_CSP))
