@@ -112,6 +112,15 @@ def _outcome(
     return Outcome(score >= need, score, reason, got.raw, got.cost_usd)
 
 
+def _share(
+    a: Assertion, items: list[Mapping[str, Any]], item: str, what: str, got: Graded
+) -> Outcome:
+    """Score = the share of items the judge said yes to; the reason names the others."""
+    bad = [x for x in items if not _yes(x)]
+    head = f"{len(items) - len(bad)} of {len(items)} {what}"
+    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, item, got)
+
+
 FAITHFULNESS_SYSTEM = (
     "You check an OUTPUT against a CONTEXT. List every factual claim the OUTPUT makes, "
     "one per item, and for each answer 'yes' if the CONTEXT supports it or 'no' if the "
@@ -128,9 +137,7 @@ async def faithfulness(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     if not items:
         why = f"faithfulness: judge {got.model} found no factual claim"
         return Outcome(True, 1.0, why, got.raw, got.cost_usd)
-    bad = [x for x in items if not _yes(x)]
-    head = f"{len(items) - len(bad)} of {len(items)} claims supported by the context"
-    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "claim", got)
+    return _share(a, items, "claim", "claims supported by the context", got)
 
 
 RELEVANCE_SYSTEM = (
@@ -148,9 +155,7 @@ async def answer_relevance(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     if not items:
         why = f"answer-relevance: judge {got.model} found no statement"
         return Outcome(False, 0.0, why, got.raw, got.cost_usd)
-    bad = [x for x in items if not _yes(x)]
-    head = f"{len(items) - len(bad)} of {len(items)} statements address the question"
-    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "statement", got)
+    return _share(a, items, "statement", "statements address the question", got)
 
 
 PRECISION_SYSTEM = (
@@ -212,9 +217,7 @@ async def context_recall(a: Assertion, subject: Any, ctx: Context) -> Outcome:
             f"context-recall: judge {got.model} found no statement in the reference",
             raw=got.raw,
         )
-    bad = [x for x in items if not _yes(x)]
-    head = f"{len(items) - len(bad)} of {len(items)} reference statements found in the context"
-    return _outcome(a, (len(items) - len(bad)) / len(items), head, bad, "statement", got)
+    return _share(a, items, "statement", "reference statements found in the context", got)
 
 
 def _rag(
