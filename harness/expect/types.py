@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from harness.drivers.base import Request, Response
+from harness.tools.trajectory import Trajectory
 
 JudgeCall = Callable[[str, Request], Awaitable[Response]]
 """How model-graded assertions call a model: ``await judge("openai:gpt-4o-mini", request)``.
@@ -30,6 +31,7 @@ class Output:
     response: Response | None = None
     raw_text: str | None = None
     transforms: tuple[str, ...] = ()
+    trajectory: Trajectory | None = None
 
 
 @dataclass(frozen=True, slots=True)
