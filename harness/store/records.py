@@ -20,7 +20,8 @@ class ResultRecord:
     pacing, configured RPM/TPM); None for rows stored before it was measured.
     ``transformed_output`` is the answer after the case's transforms (None when it has
     none); ``output`` stays the raw one. ``prompt_name`` is the prompt variant's name (None
-    for a spec with one ``prompt:``)."""
+    for a spec with one ``prompt:``). ``steps`` is a tool loop's or multi-turn exchange's
+    every step (:func:`harness.tools.trajectory.steps_json`), None for a single call."""
 
     run_id: str
     item_id: str
@@ -58,6 +59,7 @@ class ResultRecord:
     rate_limit_wait_ms: float | None = None
     transformed_output: str | None = None
     prompt_name: str | None = None
+    steps: list[dict[str, Any]] | None = None
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from harness.drivers.base import Message, Response, ToolCall
 
@@ -102,3 +102,47 @@ def trajectory_of(response: Response | None) -> Trajectory:
     if response is None:
         return Trajectory(steps=())
     return Trajectory(steps=(Step(index=1, turn=1, messages=(), response=response),))
+
+
+def steps_json(trajectory: Trajectory) -> list[dict[str, Any]]:
+    """The trajectory as the results store keeps it: one JSON object per step.
+
+    Each step holds the messages it added to the conversation (``sent``: the first
+    step's system and user messages, a later turn's user message; the assistant's
+    answers and tool results are ``text``, ``tool_calls`` and ``results``), and the
+    step's own tokens, cost, latency and finish reason.
+    """
+    out: list[dict[str, Any]] = []
+    seen = 0
+    for step in trajectory.steps:
+        r = step.response
+        new = step.messages[seen:] if seen <= len(step.messages) else step.messages
+        sent = [{"role": m.role, "content": m.text} for m in new if m.role in ("system", "user")]
+        seen = len(step.messages) + 1 + len(step.results)  # + this answer and its results
+        out.append(
+            {
+                "step": step.index,
+                "turn": step.turn,
+                "sent": sent,
+                "text": r.text,
+                "tool_calls": [
+                    {"id": c.id, "name": c.name, "arguments": dict(c.arguments)}
+                    for c in r.tool_calls
+                ],
+                "results": [
+                    {
+                        "call_id": res.call.id,
+                        "name": res.call.name,
+                        "content": res.content,
+                        "error": res.error,
+                    }
+                    for res in step.results
+                ],
+                "input_tokens": r.usage.input_tokens,
+                "output_tokens": r.usage.output_tokens,
+                "cost_usd": r.cost_usd,
+                "latency_ms": r.latency_ms,
+                "finish_reason": r.finish_reason,
+            }
+        )
+    return out
