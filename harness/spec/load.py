@@ -36,10 +36,11 @@ from harness.spec.types import (
     PromptTemplate,
     PromptVariant,
     Spec,
-    ToolDef,
 )
 from harness.spec.variants import name_problems, prompt_entries
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos, load_yaml
+from harness.tools.checks import exchange_problems
+from harness.tools.definitions import spec_tools
 from harness.transforms.apply import sources_of, transform_problems
 from harness.yaml_guard import spec_size_problem
 
@@ -266,6 +267,7 @@ def _build(
         sources, parsed.models or _default_models(config), config
     ):
         c.at(where, message)
+    tools = spec_tools(parsed, c, base_dir)  # tools_file:, tools:, python tools, tool_choice
 
     # cases: inline, then from files
     cases: list[Case] = []
@@ -327,6 +329,8 @@ def _build(
         )
         cases = rendered
         c.problems.extend(template_problems)
+        place = functools.partial(_place, c, where_of)  # turns: and turn: N
+        c.problems.extend(exchange_problems(cases, parsed.vars, len(spec_expect), place))
     if schema is not None and not c.problems:
         cases, field_problems = check_field_paths(
             schema, cases, spec_expect, functools.partial(_place, c, where_of)
@@ -346,7 +350,8 @@ def _build(
         params={k: v for k, v in parsed.params.model_dump().items() if v is not None},
         schema=schema,
         schema_source=schema_source,
-        tools=tuple(ToolDef(t.name, t.description, t.parameters) for t in parsed.tools),
+        tools=tools,
+        max_steps=parsed.max_steps,
         tags=tuple(parsed.tags),
         threshold=parsed.threshold,
         max_cost=parsed.max_cost,
@@ -385,6 +390,8 @@ def _case(
         source=source,
         line=line,
         transform=sources_of(case_file.transform if case_file.transform else parsed.transform),
+        turns=tuple(case_file.turns or ()),
+        max_steps=case_file.max_steps,
     )
 
 
