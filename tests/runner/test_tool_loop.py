@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,9 +20,9 @@ from harness.drivers.base import ModelPrice, ProviderSettings
 from harness.expect.evaluate import evaluate_case
 from harness.expect.types import CaseVerdict, Output
 from harness.runner.budget import Budget
+from harness.runner.estimate import call_cost
 from harness.runner.item_executor import ItemExecutor
 from harness.runner.items import Item
-from harness.runner.estimate import call_cost
 from harness.runner.pool import Pool
 from harness.runner.requests import build_request
 from harness.spec.load import load_spec

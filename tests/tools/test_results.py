@@ -215,14 +215,14 @@ async def test_a_python_tool_that_hangs_ends_at_its_deadline(
 ) -> None:
     result = _parsed({"python": f"tools.py:{name}"}, tools_dir)
     started = time.monotonic()
-    with pytest.raises(ToolFailed, match="did not .* within 0.2 s.*python_timeout_s"):
+    with pytest.raises(ToolFailed, match=r"did not .* within 0\.2 s.*python_timeout_s"):
         await resolve(result, "slow", {}, {})
     assert time.monotonic() - started < 5
 
 
 async def test_a_template_bomb_is_refused_not_rendered(tmp_path: Path) -> None:
     bomb = _parsed({"template": "{{ 'x' * 1000000000 }}"}, tmp_path)
-    with pytest.raises(ToolFailed, match="template of 'big' failed.*limit"):
+    with pytest.raises(ToolFailed, match=r"template of 'big' failed.*limit"):
         await resolve(bomb, "big", {}, {})
     loops = _parsed(
         {
