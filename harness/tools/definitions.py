@@ -121,12 +121,17 @@ def _file_tools(name: str, c: Collects, base_dir: Path) -> list[tuple[ToolDef, s
             SpecProblem(shown, 1, 1, "a tools file is a mapping with 'tools:', a list of tools")
         )
         return []
-    parsed, problems = validate_file_model(ToolsFile, loaded, shown)
-    c.problems.extend(problems)
-    if parsed is None:
+    entries = loaded.data.get("tools")
+    if set(loaded.data) != {"tools"} or not isinstance(entries, list):
+        _, problems = validate_file_model(ToolsFile, loaded, shown)
+        c.problems.extend(problems or [SpecProblem(shown, 1, 1, "'tools:' must be a list")])
         return []
     out: list[tuple[ToolDef, str]] = []
-    for i, entry in enumerate(parsed.tools):
+    for i in range(len(entries)):  # each tool on its own: every problem of the file at once
+        entry, problems = validate_file_model(ToolFile, loaded, shown, prefix=("tools", i))
+        c.problems.extend(problems)
+        if entry is None:
+            continue
 
         def at(where: PathKey, message: str, i: int = i) -> None:
             full = ("tools", i, *where)
