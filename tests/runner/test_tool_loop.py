@@ -15,7 +15,7 @@ import yaml
 
 from harness import limits
 from harness.cassettes.recorder import Recorder
-from harness.config import ProjectConfig
+from harness.config import ProjectConfig, load_config
 from harness.drivers.base import ModelPrice, ProviderSettings
 from harness.expect.evaluate import evaluate_case
 from harness.expect.types import CaseVerdict, Output
@@ -410,3 +410,27 @@ async def test_a_changed_prompt_is_stale_at_step_1(project: Project) -> None:
     spec = project.spec(prompt="Q: {{ q }}", cases=THREE_KETTLES)
     record = await project.run(spec, mode="none")
     assert "step 1 of the exchange differs at messages[0].content" in (record.error or "")
+
+
+async def test_the_tool_use_example_replays_every_item_once_from_its_cassettes() -> None:
+    repo = Path(__file__).resolve().parents[2]
+    config = load_config(start=repo)
+    spec = load_spec(repo / "specs" / "tool_use.yaml", config)
+    recorder = Recorder(repo / "cassettes", "none")
+    pool = Pool(config, recorder, concurrency=4)
+    executor = ItemExecutor(run_id="r", config=config, pool=pool, recorder=recorder)
+    items = [Item(spec, case, model) for case in spec.cases for model in spec.models]
+    try:
+        records = [await executor.run(item) for item in items]
+    finally:
+        await pool.aclose()
+    assert recorder.recorded == 0
+    assert len(records) == 20 and all(r.status != "error" for r in records), [
+        r.error for r in records if r.error
+    ]
+    steps = {r.item_id: len(r.steps or []) for r in records}
+    assert steps["tool-use::together::vllm:fake-tools::1"] == 3  # two lookups at once, a sum
+    assert steps["tool-use::multiply::vllm:fake-tools-mini::1"] == 1  # it did it in its head
+    assert recorder.replayed == sum(steps.values())  # every step of every item, once
+    passed = {m: sum(r.status == "passed" for r in records if r.model == m) for m in spec.models}
+    assert passed == {"vllm:fake-tools": 10, "vllm:fake-tools-mini": 6}
