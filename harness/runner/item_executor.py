@@ -39,17 +39,17 @@ from harness.hooks import Hooks
 from harness.runner.budget import Budget, replayed_for_free
 from harness.runner.cache import cache_key, response_from_json, response_to_json
 from harness.runner.estimate import call_cost
-from harness.runner.exchange_verdict import evaluate_exchange
 from harness.runner.gate import track_waits
 from harness.runner.items import Item
 from harness.runner.pool import Pool
 from harness.runner.requests import build_request, prompt_text
-from harness.runner.tool_loop import Exchange, loops
+from harness.runner.tool_loop import exchange_of, step_call
 from harness.spec.types import Case, Spec
 from harness.store.bounded import bounded_output, is_truncated
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
 from harness.store.sqlite import Store
 from harness.tools.trajectory import Trajectory, steps_json
+from harness.tools.verdicts import evaluate_exchange
 from harness.transforms.apply import case_output
 
 _PARSE_OFF_LOOP = 64_000  # characters: longer answers are parsed in a thread
@@ -211,7 +211,7 @@ class ItemExecutor:
         if self.recorder.active:
             record.cassette = str(self.recorder.cassette_path(item))
         settings = self.pool.settings(parse_model_id(item.model)[0])
-        exchange = Exchange(item, request) if loops(item) else None  # tool loop or turns
+        exchange = exchange_of(item, request)  # a tool loop or turns: (None: one call)
         key = cache_key(settings, request) if self.cache is not None and not exchange else None
         if key is not None and self.cache is not None:
             cached = self.cache.store.cache_get(key, ttl=self.cache.ttl)
@@ -232,7 +232,7 @@ class ItemExecutor:
         try:
             with self.recorder.scope(item), track_waits(record):
                 if exchange is not None:
-                    response = await exchange.run(self, free=free)
+                    response = await exchange.run(step_call(self, item, free=free))
                     trajectory = exchange.trajectory()
                     return await self.verdict(item, record, response, trajectory=trajectory)
                 response = await self.call(item, request)

@@ -34,7 +34,7 @@ async def evaluate_exchange(
     """``case``'s verdict on an exchange whose final answer is ``output``.
 
     Args:
-        evaluate: the executor's evaluator (:class:`~harness.runner.item_executor.Evaluate`).
+        evaluate: the executor's evaluator (``harness.runner.item_executor.Evaluate``).
         options: passed to ``evaluate`` as they are (judge, judge model, embedder).
     """
     last = trajectory.turns
