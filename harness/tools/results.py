@@ -257,7 +257,14 @@ async def resolve(
             return render(then.source, {"args": dict(args), "vars": dict(variables)})
         except (jinja2.TemplateError, RecursionError) as exc:
             raise ToolFailed(f"the result template of {tool!r} failed: {exc}") from None
-    return result_text(await _call_python(then, tool, args, variables))
+    text = result_text(await _call_python(then, tool, args, variables))
+    cap = limits.current().template_max_output
+    if len(text) > cap:  # a result goes into every later request of the exchange
+        raise ToolFailed(
+            f"tool {tool!r} returned {len(text):,} characters, over the {cap:,} limit "
+            "(limits.template_max_output in harness.yaml)"
+        )
+    return text
 
 
 def _first_match(result: Matches, args: Mapping[str, Any]) -> Then | None:

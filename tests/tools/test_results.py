@@ -40,6 +40,9 @@ def hangs(**kwargs):
 
 async def hangs_async(**kwargs):
     await asyncio.sleep(60)
+
+def huge(**kwargs):
+    return "x" * 5_000_000
 """
 
 
@@ -245,3 +248,9 @@ async def test_a_catastrophic_regex_on_an_argument_is_a_tool_failure(
             await resolve(result, "t", {"s": "a" * 5000 + "b"}, {})
     finally:
         limits.configure(saved)
+
+
+async def test_a_python_tool_that_returns_too_much_is_a_tool_failure(tools_dir: Path) -> None:
+    result = _parsed({"python": "tools.py:huge"}, tools_dir)
+    with pytest.raises(ToolFailed, match=r"returned 5,000,000 characters, over the 1,000,000"):
+        await resolve(result, "big", {}, {})
