@@ -19,6 +19,7 @@ anything); :func:`resolve` produces the text sent to the model for one call.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import json
 from collections.abc import Callable, Mapping
@@ -172,14 +173,15 @@ def _matches(value: list[Any], base_dir: Path) -> tuple[Matches | None, list[Pro
     out: list[Match] = []
     problems: list[Problem] = []
     for i, entry in enumerate(value):
+        extra = sorted(set(entry) - {"when", "then"}, key=str) if isinstance(entry, dict) else []
+        if extra:
+            close = difflib.get_close_matches(str(extra[0]), ["when", "then"], n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ": it takes 'when' and 'then'"
+            problems.append(((i, extra[0]), f"unknown key {extra[0]!r} in a match{hint}"))
+            continue
         if not isinstance(entry, dict) or "then" not in entry:
             message = "each match needs 'then' (and 'when', except a last catch-all)"
             problems.append(((i,), message))
-            continue
-        extra = sorted(set(entry) - {"when", "then"}, key=str)
-        if extra:
-            message = f"unknown key {extra[0]!r} in a match: it takes 'when' and 'then'"
-            problems.append(((i, extra[0]), message))
             continue
         when = entry.get("when") or {}
         if not isinstance(when, dict):

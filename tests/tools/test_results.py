@@ -157,6 +157,12 @@ async def test_no_result_and_no_match_name_the_tool_and_what_to_add(tmp_path: Pa
             id="extra-key",
         ),
         pytest.param(
+            [{"when": {"a": 1}, "thn": 1}],
+            (0, "thn"),
+            "unknown key 'thn' in a match (did you mean 'then'?)",
+            id="typo-did-you-mean",
+        ),
+        pytest.param(
             [{"when": {"a": {"regex": "("}}, "then": 1}],
             (0, "when", "a", "regex"),
             "invalid regex",
