@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from harness.config import ProjectConfig, load_config
 from harness.drivers.base import ModelPrice, ProviderSettings
 from harness.expect.evaluate import evaluate_case
 from harness.expect.types import CaseVerdict, Output
+from harness.hooks import CallFinished, CallStarted, Hooks
 from harness.runner.budget import Budget
 from harness.runner.estimate import call_cost
 from harness.runner.item_executor import ItemExecutor
@@ -54,6 +55,7 @@ class Project:
     server: FakeServer
     config: ProjectConfig
     seen: list[Output]
+    hooks: list[object] = field(default_factory=list)
 
     def spec(self, **keys: Any) -> Spec:
         data = {
@@ -90,6 +92,7 @@ class Project:
             recorder=recorder,
             budget=budget,
             evaluate=evaluate,
+            hooks=Hooks(self.hooks),
         )
         try:
             return await executor.run(Item(spec, case or spec.cases[0], f"p:{model}"))
@@ -434,3 +437,30 @@ async def test_the_tool_use_example_replays_every_item_once_from_its_cassettes()
     assert recorder.replayed == sum(steps.values())  # every step of every item, once
     passed = {m: sum(r.status == "passed" for r in records if r.model == m) for m in spec.models}
     assert passed == {"vllm:fake-tools": 10, "vllm:fake-tools-mini": 6}
+
+
+async def test_every_step_is_a_call_the_hooks_see_and_the_gate_retries(project: Project) -> None:
+    class Watch:
+        def __init__(self) -> None:
+            self.started: list[int] = []
+            self.finished: list[str | None] = []
+
+        def call_started(self, event: CallStarted) -> None:
+            self.started.append(len(event.request.messages))
+            if len(event.request.messages) == 3:  # step 2: the provider fails once
+                project.server.faults.status(500)
+
+        def call_finished(self, event: CallFinished) -> None:
+            self.finished.append(event.response.text if event.response else None)
+
+    watch = Watch()
+    project.hooks.append(watch)
+    settings = replace(project.config.providers["p"], options={"retry_base_delay": 0.01})
+    project.config = replace(project.config, providers={"p": settings})
+    spec = project.spec(cases=THREE_KETTLES)
+    record = await project.run(spec)
+    assert record.status == "passed", record.error
+    assert watch.started == [1, 3, 5]  # one event per step, the history growing
+    assert watch.finished == ["", "", "That comes to $103.50."]
+    assert len(project.server.requests) == 4  # step 2 was sent twice
+    assert record.retries == 1  # summed over the steps
