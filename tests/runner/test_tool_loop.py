@@ -464,3 +464,23 @@ async def test_every_step_is_a_call_the_hooks_see_and_the_gate_retries(project: 
     assert watch.finished == ["", "", "That comes to $103.50."]
     assert len(project.server.requests) == 4  # step 2 was sent twice
     assert record.retries == 1  # summed over the steps
+
+
+async def test_a_conversation_is_one_cassette_and_a_changed_turn_is_stale_at_its_step(
+    project: Project,
+) -> None:
+    def conversation(second: str) -> Spec:
+        case = {"id": "c", "vars": {"name": "Ann"}, "turns": [second, "What is my name?"]}
+        return project.spec(tools=[], prompt="My name is {{ name }}.", cases=[case])
+
+    recorded = await project.run(conversation("Nice day."), "fake-chat", mode="all")
+    assert recorded.status == "passed" and recorded.output == "Your name is Ann."
+    [file] = (project.root / "cassettes").rglob("*.yaml")
+    assert len(yaml.safe_load(file.read_text())["interactions"]) == 3
+    replayed = await project.run(conversation("Nice day."), "fake-chat", mode="none")
+    assert replayed.status == "passed" and replayed.steps == recorded.steps
+    changed = await project.run(conversation("Rainy day."), "fake-chat", mode="none")
+    assert changed.status == "error"
+    assert "step 2 of the exchange differs at messages[2].content: 'Nice day.' -> 'Rainy day.'" in (
+        changed.error or ""
+    )
