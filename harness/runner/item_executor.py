@@ -178,6 +178,7 @@ class ItemExecutor:
         options = {"judge": self.judge, **self._judge_model, **self._embed}
         try:
             if trajectory is not None:  # turn: N, and the max-steps cut-off
+                record.steps = steps_json(trajectory)
                 output = replace(output, trajectory=trajectory)
                 verdict = await evaluate_exchange(
                     self.evaluate, item.spec, item.case, output, trajectory, **options
@@ -212,7 +213,8 @@ class ItemExecutor:
             record.cassette = str(self.recorder.cassette_path(item))
         settings = self.pool.settings(parse_model_id(item.model)[0])
         exchange = exchange_of(item, request)  # a tool loop or turns: (None: one call)
-        key = cache_key(settings, request) if self.cache is not None and not exchange else None
+        cached_ok = self.cache is not None and exchange is None  # the cache holds single calls
+        key = cache_key(settings, request) if cached_ok else None
         if key is not None and self.cache is not None:
             cached = self.cache.store.cache_get(key, ttl=self.cache.ttl)
             if cached is not None:
