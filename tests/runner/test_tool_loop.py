@@ -484,3 +484,18 @@ async def test_a_conversation_is_one_cassette_and_a_changed_turn_is_stale_at_its
     assert "step 2 of the exchange differs at messages[2].content: 'Nice day.' -> 'Rainy day.'" in (
         changed.error or ""
     )
+
+
+async def test_a_result_template_bomb_is_sent_as_an_error_not_rendered(project: Project) -> None:
+    bomb = {**LOOKUP, "result": {"template": "{{ 'x' * 1000000000 }}"}}
+    spec = project.spec(tools=[bomb, CALCULATE])
+    started = time.monotonic()
+    record = await project.run(spec)
+    assert time.monotonic() - started < 10
+    sent = _messages(project.server, 1)[-1]["content"]
+    assert sent.startswith("error: the result template of 'lookup' failed")
+    assert "limit" in sent and len(sent) < 1000
+    assert record.status == "passed"  # the model was told, and answered
+    fail = project.spec(tools=[{**bomb, "on_error": "fail"}, CALCULATE])
+    record = await project.run(fail)
+    assert record.status == "error" and "(on_error: fail)" in (record.error or "")
