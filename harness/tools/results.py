@@ -20,6 +20,7 @@ anything); :func:`resolve` produces the text sent to the model for one call.
 from __future__ import annotations
 
 import difflib
+import functools
 import inspect
 import json
 from collections.abc import Callable, Mapping
@@ -329,15 +330,8 @@ async def _call_python(
     if takes_vars(fn):
         kwargs["vars"] = dict(variables)
     timeout = limits.current().python_timeout_s
-
-    def call() -> Any:
-        return fn(**kwargs)
-
-    target: Callable[..., Any] = fn if inspect.iscoroutinefunction(fn) else call
-    try:
-        if target is fn:
-            return await call_with_deadline(_bind_async(fn, kwargs), timeout=timeout)
-        return await call_with_deadline(target, timeout=timeout)
+    try:  # a partial of an async function is still awaited as one (inspect unwraps it)
+        return await call_with_deadline(functools.partial(fn, **kwargs), timeout=timeout)
     except DeadlineExceeded as exc:
         raise ToolFailed(
             f"tool {tool!r} ({then.ref}) {exc} (raise limits.python_timeout_s in harness.yaml "
@@ -345,10 +339,3 @@ async def _call_python(
         ) from None
     except Exception as exc:  # the user's code may raise anything: a tool error
         raise ToolFailed(f"tool {tool!r} raised {type(exc).__name__}: {exc}") from None
-
-
-def _bind_async(fn: Callable[..., Any], kwargs: dict[str, Any]) -> Callable[[], Any]:
-    async def bound() -> Any:
-        return await fn(**kwargs)
-
-    return bound
