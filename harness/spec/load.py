@@ -267,7 +267,7 @@ def _build(
         sources, parsed.models or _default_models(config), config
     ):
         c.at(where, message)
-    tools = spec_tools(parsed, c, base_dir)  # tools_file:, tools:, python tools, tool_choice
+    tools = spec_tools(parsed, c, base_dir, digest)  # tools_file:, tools:, tool_choice
 
     # cases: inline, then from files
     cases: list[Case] = []

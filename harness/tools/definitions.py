@@ -58,13 +58,16 @@ class Collects(Protocol):
     def at(self, where: PathKey, message: str, *, key: bool = False) -> None: ...
 
 
-def spec_tools(parsed: SpecFile, c: Collects, base_dir: Path) -> tuple[ToolDef, ...]:
+def spec_tools(
+    parsed: SpecFile, c: Collects, base_dir: Path, digest: Any = None
+) -> tuple[ToolDef, ...]:
     """Every tool of a spec: ``tools_file:``'s first, then ``tools:``; problems (and those
-    of ``params.tool_choice``) go to ``c``."""
+    of ``params.tool_choice``) go to ``c``. The tools file's bytes go into ``digest`` (the
+    spec's content hash), as a cases file's do."""
     out: list[ToolDef] = []
     where_of: dict[str, str] = {}
     if parsed.tools_file is not None:
-        for tool, place in _file_tools(parsed.tools_file, c, base_dir):
+        for tool, place in _file_tools(parsed.tools_file, c, base_dir, digest):
             _add(out, where_of, tool, place, c, ("tools_file",))
     for i, entry in enumerate(parsed.tools):
 
@@ -96,7 +99,7 @@ def _add(
     out.append(tool)
 
 
-def _file_tools(name: str, c: Collects, base_dir: Path) -> list[tuple[ToolDef, str]]:
+def _file_tools(name: str, c: Collects, base_dir: Path, digest: Any) -> list[tuple[ToolDef, str]]:
     file = base_dir / name
     if not file.is_file():
         c.at(("tools_file",), f"tools file {name!r} not found (paths are relative to the spec)")
@@ -112,6 +115,8 @@ def _file_tools(name: str, c: Collects, base_dir: Path) -> list[tuple[ToolDef, s
     if too_big:
         c.problems.append(SpecProblem(shown, 1, 1, too_big))
         return []
+    if digest is not None:
+        digest.update(raw)
     loaded = load_yaml(text)
     if loaded.problems:
         c.problems.extend(SpecProblem(shown, p.line, p.col, m) for p, m in loaded.problems)

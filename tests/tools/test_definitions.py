@@ -297,3 +297,15 @@ def test_a_case_with_turns_loads_them_in_order(
     assert case.turns == ("{{ q }} again", "bye")
     assert case.max_steps == 3
     assert case.expect[0].options["turn"] == 3
+
+
+def test_a_changed_tools_file_changes_the_spec_hash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    tools = tmp_path / "tools.yaml"
+    tools.write_text("tools:\n  - {name: lookup, result: 1}\n")
+    path = _write(tmp_path, HEAD + "tools_file: tools.yaml\n")
+    before = load_spec(path).content_hash
+    tools.write_text("tools:\n  - {name: lookup, result: 2}\n")
+    assert load_spec(path).content_hash != before
