@@ -12,6 +12,7 @@ answers once every result is in. specs/tool_use.yaml's cassettes were recorded o
 Models:
 
 - ``fake-tools``: plans as above; several independent calls go in one answer (parallel).
+  Asked to stream, any model answers in the openai fake's chunks.
 - ``fake-tools-mini``: multiplies in its head (wrongly, for two-digit numbers) instead of
   calling ``calculate``, and forgets to multiply a looked-up price by the quantity.
 - ``fake-loop``: calls ``lookup`` on every step, forever (a loop that never stops).
@@ -27,7 +28,7 @@ import json
 import re
 from typing import Any
 
-from tests.fakes.openai_fake import CREATED, _text_of, _usage
+from tests.fakes.openai_fake import CREATED, _stream, _text_of, _usage
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
 _ARITH = re.compile(r"(\d+(?:\.\d+)?)\s*([-+*/])\s*(\d+(?:\.\d+)?)")
@@ -137,7 +138,7 @@ def _chat_answer(messages: list[dict[str, Any]]) -> str:
 
 
 async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
-    """POST /v1/chat/completions (not streamed)."""
+    """POST /v1/chat/completions, streamed when asked."""
     body: Any = request.json
     messages: list[dict[str, Any]] = body.get("messages", []) if isinstance(body, dict) else []
     model = str(body.get("model", ""))
@@ -160,6 +161,12 @@ async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
         "cached": 0,
         "reasoning": 0,
     }
+    if body.get("stream"):  # the openai fake's chunks: text by words, arguments in halves
+        a = {**usage, "text": "" if calls else text, "tool_calls": calls}
+        a["finish"] = "tool_calls" if calls else "stop"
+        include = bool((body.get("stream_options") or {}).get("include_usage"))
+        chunks = _stream(f"chatcmpl-{server.next_id()}", model, a, include)
+        return Reply(chunks=chunks, content_type="text/event-stream")
     return Reply(
         json={
             "id": f"chatcmpl-{server.next_id()}",

@@ -499,3 +499,12 @@ async def test_a_result_template_bomb_is_sent_as_an_error_not_rendered(project: 
     fail = project.spec(tools=[{**bomb, "on_error": "fail"}, CALCULATE])
     record = await project.run(fail)
     assert record.status == "error" and "(on_error: fail)" in (record.error or "")
+
+
+async def test_a_streamed_tool_loop_runs_every_step_streamed(project: Project) -> None:
+    spec = project.spec(params={"stream": True}, cases=THREE_KETTLES)
+    record = await project.run(spec)
+    assert record.status == "passed", record.error
+    assert [r.json.get("stream") for r in project.server.requests] == [True, True, True]
+    assert [m["role"] for m in _messages(project.server, 2)][-2:] == ["assistant", "tool"]
+    assert record.ttft_ms is not None  # the first step's
