@@ -128,7 +128,9 @@ class ToolFile(_Strict):
     @model_validator(mode="after")
     def _named(self) -> ToolFile:
         if self.name is None and self.python is None:
-            raise ValueError("a tool needs 'name' (or 'python: module:function' to take it from)")
+            raise ValueError(
+                "missing required key 'name' (or 'python: module:function' to take it from)"
+            )
         return self
 
 

@@ -159,7 +159,7 @@ def test_a_bad_regex_in_a_tools_file_is_located(
         ),
         pytest.param(
             "tools:\n  - description: nameless\n",
-            "shop.yaml:7:5: tools.0: a tool needs 'name'",
+            "shop.yaml:7:5: tools.0: missing required key 'name'",
             id="nameless",
         ),
         pytest.param(
