@@ -8,6 +8,8 @@ of a copy per output file.
 
 from __future__ import annotations
 
+from typing import Any
+
 from harness import limits
 
 MARKER = "[harness: answer truncated"
@@ -33,3 +35,27 @@ def bounded_output(text: str, limit: int | None = None) -> str:
 def is_truncated(text: str | None) -> bool:
     """True for an answer :func:`bounded_output` cut."""
     return text is not None and MARKER in text[-200:]
+
+
+def bounded_steps(steps: list[dict[str, Any]], limit: int | None = None) -> list[dict[str, Any]]:
+    """A trajectory's steps (``ResultRecord.steps``) with every text in them bounded.
+
+    Every step is kept, with its tokens, cost and latency; a message, answer, tool
+    argument or tool result over the limit is cut as :func:`bounded_output` cuts an
+    answer. ``steps`` is returned itself when nothing needed cutting.
+    """
+    cap = limits.current().max_output_bytes if limit is None else limit
+    out = [_bounded(step, cap) for step in steps]
+    return steps if all(a is b for a, b in zip(out, steps, strict=True)) else out
+
+
+def _bounded(value: Any, cap: int) -> Any:
+    if isinstance(value, str):
+        return value if len(value) <= cap else bounded_output(value, cap)
+    if isinstance(value, dict):
+        items = {k: _bounded(v, cap) for k, v in value.items()}
+        return value if all(items[k] is v for k, v in value.items()) else items
+    if isinstance(value, list):
+        kept = [_bounded(v, cap) for v in value]
+        return value if all(a is b for a, b in zip(kept, value, strict=True)) else kept
+    return value
