@@ -101,8 +101,10 @@ def tool_called(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     if times is not None:
         return _counted(a, times, matching, problems, where)
     if matching:
-        shown = show(dict(matching[0].call.arguments), 60)
-        return Outcome.check(True, f"called {a.value!r}{where} with {shown}")
+        first = matching[0]
+        shown = show(dict(first.call.arguments), 60)
+        at = f" at step {first.step}" if step is None and len(trajectory.steps) > 1 else ""
+        return Outcome.check(True, f"called {a.value!r}{where} with {shown}{at}")
     if not named:
         made = ", ".join(sorted({c.call.name for c in calls})) or "none"
         return Outcome.check(

@@ -58,40 +58,38 @@ def step_lines(step: dict[str, Any], *, text_chars: int = TEXT_CHARS) -> list[st
 def render_transcript(
     trajectory: Trajectory, *, max_chars: int = MAX_CHARS, text_chars: int = TEXT_CHARS
 ) -> str:
-    """The exchange as text, within ``max_chars`` (first and last steps kept)."""
-    blocks = [
-        _cut("\n".join(step_lines(s, text_chars=text_chars)), max_chars // 2)
-        for s in steps_json(trajectory)
-    ]
-    if not blocks:
+    """The exchange as text, within about ``max_chars`` (first and last steps kept)."""
+    steps = steps_json(trajectory)
+    if not steps:
         return "(the exchange has no steps)"
-    tail_note = {
+
+    def block(i: int) -> str:
+        return _cut("\n".join(step_lines(steps[i], text_chars=text_chars)), max_chars // 2)
+
+    head: list[str] = []
+    tail: list[str] = []
+    used, lo, hi = 0, 0, len(steps) - 1
+    while lo <= hi:  # from both ends in turn: the opening and the ending matter most
+        take_head = len(head) <= len(tail)
+        text = block(lo if take_head else hi)
+        if used + len(text) + 1 > max_chars:
+            break
+        used += len(text) + 1
+        if take_head:
+            head.append(text)
+            lo += 1
+        else:
+            tail.append(text)
+            hi -= 1
+    kept = head
+    if lo <= hi:
+        kept.append(f"[... {hi - lo + 1:,} step(s) left out here, steps {lo + 1} to {hi + 1} ...]")
+    kept.extend(reversed(tail))
+    note = {
         "max_steps": f"[the exchange stopped at max_steps ({trajectory.max_steps}) while "
         "the model was still calling tools]",
         "tool_error": "[the exchange stopped: a tool failed]",
     }.get(trajectory.stop)
-    if sum(len(b) + 1 for b in blocks) <= max_chars:
-        kept = blocks
-    else:
-        head: list[str] = []
-        tail: list[str] = []
-        used = 0
-        lo, hi = 0, len(blocks) - 1
-        while lo <= hi:  # alternate: the opening and the ending matter most
-            take_head = len(head) <= len(tail)
-            block = blocks[lo] if take_head else blocks[hi]
-            if used + len(block) + 1 > max_chars:
-                break
-            used += len(block) + 1
-            if take_head:
-                head.append(block)
-                lo += 1
-            else:
-                tail.append(block)
-                hi -= 1
-        left = hi - lo + 1
-        gap = f"[... {left:,} step(s) left out here, steps {lo + 1} to {hi + 1} ...]"
-        kept = [*head, gap, *reversed(tail)]
-    if tail_note:
-        kept.append(tail_note)
+    if note:
+        kept.append(note)
     return "\n".join(kept)

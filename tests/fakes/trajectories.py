@@ -28,16 +28,19 @@ def trajectory(
     system: str | None = "You are a weather assistant.",
     results: dict[str, str] | None = None,
     stop: StopReason = "answer",
+    history: bool = True,
 ) -> Trajectory:
     """Steps from the model's answers: a text is a final answer, a list its tool calls.
 
     ``results`` maps a tool name to the text sent back for its calls (default
     ``"result of <name>"``); a name mapped to ``"!error"`` is answered as a tool error.
+    ``history=False`` gives only the first step its messages (what it added is all the
+    store keeps): a 10,000-step exchange without 10,000 copies of its history.
     """
-    history: list[Message] = []
+    conversation: list[Message] = []
     if system is not None:
-        history.append(Message("system", system))
-    history.append(Message("user", prompt))
+        conversation.append(Message("system", system))
+    conversation.append(Message("user", prompt))
     steps: list[Step] = []
     for i, answer in enumerate(answers, start=1):
         calls = tuple(answer) if not isinstance(answer, str) else ()
@@ -50,11 +53,14 @@ def trajectory(
             latency_ms=100.0 * i,
             finish_reason="tool_calls" if calls else "stop",
         )
-        sent = tuple(history)
+        sent = tuple(conversation) if history or i == 1 else ()
         tool_results = tuple(_result(c, results or {}) for c in calls)
         steps.append(Step(i, 1, sent, response, tool_results))
-        history.append(Message("assistant", text, tool_calls=calls))
-        history.extend(Message("tool", r.content, tool_call_id=r.call.id) for r in tool_results)
+        if history:
+            conversation.append(Message("assistant", text, tool_calls=calls))
+            conversation.extend(
+                Message("tool", r.content, tool_call_id=r.call.id) for r in tool_results
+            )
     return Trajectory(tuple(steps), stop=stop)
 
 
