@@ -18,10 +18,15 @@ from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 from typing import Any
 
+from harness.report import step_columns
 from harness.store.sqlite import BOOL_FIELDS, JSON_FIELDS, RESULT_FIELDS, RESULT_TYPES, Store
 
 CHUNK = 5000
 """Rows per batch written."""
+EXPORT_FIELDS = RESULT_FIELDS + step_columns.STEP_COLUMNS
+"""The columns of the results files: every ``ResultRecord`` field, then the step count
+and the tools called (:mod:`harness.report.step_columns`)."""
+EXPORT_TYPES = {**RESULT_TYPES, **step_columns.STEP_TYPES}
 
 
 def json_scalar(value: Any) -> str:
@@ -58,7 +63,8 @@ def _json_select() -> tuple[str, str, list[int]]:
             floats.append(i)
         else:
             cells.append(f"json_quote({name})")
-    template = "{" + ", ".join(f"{json.dumps(f)}: %s" for f in RESULT_FIELDS) + "}"
+    cells.extend(step_columns.json_cells())
+    template = "{" + ", ".join(f"{json.dumps(f)}: %s" for f in EXPORT_FIELDS) + "}"
     return ", ".join(cells), template, floats
 
 
@@ -96,6 +102,7 @@ def _csv_select() -> tuple[str, list[int]]:
                 f"CASE WHEN {name} IS NULL THEN '' WHEN {quote} "
                 f"""THEN '"' || replace({name}, '"', '""') || '"' ELSE {name} END"""
             )
+    cells.extend(step_columns.csv_cells())
     return ", ".join(cells), floats
 
 
@@ -112,7 +119,8 @@ def write_results_files(
 ) -> list[Path]:
     """Write ``results.csv`` and ``results.json`` for a run into ``out_dir``; returns the paths.
 
-    Columns are the :class:`ResultRecord` fields, in their order; ``results.json`` is
+    Columns are the :class:`ResultRecord` fields, in their order, then ``step_count`` and
+    ``tool_calls`` (:mod:`harness.report.step_columns`); ``results.json`` is
     ``{"run": {...RunInfo...}, "results": [{...}, ...]}``. Rows stream from store
     cursors ``chunk_size`` at a time, and SQLite formats most cells itself: memory stays
     flat and time per row small at any run size.
@@ -122,7 +130,7 @@ def write_results_files(
     info = store.run(run_id)
     cells, floats = _csv_select()
     with csv_path.open("w", encoding="utf-8", newline="") as csv_file:
-        csv.writer(csv_file, lineterminator="\n").writerow(RESULT_FIELDS)
+        csv.writer(csv_file, lineterminator="\n").writerow(EXPORT_FIELDS)
         for rows in _select(store, run_id, cells, chunk_size):
             lines = []
             for row in rows:
@@ -169,7 +177,7 @@ def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 20) -> P
         path.unlink(missing_ok=True)  # never leave a stale file from an earlier write
         return None
     types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
-    schema = pa.schema([(name, types[RESULT_TYPES[name]]) for name in RESULT_FIELDS])
+    schema = pa.schema([(name, types[EXPORT_TYPES[name]]) for name in EXPORT_FIELDS])
     reader = pacsv.open_csv(
         csv_path,
         # one thread, 1 MB blocks: about 100 MB over pyarrow itself at any size
