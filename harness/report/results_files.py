@@ -164,6 +164,9 @@ def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 20) -> P
     """``results.parquet`` from ``results.csv``, streamed batch by batch; None (and no file)
     when pyarrow is not installed.
 
+    A row longer than ``block_size`` (a truncated answer keeps its line breaks) is read
+    again with blocks large enough to hold it.
+
     Columns and order as the CSV, typed (``RESULT_TYPES``): JSON values as JSON text,
     booleans as booleans, missing values and empty text as null. Read through pyarrow's
     own CSV reader: building arrays from Python objects would import pandas, which
@@ -171,17 +174,35 @@ def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 20) -> P
     """
     try:
         import pyarrow as pa
-        import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
     except ImportError:
         path.unlink(missing_ok=True)  # never leave a stale file from an earlier write
         return None
     types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
     schema = pa.schema([(name, types[EXPORT_TYPES[name]]) for name in EXPORT_FIELDS])
+    size = csv_path.stat().st_size
+    while True:
+        try:
+            _write_parquet(csv_path, path, schema, block_size)
+            return path
+        except pa.ArrowInvalid as exc:
+            # a row longer than a block (a long answer with line breaks, many steps):
+            # again with blocks that hold it; rows that long are rare, so is the cost
+            if "straddl" not in str(exc) or block_size > size:
+                raise
+            block_size = min(block_size * 8, size + 1, 2**31 - 1)
+
+
+def _write_parquet(csv_path: Path, path: Path, schema: Any, block_size: int) -> None:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
     reader = pacsv.open_csv(
         csv_path,
         # one thread, 1 MB blocks: about 100 MB over pyarrow itself at any size
         read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
+        # answers hold line breaks: without this, a block that ends inside a quoted cell
+        # puts the parser "out of sync with chunker"
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=schema,
             null_values=[""],  # "null" or "N/A" in an output is text, not a missing value
@@ -193,4 +214,3 @@ def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 20) -> P
     with pq.ParquetWriter(path, schema) as writer:
         for batch in reader:
             writer.write_batch(batch)
-    return path

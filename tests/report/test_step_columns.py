@@ -84,3 +84,21 @@ def test_results_parquet_types_the_columns(out: Path) -> None:
     by_item = dict(zip(table["item_id"], table["tool_calls"], strict=True))
     assert json.loads(by_item["loop"]) == EXPECTED["loop"][1]
     assert pd.isna(by_item["single"]) and by_item["no-tools-turns"] == "[]"
+
+
+def test_a_row_longer_than_a_block_still_reaches_parquet(tmp_path: Path) -> None:
+    """A truncated answer keeps its line breaks: its row straddles pyarrow's blocks."""
+    long_answer = ("line\n" * 3_000) + '"quoted", and more'
+    with Store.open(tmp_path / "h.db") as store:
+        store.start_run(RunInfo("r", started_at=1.0))
+        store.write(
+            [
+                ResultRecord("r", f"i{i}", "s", f"c{i}", "p:m", 1, "passed", output=long_answer)
+                for i in range(3)
+            ]
+        )
+        csv_path, _ = write_results_files(store, "r", tmp_path)
+    path = write_parquet(csv_path, tmp_path / "results.parquet", block_size=1 << 10)
+    assert path is not None
+    table = pd.read_parquet(path)
+    assert list(table["output"]) == [long_answer] * 3

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from harness import limits
-from harness.store.bounded import MARKER, bounded_steps
+from harness.store.bounded import MARKER, STEPS_BUDGET, bounded_steps
 from harness.store.merge import merge_stores
 from harness.store.migrations import MIGRATIONS
 from harness.store.records import ResultRecord, RunInfo
@@ -94,9 +94,14 @@ def test_huge_texts_in_steps_are_bounded_and_every_step_kept(store: Store) -> No
     )
     kept = bounded_steps(steps, limit=1_000)
     assert len(kept) == len(steps) == 202
-    assert kept[0]["sent"][1]["content"].startswith("y" * 1_000 + "\n" + MARKER)
-    assert MARKER in kept[0]["tool_calls"][0]["arguments"]["url"]
-    assert MARKER in kept[0]["results"][0]["content"] and MARKER in kept[-1]["text"]
+    assert kept[0]["sent"][1]["content"].startswith("y" * 200)
+    for text in (
+        kept[0]["sent"][1]["content"],
+        kept[0]["tool_calls"][0]["arguments"]["url"],
+        kept[0]["results"][0]["content"],
+        kept[-1]["text"],
+    ):
+        assert MARKER in text and len(text) < 1_200
     assert kept[5]["tool_calls"][0]["arguments"] == {"url": "x"}  # small values untouched
     assert kept[5]["cost_usd"] == steps[5]["cost_usd"]
     assert steps[0]["results"][0]["content"] == huge  # the caller's steps are not changed
@@ -109,3 +114,27 @@ def test_huge_texts_in_steps_are_bounded_and_every_step_kept(store: Store) -> No
         limits.configure(limits.Limits())
     (back,) = store.iter_results("r1")
     assert back.steps == bounded_steps(steps, limit=10_000) != steps
+
+
+def test_a_10000_step_loop_is_kept_whole_within_the_budget(store: Store) -> None:
+    """Each text under the per-text limit, but 2 GB together: every step is stored, the
+    texts share STEPS_BUDGET x max_output_bytes."""
+    big = "b" * 100_000
+    steps = steps_json(
+        trajectory(
+            *([call("fetch", url=big)] for _ in range(10_000)),
+            results={"fetch": big},
+            stop="max_steps",
+            history=False,
+        )
+    )
+    store.write([_record("runaway", steps)])
+    ((size,),) = store.db.execute("SELECT length(steps) FROM results")
+    cap = limits.current().max_output_bytes
+    # the texts share the budget; each step adds its keys and numbers, and a cut text a marker
+    assert size < STEPS_BUDGET * cap + 1_000 * len(steps)
+    (back,) = store.iter_results("r1")
+    assert back.steps is not None and len(back.steps) == 10_000
+    assert [s["step"] for s in back.steps[-2:]] == [9_999, 10_000]
+    assert MARKER in back.steps[-1]["results"][0]["content"]
+    assert back.steps[-1]["tool_calls"][0]["name"] == "fetch"
