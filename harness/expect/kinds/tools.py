@@ -181,7 +181,7 @@ def _tools(name: str, summary: str, evaluate: Any, options: type[Options]) -> As
 
 TOOL_CALLED = _tools(
     "tool-called",
-    "the model called the tool (in step, times times) with matching arguments",
+    "the model called tool value with matching arguments (optionally in step, times times)",
     trajectory.tool_called,
     ToolCalledOptions,
 )
