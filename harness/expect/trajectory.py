@@ -106,7 +106,7 @@ def tool_called(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         at = f" at step {first.step}" if step is None and len(trajectory.steps) > 1 else ""
         return Outcome.check(True, f"called {a.value!r}{where} with {shown}{at}")
     if not named:
-        made = ", ".join(sorted({c.call.name for c in calls})) or "none"
+        made = _names(sorted({c.call.name for c in calls}))
         return Outcome.check(
             False,
             f"expected a call to {a.value!r}{where}; tools called{where}: {made}; "
@@ -129,8 +129,8 @@ def _counted(
     n = len(matching)
     ok = n >= low and (high is None or n <= high)
     what = " with matching arguments" if any(k in a.options for k in ARGUMENT_KEYS) else ""
-    steps = sorted({c.step for c in matching})
-    at = f" (step{'s' if len(steps) > 1 else ''} {', '.join(map(str, steps))})" if steps else ""
+    steps = [str(n) for n in sorted({c.step for c in matching})]
+    at = f" (step{'s' if len(steps) > 1 else ''} {_names(steps)})" if steps else ""
     reason = f"called {a.value!r}{what} {n} time(s){where}{at}, expected {want}"
     if not ok and problems and n < low:
         reason += f"; {len(problems)} other call(s) did not match: {problems[0]}"

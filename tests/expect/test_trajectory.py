@@ -461,3 +461,17 @@ def test_a_catastrophic_argument_regex_errors_instead_of_hanging() -> None:
     exchange = trajectory([call("search", q="a" * 5000 + "!")], "done")
     v = verdict(tool("search", arguments_regex={"q": "^(a|aa)+$"}), exchange)
     assert v.error is not None and "regex timed out" in v.error
+
+
+def test_reasons_stay_short_on_a_runaway_exchange() -> None:
+    forever = trajectory(*([call(f"tool_{i}")] for i in range(5_000)), "done", history=False)
+    for a in (
+        tool("book"),
+        tool("tool_7", times={"min": 2}),
+        A("no-tool-called"),
+        A("tool-sequence", ["book"]),
+        _f1([{"name": "book"}]),
+    ):
+        v = verdict(a, forever)
+        assert not v.passed and len(v.reason) < 600, (a.type, len(v.reason))
+    assert "... (5000 in all)" in verdict(tool("book"), forever).reason
