@@ -3,14 +3,16 @@ tool-sequence, max-steps, tool-call-f1 and is-valid-tools-call, on whole exchang
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.drivers.base import Response, ToolCall
 from harness.expect.common import Context
-from harness.expect.evaluate import evaluate_sync
+from harness.expect.evaluate import evaluate_case, evaluate_sync
 from harness.expect.types import Output, Verdict
+from harness.spec.load import load_spec
 from harness.spec.types import Assertion, Spec, ToolDef
 from harness.tools.trajectory import Trajectory
 from tests.expect.helpers import assert_verdict, make_case, make_spec
@@ -475,3 +477,43 @@ def test_reasons_stay_short_on_a_runaway_exchange() -> None:
         v = verdict(a, forever)
         assert not v.passed and len(v.reason) < 600, (a.type, len(v.reason))
     assert "... (5000 in all)" in verdict(tool("book"), forever).reason
+
+
+SPEC_YAML = """\
+prompt: "What is the weather in {{ city }}?"
+tools:
+  - name: search
+    parameters: {type: object, required: [q], properties: {q: {type: string}}}
+  - name: get_weather
+    parameters:
+      type: object
+      required: [city]
+      properties: {city: {type: string}, days: {type: integer}}
+cases:
+  - vars: {city: Paris}
+    expect:
+      - {type: tool-called, value: get_weather, step: 2, times: 1,
+         arguments: {city: Paris, days: 2}, arguments_match: exact}
+      - {type: tool-called, value: get_weather, times: {min: 2},
+         arguments_regex: {city: "^(Paris|Lyon)$"}}
+      - {type: tool-called, value: search, arguments_schema: {required: [q]}}
+      - {type: no-tool-called, value: book}
+      - {type: tool-sequence, value: [search, get_weather, search]}
+      - {type: max-steps, value: 4}
+      - {type: tool-call-f1, value: [{name: search}, {name: get_weather}], threshold: 0.6}
+      - {type: is-valid-tools-call}
+      - {type: not-tool-sequence, value: [get_weather, search, search]}
+"""
+
+
+async def test_a_loaded_spec_checks_a_whole_exchange(tmp_path: Path) -> None:
+    """The options as the loader hands them over (YAML, templated, validated) work."""
+    path = tmp_path / "weather.yaml"
+    path.write_text(SPEC_YAML, encoding="utf-8")
+    spec = load_spec(path)
+    (case,) = spec.cases
+    out = Output(text=WEATHER.final.text, response=WEATHER.final, trajectory=WEATHER)
+    result = await evaluate_case(spec, case, out)
+    assert [v.passed for v in result.verdicts] == [True] * 9, [v.reason for v in result.verdicts]
+    f1 = next(v for v in result.verdicts if v.assertion == "tool-call-f1")
+    assert f1.score == pytest.approx(2 / 3) and "(score 0.67 >= 0.60)" in f1.reason
