@@ -68,6 +68,16 @@ def _call_text(c: CallAt) -> str:
     return f"{c.call.name}({show(dict(c.call.arguments), 50)}) at step {c.step}"
 
 
+def _undeclared(name: str, ctx: Context) -> str:
+    """A hint when the spec declares tools and ``name`` is none of them (a typo in the spec)."""
+    declared = [t.name for t in ctx.spec.tools]
+    if not declared or name in declared:
+        return ""
+    close = difflib.get_close_matches(name, declared, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"; note: the spec declares no tool {name!r}{hint}"
+
+
 def count_bounds(times: int | Mapping[str, int]) -> tuple[int, int | None, str]:
     """``times`` as (least, most or None, words): ``2`` -> exactly 2, ``{min: 1}`` -> at least 1."""
     if isinstance(times, int):
@@ -110,7 +120,7 @@ def tool_called(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         return Outcome.check(
             False,
             f"expected a call to {a.value!r}{where}; tools called{where}: {made}; "
-            f"text {show(ctx.output.text, 40)}",
+            f"text {show(ctx.output.text, 40)}{_undeclared(str(a.value), ctx)}",
         )
     return Outcome.check(
         False,

@@ -517,3 +517,12 @@ async def test_a_loaded_spec_checks_a_whole_exchange(tmp_path: Path) -> None:
     assert [v.passed for v in result.verdicts] == [True] * 9, [v.reason for v in result.verdicts]
     f1 = next(v for v in result.verdicts if v.assertion == "tool-call-f1")
     assert f1.score == pytest.approx(2 / 3) and "(score 0.67 >= 0.60)" in f1.reason
+
+
+def test_a_misspelt_tool_name_in_the_spec_is_pointed_out() -> None:
+    v = verdict(tool("get_wether"), WEATHER, _spec(*TOOLS))
+    assert_verdict(
+        v, False, "note: the spec declares no tool 'get_wether' (did you mean 'get_weather'?)"
+    )
+    declared = verdict(tool("search", step=4), WEATHER, _spec(*TOOLS))
+    assert "note:" not in declared.reason
