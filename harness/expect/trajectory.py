@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from harness.expect.arguments import (
@@ -30,18 +31,28 @@ SHOWN = 12
 """Tool names listed in a reason before it says how many more there were."""
 
 
-def exchange(ctx: Context) -> Trajectory:
-    """The output's trajectory: the recorded one, or its single response as one step.
+def exchange(ctx: Context, a: Assertion | None = None) -> Trajectory:
+    """The output's trajectory: the recorded one, or its single response as one step;
+    with ``turn: N`` on the assertion, only the steps of user turn N.
 
     Raises:
         Unmet: no model response was recorded for this output.
     """
     out = ctx.output
     if out.trajectory is not None and out.trajectory.steps:
-        return out.trajectory
-    if out.response is None:
+        whole = out.trajectory
+    elif out.response is None:
         raise Unmet("tool calls unknown: no model response was recorded for this output")
-    return trajectory_of(out.response)
+    else:
+        whole = trajectory_of(out.response)
+    turn = a.options.get("turn") if a is not None else None
+    if not isinstance(turn, int) or isinstance(turn, bool):
+        return whole
+    steps = tuple(s for s in whole.steps if s.turn == turn)
+    if not steps:
+        raise Unmet(f"the exchange has no turn {turn} (it had {whole.turns})")
+    stop = whole.stop if turn == whole.turns else "answer"
+    return replace(whole, steps=steps, stop=stop)
 
 
 def calls_in(trajectory: Trajectory, step: int | None) -> list[CallAt]:
@@ -94,7 +105,7 @@ def tool_called(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """Tool ``value`` was called (in ``step``, when given) with arguments matching
     ``arguments`` / ``arguments_schema`` / ``arguments_regex``; with ``times``, that many
     matching calls (a number, or ``{min, max}``)."""
-    trajectory = exchange(ctx)
+    trajectory = exchange(ctx, a)
     step: int | None = a.options.get("step")
     where = _where(trajectory, step)
     calls = calls_in(trajectory, step)
@@ -149,7 +160,7 @@ def _counted(
 
 def no_tool_called(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """No tool call at all (in ``step``, when given), or, with ``value``, no call to that tool."""
-    trajectory = exchange(ctx)
+    trajectory = exchange(ctx, a)
     step: int | None = a.options.get("step")
     where = _where(trajectory, step)
     bad = [c for c in calls_in(trajectory, step) if a.value is None or c.call.name == a.value]
@@ -166,7 +177,7 @@ def tool_sequence(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     between), or are exactly ``value`` with ``strict: true``. The score is the share of
     ``value`` found in order."""
     want = [str(name) for name in a.value]
-    got = [c.call.name for c in exchange(ctx).calls()]
+    got = [c.call.name for c in exchange(ctx, a).calls()]
     called = f"called: {_names(got, ' -> ')}"
     if a.options.get("strict"):
         same = 0
@@ -198,7 +209,7 @@ def tool_sequence(a: Assertion, subject: Any, ctx: Context) -> Outcome:
 
 def max_steps(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     """The exchange took at most ``value`` model calls."""
-    trajectory = exchange(ctx)
+    trajectory = exchange(ctx, a)
     n = len(trajectory.steps)
     ok = n <= a.value
     reason = f"{n} model call(s) {'<=' if ok else '>'} max {a.value}"
@@ -251,7 +262,7 @@ def tool_call_f1(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     arguments as a subset unless ``arguments_match: exact``); each expected call pairs
     with at most one call made. Passes at ``threshold`` (default 1: exactly the set)."""
     expected: list[Mapping[str, Any]] = list(a.value)
-    calls = exchange(ctx).calls()
+    calls = exchange(ctx, a).calls()
     paired = _pairs(expected, calls, a.options.get("arguments_match") == "exact")
     m = sum(1 for j in paired if j >= 0)
     precision = m / len(calls) if calls else 0.0
@@ -286,7 +297,7 @@ def is_valid_tools_call(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     tools = {t.name: t for t in ctx.spec.tools}
     if not tools:
         raise Unmet("the spec declares no tools: is-valid-tools-call checks calls against 'tools:'")
-    trajectory = exchange(ctx)
+    trajectory = exchange(ctx, a)
     step: int | None = a.options.get("step")
     calls = calls_in(trajectory, step)
     if not calls:

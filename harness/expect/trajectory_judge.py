@@ -33,7 +33,7 @@ async def trajectory_judge(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     ``pass``, or on ``score >= threshold`` when the assertion sets a threshold."""
     model = judge_model(a, ctx)
     rubric = render_rubric(str(a.options.get("rubric") or a.value), ctx)
-    transcript = render_transcript(exchange(ctx))
+    transcript = render_transcript(exchange(ctx, a))
     user = (
         f"<rubric>\n{rubric}\n</rubric>\n{vars_block(ctx)}<transcript>\n{transcript}\n</transcript>"
     )

@@ -3,12 +3,13 @@ tool-sequence, max-steps, tool-call-f1 and is-valid-tools-call, on whole exchang
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.drivers.base import Response, ToolCall
+from harness.drivers.base import Request, Response, ToolCall
 from harness.expect.common import Context
 from harness.expect.evaluate import evaluate_case, evaluate_sync
 from harness.expect.types import Output, Verdict
@@ -526,3 +527,68 @@ def test_a_misspelt_tool_name_in_the_spec_is_pointed_out() -> None:
     )
     declared = verdict(tool("search", step=4), WEATHER, _spec(*TOOLS))
     assert "note:" not in declared.reason
+
+
+# turn 1: search then an answer; turn 2: get_weather twice, then an answer
+TWO_TURNS = Trajectory(
+    tuple(
+        replace(s, turn=1 if s.index <= 2 else 2)
+        for s in trajectory(
+            [call("search", q="Paris")],
+            "Which city?",
+            [call("get_weather", city="Paris"), call("get_weather", city="Lyon", id="c2")],
+            "Sunny in both.",
+        ).steps
+    ),
+    stop="max_steps",
+)
+
+
+@pytest.mark.parametrize(
+    ("assertion", "passed", "reason"),
+    [
+        pytest.param(tool("search", turn=1), True, "called 'search'", id="in-turn"),
+        pytest.param(
+            tool("search", turn=2), False, "tools called: get_weather; text", id="not-in-turn"
+        ),
+        pytest.param(
+            tool("get_weather", turn=2, times=2, step=3), True, "2 time(s) in step 3", id="step"
+        ),
+        pytest.param(A("tool-sequence", ["search"], options={"turn": 1}), True, "", id="sequence"),
+        pytest.param(A("no-tool-called", options={"turn": 1}), False, "called: search", id="none"),
+        pytest.param(
+            A("max-steps", 2, options={"turn": 1}), True, "2 model call(s) <= max 2", id="steps"
+        ),
+        pytest.param(
+            A("max-steps", 2, options={"turn": 2}),
+            True,
+            "the loop stopped at its limit",  # the last turn carries the exchange's stop
+            id="last-turn-stop",
+        ),
+        pytest.param(
+            A("tool-called", "search", negate=True, options={"turn": 3}),
+            False,
+            "the exchange has no turn 3 (it had 2)",
+            id="no-such-turn",
+        ),
+    ],
+)
+def test_turn_n_checks_the_calls_of_that_turn(
+    assertion: Assertion, passed: bool, reason: str
+) -> None:
+    assert_verdict(verdict(assertion, TWO_TURNS), passed, reason)
+
+
+async def test_trajectory_judge_on_a_turn_reads_that_turn() -> None:
+    asked: list[Request] = []
+
+    async def judge(model: str, request: Request) -> Response:
+        asked.append(request)
+        return Response('{"score": 1, "pass": true, "reason": "ok"}', finish_reason="stop")
+
+    a = A("trajectory-judge", options={"rubric": "r", "model": "fake:g", "turn": 2})
+    out = Output(text=TWO_TURNS.final.text, response=TWO_TURNS.final, trajectory=TWO_TURNS)
+    result = await evaluate_case(make_spec(), make_case(a), out, judge=judge)
+    assert result.passed
+    transcript = asked[0].messages[1].text
+    assert "[assistant, step 3, turn 2]" in transcript and "step 1]" not in transcript
