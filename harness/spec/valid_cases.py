@@ -1,0 +1,173 @@
+"""Validate cases (inline and from cases files) and their expectations, with positions.
+
+Part of the loader's validate step (:mod:`harness.spec.validate`). Every expectation a
+spec holds (spec-level, an inline case's, a cases-file row's) is checked by one function,
+:func:`check_expect`; every case comes out as a :class:`ValidCase` (its validated file
+model and where it was written).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from harness.errors import SpecProblem
+from harness.expect.registry import check_assertion, split_negation
+from harness.spec.case_templates import Place
+from harness.spec.cases_file import read_cases_file
+from harness.spec.models import CaseFile
+from harness.spec.problems import dotted, shown_path, validate_file_model
+from harness.spec.python_refs import ref_problem
+from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos
+from harness.transforms.apply import transform_problems
+
+
+@dataclass(slots=True)
+class Collector:
+    """Problems of one spec file (and its cases files), in the order found."""
+
+    path: str
+    loaded: LoadedYAML
+    problems: list[SpecProblem] = field(default_factory=list)
+
+    def at(self, where: PathKey, message: str, *, key: bool = False) -> None:
+        """A problem at ``where`` in this file (at its key when ``key``)."""
+        pos = self.loaded.pos(where, key=key)
+        self.problems.append(SpecProblem(self.path, pos.line, pos.col, message, dotted(where)))
+
+
+@dataclass(frozen=True, slots=True)
+class ValidCase:
+    """A validated case and where it was written.
+
+    ``where`` is ``cases.3`` for an inline case (its keys are found in the spec's
+    positions) and ``case 'id'`` for a cases-file row; ``default_id`` names a case
+    without ``id:`` (``case-4``, or ``<file stem>-<row>``).
+    """
+
+    model: CaseFile
+    source: str
+    line: int
+    col: int
+    where: str
+    default_id: str
+    index: int = 0
+
+    @property
+    def id(self) -> str:
+        """The case's id: its ``id:``, else its default."""
+        return str(self.model.id) if self.model.id is not None else self.default_id
+
+    @property
+    def inline(self) -> bool:
+        """True for a case written in the spec itself."""
+        return self.where.startswith("cases.")
+
+
+def check_expect(
+    c: Collector, items: Any, where: PathKey, base_dir: Path, *, ref_dir: Path | None = None
+) -> None:
+    """Check an ``expect:`` list's assertion types and options (and ``python:`` imports):
+    the one path every expectation of a spec goes through."""
+    if not isinstance(items, list):
+        return
+    for j, item in enumerate(items):
+        if isinstance(item, dict):
+            problems = check_assertion(item, base_dir=ref_dir or base_dir)
+            for key, message in problems:
+                target = (*where, j, key) if key else (*where, j)
+                c.at(target, message, key=key is not None and key != "type" and key != "value")
+            imported = None if problems else _python_import_problem(item, base_dir)
+            if imported:
+                c.at((*where, j, "value"), imported)
+
+
+def _python_import_problem(item: dict[str, Any], base_dir: Path) -> str | None:
+    """Locate a ``python`` assertion's function now, so a typo fails at validate time."""
+    base, _ = split_negation(str(item.get("type", "")))
+    ref = item.get("value")
+    if base != "python" or not isinstance(ref, str):
+        return None
+    problem = ref_problem(ref, base_dir)  # located and read, never run
+    return f"python assertion: {problem}" if problem else None
+
+
+def file_cases(file: Path, where: PathKey, c: Collector, digest: Any) -> list[ValidCase]:
+    """The valid rows of one cases file; their problems go to ``c`` with their positions."""
+    if not file.is_file():
+        c.at(
+            where,
+            f"cases file {shown_path(file)} not found (paths are relative to the spec's folder)",
+        )
+        return []
+    shown = shown_path(file)
+    raw_cases, file_problems = read_cases_file(file)
+    for p in file_problems:
+        c.problems.append(SpecProblem(shown, p.line, p.col, p.message))
+    digest.update(file.read_bytes())
+    out: list[ValidCase] = []
+    for n, raw in enumerate(raw_cases, start=1):
+        # the row's own positions: a problem points at the offending key or cell
+        row = LoadedYAML(raw.data, values=raw.values or {(): Pos(raw.line, 1)}, keys=raw.keys)
+        case_file, problems = validate_file_model(CaseFile, row, shown)
+        c.problems.extend(problems)
+        row_problems = Collector(shown, row, c.problems)
+        # $ref paths are relative to the spec's folder, as when evaluated
+        check_expect(
+            row_problems,
+            raw.data.get("expect"),
+            ("expect",),
+            file.parent,
+            ref_dir=Path(c.path).parent,
+        )
+        for where_, message in transform_problems(raw.data, file.parent):
+            row_problems.at(where_, message)
+        if case_file is not None:
+            name = f"{file.stem}-{n}"
+            case_id = str(case_file.id) if case_file.id is not None else name
+            out.append(ValidCase(case_file, shown, raw.line, 1, f"case {case_id!r}", name, n - 1))
+    return out
+
+
+def duplicate_id_problems(c: Collector, cases: Iterable[ValidCase]) -> list[SpecProblem]:
+    """A problem for every case whose id an earlier case already has."""
+    found: list[SpecProblem] = []
+    seen: dict[str, ValidCase] = {}
+    for case in cases:
+        case_id = case.id
+        if case_id in seen:
+            first = seen[case_id]
+            place = place_in(c, case, ("id",))
+            found.append(
+                SpecProblem(
+                    place.path,
+                    place.line,
+                    place.col,
+                    f"duplicate case id {case_id!r} (first at {first.source}:{first.line}): "
+                    "case ids must be unique",
+                    place.where,
+                )
+            )
+        else:
+            seen[case_id] = case
+    return found
+
+
+def place_in(c: Collector, case: ValidCase | None, key: PathKey) -> Place:
+    """Where ``key`` was written: in the spec (``case`` None) or inside ``case`` (for an
+    inline case without that key, the case; for a cases-file row, the row)."""
+    if case is None:
+        pos = c.loaded.pos(key)
+        return Place(c.path, pos.line, pos.col, dotted(key))
+    if case.source == c.path and case.inline:
+        path = (*_path_of(case.where), *key)
+        pos = c.loaded.pos(path)
+        return Place(case.source, pos.line, pos.col, dotted(path))
+    return Place(case.source, case.line, case.col, dotted(key))
+
+
+def _path_of(where: str) -> PathKey:
+    """``cases.3`` -> ("cases", 3)."""
+    return tuple(int(p) if p.isdigit() else p for p in where.split("."))
