@@ -8,20 +8,22 @@ model and where it was written).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from harness.errors import SpecProblem
 from harness.expect.registry import check_assertion, split_negation
 from harness.spec.case_templates import Place
 from harness.spec.cases_file import read_cases_file
-from harness.spec.models import CaseFile
+from harness.spec.models import AssertionFile, CaseFile
 from harness.spec.problems import dotted, shown_path, validate_file_model
 from harness.spec.python_refs import ref_problem
 from harness.spec.yaml_loader import LoadedYAML, PathKey, Pos
-from harness.transforms.apply import transform_problems
+from harness.transforms.apply import check_transform, transform_problems
 
 
 @dataclass(slots=True)
@@ -82,6 +84,22 @@ def check_expect(
             imported = None if problems else _python_import_problem(item, base_dir)
             if imported:
                 c.at((*where, j, "value"), imported)
+
+
+def assertion_of(data: Mapping[str, Any], base_dir: Path) -> tuple[AssertionFile | None, list[str]]:
+    """One assertion written as a mapping outside a spec (the Python API), checked as a
+    spec's are: its type and options, its file model, its transform; the problems in words."""
+    problems = [message for _, message in check_assertion(data, base_dir=base_dir)]
+    if not isinstance(data.get("type"), str):
+        problems.append("an assertion needs 'type'")
+    if problems:
+        return None, problems
+    try:
+        model = AssertionFile.model_validate(dict(data))
+    except ValidationError as exc:
+        return None, [f"{dotted(tuple(e['loc']))}: {e['msg'].lower()}" for e in exc.errors()]
+    _, problem = check_transform(model.transform, base_dir)
+    return (None, [f"transform: {problem}"]) if problem else (model, [])
 
 
 def _python_import_problem(item: dict[str, Any], base_dir: Path) -> str | None:
