@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from harness.errors import SpecProblem
 from harness.expect.registry import check_assertion, split_negation
 from harness.spec.case_templates import Place
-from harness.spec.cases_file import read_cases_file
+from harness.spec.cases_file import CasesFileProblem, iter_cases_file
 from harness.spec.models import AssertionFile, CaseFile
 from harness.spec.problems import dotted, shown_path, validate_file_model
 from harness.spec.python_refs import ref_problem
@@ -121,17 +121,22 @@ def file_cases(file: Path, where: PathKey, c: Collector, digest: Any) -> list[Va
         )
         return []
     shown = shown_path(file)
-    raw_cases, file_problems = read_cases_file(file)
-    for p in file_problems:
-        c.problems.append(SpecProblem(shown, p.line, p.col, p.message))
-    digest.update(file.read_bytes())
     out: list[ValidCase] = []
-    for n, raw in enumerate(raw_cases, start=1):
+    found: list[SpecProblem] = []  # kept apart: an unreadable file has only that problem
+    n = 0
+    for raw in iter_cases_file(file, digest=digest):
+        if isinstance(raw, CasesFileProblem):
+            if raw.fatal:
+                c.problems.append(SpecProblem(shown, raw.line, raw.col, raw.message))
+                return []
+            found.append(SpecProblem(shown, raw.line, raw.col, raw.message))
+            continue
+        n += 1
         # the row's own positions: a problem points at the offending key or cell
         row = LoadedYAML(raw.data, values=raw.values or {(): Pos(raw.line, 1)}, keys=raw.keys)
         case_file, problems = validate_file_model(CaseFile, row, shown)
-        c.problems.extend(problems)
-        row_problems = Collector(shown, row, c.problems)
+        found.extend(problems)
+        row_problems = Collector(shown, row, found)
         # $ref paths are relative to the spec's folder, as when evaluated
         check_expect(
             row_problems,
@@ -146,6 +151,7 @@ def file_cases(file: Path, where: PathKey, c: Collector, digest: Any) -> list[Va
             name = f"{file.stem}-{n}"
             case_id = str(case_file.id) if case_file.id is not None else name
             out.append(ValidCase(case_file, shown, raw.line, 1, f"case {case_id!r}", name, n - 1))
+    c.problems.extend(found)
     return out
 
 
