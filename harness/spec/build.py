@@ -64,12 +64,6 @@ def build_case(valid: ValidCase, parsed: SpecFile, spec_expect: tuple[Assertion,
     )
 
 
-def build_cases(valid: ValidSpec) -> list[Case]:
-    """Every case of a validated spec, in order."""
-    spec_expect = spec_expectations(valid.parsed)
-    return [build_case(case, valid.parsed, spec_expect) for case in valid.cases]
-
-
 def build_spec(valid: ValidSpec, cases: Sequence[Case], *, name: str) -> Spec:
     """The runtime spec of a validated one, with its (built and checked) cases."""
     parsed = valid.parsed
@@ -83,7 +77,7 @@ def build_spec(valid: ValidSpec, cases: Sequence[Case], *, name: str) -> Spec:
         path=valid.shown,
         prompt=templates[0][1] if templates else PromptTemplate(()),
         prompts=tuple(PromptVariant(n, t) for n, t in templates if n is not None),
-        cases=tuple(cases),
+        cases=cases,  # a tuple, or SpecCases re-reading cases files (case_stream.py)
         description=parsed.description,
         models=tuple(parsed.models),
         params={k: v for k, v in parsed.params.model_dump().items() if v is not None},
@@ -94,7 +88,7 @@ def build_spec(valid: ValidSpec, cases: Sequence[Case], *, name: str) -> Spec:
         threshold=parsed.threshold,
         max_cost=parsed.max_cost,
         judge=parsed.judge,
-        content_hash=valid.content_hash,
+        content_hash=valid.digest.hexdigest()[:16],
         vars=dict(parsed.vars),
         embedder=parsed.embedder,
         origins=valid.origins,

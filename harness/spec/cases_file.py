@@ -67,13 +67,14 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
 
 
 def iter_cases_file(
-    path: Path, *, digest: Any | None = None
+    path: Path, *, digest: Any | None = None, positions: bool = True
 ) -> Iterator[RawCase | CasesFileProblem]:
     """The cases and problems of a cases file, in file order, read as a stream: one row
     in memory at a time, a row longer than ``limits.cases_max_row_bytes`` a problem.
 
     A ``fatal`` problem (unreadable, binary, not UTF-8) ends the stream: the file is not
-    read as cases. ``digest`` (a hashlib object) is fed every byte read.
+    read as cases. ``digest`` (a hashlib object) is fed every byte read. Without
+    ``positions`` a JSONL row carries only its line (for a file already validated).
     """
     suffix = path.suffix.lower()
     if suffix not in (".jsonl", ".ndjson", ".csv"):
@@ -84,7 +85,7 @@ def iter_cases_file(
     try:
         with path.open("rb") as f:
             lines = _text_lines(f, limits.current().cases_max_row_bytes, digest)
-            yield from _read_csv(lines) if suffix == ".csv" else _read_jsonl(lines)
+            yield from _read_csv(lines) if suffix == ".csv" else _read_jsonl(lines, positions)
     except OSError as exc:
         yield CasesFileProblem(1, 1, f"cannot read cases file: {exc.strerror}", fatal=True)
     except _Unreadable as exc:
@@ -141,7 +142,9 @@ def _text_lines(f: BinaryIO, max_bytes: int, digest: Any | None) -> Iterator[str
         yield line
 
 
-def _read_jsonl(lines: Iterable[str | _TooLong]) -> Iterator[RawCase | CasesFileProblem]:
+def _read_jsonl(
+    lines: Iterable[str | _TooLong], positions: bool = True
+) -> Iterator[RawCase | CasesFileProblem]:
     found = 0
     for number, text in enumerate(lines, start=1):
         if isinstance(text, _TooLong):
@@ -163,7 +166,7 @@ def _read_jsonl(lines: Iterable[str | _TooLong]) -> Iterator[RawCase | CasesFile
         if not isinstance(row, dict):
             yield CasesFileProblem(number, 1, "each line must be a JSON object")
             continue
-        values, keys = json_positions(line, number)
+        values, keys = json_positions(line, number) if positions else ({}, {})
         shorthand = [expectation_of(k, row.pop(k)) for k in list(row) if is_expected_key(k)]
         if "vars" not in row:
             known = {k: row.pop(k) for k in _ROW_KEYS if k in row}

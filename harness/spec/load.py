@@ -3,28 +3,26 @@
 ``load_spec`` runs the three steps in order: parse the YAML keeping the position of every
 value (:mod:`harness.spec.yaml_loader`), validate it into file models and collect every
 problem (:mod:`harness.spec.validate`), then build the runtime objects from the valid
-models only (:mod:`harness.spec.build`). The check of every template and ``field:`` path
-against every case runs last, on the built cases (it renders each case's templates).
+models only (:mod:`harness.spec.build`). Cases go through validate, build and the check
+of their templates and ``field:`` paths one at a time (:mod:`harness.spec.case_stream`),
+so a cases file is never held whole.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import functools
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError, SpecProblem
-from harness.spec.build import build_cases, build_spec, prompt_root, spec_expectations
-from harness.spec.case_templates import Place, check_case_templates
-from harness.spec.field_paths import check_field_paths
+from harness.spec.build import build_spec
+from harness.spec.case_stream import check_cases
 from harness.spec.problems import shown_path
-from harness.spec.types import Case, Spec
-from harness.spec.valid_cases import Collector, ValidCase, place_in
-from harness.spec.validate import ValidSpec, validate_spec
-from harness.spec.yaml_loader import LoadedYAML, PathKey, load_yaml
+from harness.spec.types import Spec
+from harness.spec.validate import validate_spec
+from harness.spec.yaml_loader import LoadedYAML, load_yaml
 from harness.yaml_guard import spec_size_problem
 
 __all__ = ["load_spec", "load_specs", "looks_like_spec", "shown_path"]
@@ -76,41 +74,11 @@ def load_spec(path: Path, config: ProjectConfig | None = None) -> Spec:
     valid, c = validate_spec(path, raw, loaded, shown, config)  # into file models
     if valid is None:
         raise SpecError(_sorted(c.problems))
-    cases = build_cases(valid)  # runtime objects, from valid models only
-    cases = _check_cases(valid, cases, c)
+    # every case: validated (cases files row by row), built, its templates checked
+    cases = check_cases(valid, c)
     if c.problems:
         raise SpecError(_sorted(c.problems))
     return _with_warnings(build_spec(valid, cases, name=path.stem), loaded, shown)
-
-
-def _check_cases(valid: ValidSpec, cases: list[Case], c: Collector) -> list[Case]:
-    """Check every template (prompts, assertion values) and every ``field:`` path against
-    every built case; returns the cases with assertion templates rendered and field values
-    read as their schema's types."""
-    place = functools.partial(_place, c, dict(zip(map(id, cases), valid.cases, strict=True)))
-    if valid.templates_ok:
-        rendered, template_problems = check_case_templates(
-            cases,
-            valid.parsed.vars,
-            valid.sources,
-            spec_expectations(valid.parsed),
-            place,
-            template_root=prompt_root(valid),
-        )
-        origin = dict(zip(map(id, rendered), valid.cases, strict=True))
-        place = functools.partial(_place, c, origin)
-        cases = rendered
-        c.problems.extend(template_problems)
-    if valid.schema is not None and not c.problems:
-        cases, field_problems = check_field_paths(
-            valid.schema, cases, spec_expectations(valid.parsed), place
-        )
-        c.problems.extend(field_problems)
-    return cases
-
-
-def _place(c: Collector, origin: dict[int, ValidCase], case: Case | None, key: PathKey) -> Place:
-    return place_in(c, None if case is None else origin[id(case)], key)
 
 
 def _with_warnings(spec: Spec, loaded: LoadedYAML, shown: str) -> Spec:

@@ -8,7 +8,7 @@ model and where it was written).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from harness.errors import SpecProblem
 from harness.expect.registry import check_assertion, split_negation
 from harness.spec.case_templates import Place
-from harness.spec.cases_file import CasesFileProblem, iter_cases_file
+from harness.spec.cases_file import CasesFileProblem, RawCase, iter_cases_file
 from harness.spec.models import AssertionFile, CaseFile
 from harness.spec.problems import dotted, shown_path, validate_file_model
 from harness.spec.python_refs import ref_problem
@@ -112,23 +112,23 @@ def _python_import_problem(item: dict[str, Any], base_dir: Path) -> str | None:
     return f"python assertion: {problem}" if problem else None
 
 
-def file_cases(file: Path, where: PathKey, c: Collector, digest: Any) -> list[ValidCase]:
-    """The valid rows of one cases file; their problems go to ``c`` with their positions."""
+def file_cases(file: Path, where: PathKey, c: Collector, digest: Any) -> Iterator[ValidCase]:
+    """The valid rows of one cases file, as they are read; their problems go to ``c`` with
+    their positions (an unreadable file gives only that problem)."""
     if not file.is_file():
         c.at(
             where,
             f"cases file {shown_path(file)} not found (paths are relative to the spec's folder)",
         )
-        return []
+        return
     shown = shown_path(file)
-    out: list[ValidCase] = []
     found: list[SpecProblem] = []  # kept apart: an unreadable file has only that problem
     n = 0
     for raw in iter_cases_file(file, digest=digest):
         if isinstance(raw, CasesFileProblem):
             if raw.fatal:
                 c.problems.append(SpecProblem(shown, raw.line, raw.col, raw.message))
-                return []
+                return
             found.append(SpecProblem(shown, raw.line, raw.col, raw.message))
             continue
         n += 1
@@ -148,35 +148,53 @@ def file_cases(file: Path, where: PathKey, c: Collector, digest: Any) -> list[Va
         for where_, message in transform_problems(raw.data, file.parent):
             row_problems.at(where_, message)
         if case_file is not None:
-            name = f"{file.stem}-{n}"
-            case_id = str(case_file.id) if case_file.id is not None else name
-            out.append(ValidCase(case_file, shown, raw.line, 1, f"case {case_id!r}", name, n - 1))
+            yield _row_case(case_file, file, shown, raw.line, n)
     c.problems.extend(found)
-    return out
 
 
-def duplicate_id_problems(c: Collector, cases: Iterable[ValidCase]) -> list[SpecProblem]:
-    """A problem for every case whose id an earlier case already has."""
-    found: list[SpecProblem] = []
-    seen: dict[str, ValidCase] = {}
-    for case in cases:
+def reread_file_cases(file: Path) -> Iterator[ValidCase]:
+    """The rows of a cases file :func:`file_cases` found valid, read again without checks
+    (the spec's cases are re-read each time they are iterated, never all held)."""
+    shown = shown_path(file)
+    n = 0
+    for raw in iter_cases_file(file, positions=False):
+        if isinstance(raw, RawCase):
+            n += 1
+            yield _row_case(CaseFile.model_validate(raw.data), file, shown, raw.line, n)
+
+
+def _row_case(model: CaseFile, file: Path, shown: str, line: int, n: int) -> ValidCase:
+    name = f"{file.stem}-{n}"
+    case_id = str(model.id) if model.id is not None else name
+    return ValidCase(model, shown, line, 1, f"case {case_id!r}", name, n - 1)
+
+
+class DuplicateIds:
+    """Finds cases whose id an earlier case already has, as cases stream by (it keeps each
+    id with the place of its first case, nothing more)."""
+
+    def __init__(self, c: Collector) -> None:
+        self.c = c
+        self.first: dict[str, tuple[str, int]] = {}
+
+    def case(self, case: ValidCase) -> None:
+        """Note one case; a problem at its id when an earlier case has it."""
         case_id = case.id
-        if case_id in seen:
-            first = seen[case_id]
-            place = place_in(c, case, ("id",))
-            found.append(
-                SpecProblem(
-                    place.path,
-                    place.line,
-                    place.col,
-                    f"duplicate case id {case_id!r} (first at {first.source}:{first.line}): "
-                    "case ids must be unique",
-                    place.where,
-                )
+        first = self.first.get(case_id)
+        if first is None:
+            self.first[case_id] = (case.source, case.line)
+            return
+        place = place_in(self.c, case, ("id",))
+        self.c.problems.append(
+            SpecProblem(
+                place.path,
+                place.line,
+                place.col,
+                f"duplicate case id {case_id!r} (first at {first[0]}:{first[1]}): "
+                "case ids must be unique",
+                place.where,
             )
-        else:
-            seen[case_id] = case
-    return found
+        )
 
 
 def place_in(c: Collector, case: ValidCase | None, key: PathKey) -> Place:

@@ -3,8 +3,9 @@
 The loader's middle step (parse -> **validate** -> build): the YAML, with positions, goes
 through the strict file models of :mod:`harness.spec.models`, the checks the models
 cannot do alone (assertion types and options, transforms, prompt files and template
-syntax, the output schema, model ids, cases files) and comes out as a :class:`ValidSpec`,
-which :mod:`harness.spec.build` turns into runtime objects without checking anything.
+syntax, the output schema, model ids) and comes out as a :class:`ValidSpec`, which
+:mod:`harness.spec.build` turns into runtime objects without checking anything. Cases
+files are validated row by row as they are read (:mod:`harness.spec.case_stream`).
 Problems are collected, never raised one by one.
 """
 
@@ -28,13 +29,7 @@ from harness.spec.prompts import message_sources
 from harness.spec.schema_check import schema_of
 from harness.spec.templating import template_variables
 from harness.spec.types import MessageTemplate
-from harness.spec.valid_cases import (
-    Collector,
-    ValidCase,
-    check_expect,
-    duplicate_id_problems,
-    file_cases,
-)
+from harness.spec.valid_cases import Collector, ValidCase, check_expect
 from harness.spec.variants import name_problems, prompt_entries
 from harness.spec.yaml_loader import LoadedYAML, PathKey
 from harness.transforms.apply import transform_problems
@@ -51,12 +46,17 @@ class ValidSpec:
     shown: str
     base_dir: Path
     root: Path
-    content_hash: str
+    digest: Any
+    """The spec's hash so far (hashlib); cases files are added to it as they are read."""
     variants: list[tuple[str | None, Messages]]
     sources: list[tuple[PathKey, str]]
     """Every prompt template as (where it is written, Jinja source)."""
     templates_ok: bool
     cases: list[ValidCase]
+    """The inline cases; the rows of cases files are validated as they are read
+    (:func:`harness.spec.valid_cases.file_cases`), never all held."""
+    files: list[tuple[Path, PathKey]]
+    """Each cases file, with where the spec names it."""
     schema: dict[str, Any] | None = None
     schema_source: str | None = None
     origins: dict[str, str] = field(default_factory=dict)
@@ -127,35 +127,32 @@ def _validate_parts(
     ):
         c.at(where, message)
 
-    # cases: inline (validated with the spec's file model), then from files
+    # cases: inline (validated with the spec's file model); cases files are named here
     cases: list[ValidCase] = []
     for i, case_file in enumerate(parsed.cases):
         pos = c.loaded.pos(("cases", i))
         cases.append(ValidCase(case_file, c.path, pos.line, pos.col, f"cases.{i}", f"case-{i + 1}"))
-    files = (
+    names = (
         [parsed.cases_file] if isinstance(parsed.cases_file, str) else list(parsed.cases_file or [])
     )
-    for k, name in enumerate(files):
-        file_where: PathKey = (
-            ("cases_file",) if isinstance(parsed.cases_file, str) else ("cases_file", k)
+    files: list[tuple[Path, PathKey]] = [
+        (
+            base_dir / name,
+            ("cases_file",) if isinstance(parsed.cases_file, str) else ("cases_file", k),
         )
-        cases += file_cases(base_dir / name, file_where, c, digest)
-    if not cases and not c.problems:
-        c.at(
-            ("cases",) if "cases" in c.loaded.data else (),
-            "spec has no cases: add 'cases:' or 'cases_file:'",
-        )
-    c.problems.extend(duplicate_id_problems(c, cases))
+        for k, name in enumerate(names)
+    ]
     return ValidSpec(
         parsed=parsed,
         shown=c.path,
         base_dir=base_dir,
         root=root,
-        content_hash=digest.hexdigest()[:16],
+        digest=digest,
         variants=variants,
         sources=sources,
         templates_ok=templates_ok,
         cases=cases,
+        files=files,
         schema=schema,
         schema_source=schema_source,
         origins=origins,
