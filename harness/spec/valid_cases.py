@@ -148,23 +148,23 @@ def file_cases(file: Path, where: PathKey, c: Collector, digest: Any) -> Iterato
         for where_, message in transform_problems(raw.data, file.parent):
             row_problems.at(where_, message)
         if case_file is not None:
-            yield _row_case(case_file, file, shown, raw.line, n)
+            yield _row_case(case_file, file.stem, shown, raw.line, n)
     c.problems.extend(found)
 
 
 def reread_file_cases(file: Path) -> Iterator[ValidCase]:
     """The rows of a cases file :func:`file_cases` found valid, read again without checks
     (the spec's cases are re-read each time they are iterated, never all held)."""
-    shown = shown_path(file)
+    shown, stem = shown_path(file), file.stem
     n = 0
     for raw in iter_cases_file(file, positions=False):
         if isinstance(raw, RawCase):
             n += 1
-            yield _row_case(CaseFile.model_validate(raw.data), file, shown, raw.line, n)
+            yield _row_case(CaseFile.model_validate(raw.data), stem, shown, raw.line, n)
 
 
-def _row_case(model: CaseFile, file: Path, shown: str, line: int, n: int) -> ValidCase:
-    name = f"{file.stem}-{n}"
+def _row_case(model: CaseFile, stem: str, shown: str, line: int, n: int) -> ValidCase:
+    name = f"{stem}-{n}"
     case_id = str(model.id) if model.id is not None else name
     return ValidCase(model, shown, line, 1, f"case {case_id!r}", name, n - 1)
 
