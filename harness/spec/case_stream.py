@@ -84,7 +84,8 @@ def check_cases(valid: ValidSpec, c: Collector) -> Sequence[Case]:
     if not valid.files:
         return tuple(inline)
     finish = _finisher(valid, spec_expect, templates, fields)
-    files = tuple((p, _stamp(p)) for p, _ in valid.files)
+    # absolute, and named as when checked: the working directory may change before a run
+    files = tuple((p.resolve(), shown_path(p), _stamp(p)) for p, _ in valid.files)
     return SpecCases(tuple(inline), files, counted, finish)
 
 
@@ -130,7 +131,7 @@ class SpecCases(Sequence[Case]):
     def __init__(
         self,
         inline: tuple[Case, ...],
-        files: tuple[tuple[Path, Stamp], ...],
+        files: tuple[tuple[Path, str, Stamp], ...],
         length: int,
         finish: Finish,
     ) -> None:
@@ -150,15 +151,14 @@ class SpecCases(Sequence[Case]):
                 never validated).
         """
         yield from self._inline
-        for path, stamp in self._files:
+        for path, shown, stamp in self._files:
             if _stamp(path) != stamp:
-                shown = shown_path(path)
                 message = (
                     f"cases file {shown} changed since the spec was loaded: "
                     "its rows were validated as they were then; load the spec again"
                 )
                 raise SpecError([SpecProblem(shown, 1, 1, message)])
-            for one in reread_file_cases(path):
+            for one in reread_file_cases(path, shown):
                 yield self._finish(one)
 
     @overload
@@ -186,7 +186,7 @@ class SpecCases(Sequence[Case]):
     __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
-        return f"SpecCases({self._len} cases, files={[str(p) for p, _ in self._files]})"
+        return f"SpecCases({self._len} cases, files={[shown for _, shown, _ in self._files]})"
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickled (pytest-xdist, a remote worker) as the cases themselves

@@ -152,10 +152,11 @@ def file_cases(file: Path, where: PathKey, c: Collector, digest: Any) -> Iterato
     c.problems.extend(found)
 
 
-def reread_file_cases(file: Path) -> Iterator[ValidCase]:
+def reread_file_cases(file: Path, shown: str) -> Iterator[ValidCase]:
     """The rows of a cases file :func:`file_cases` found valid, read again without checks
-    (the spec's cases are re-read each time they are iterated, never all held)."""
-    shown, stem = shown_path(file), file.stem
+    (the spec's cases are re-read each time they are iterated, never all held); ``shown``
+    is how the file was named when it was checked."""
+    stem = file.stem
     n = 0
     for raw in iter_cases_file(file, positions=False):
         if isinstance(raw, RawCase):

@@ -97,3 +97,14 @@ def test_problems_of_rows_are_still_all_reported_with_positions(tmp_path: Path) 
     assert any((line, col) == (3, at) and "containz" in m for line, col, m in shown), shown
     assert any("template variable 'r' is not defined" in p.message for p in caught.value.problems)
     assert any("3 of 3 cases" in p.message for p in caught.value.problems)
+
+
+def test_the_cases_read_the_same_after_the_working_directory_changes(
+    spec_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(spec_path.parent)
+    spec = load_spec(Path("s.yaml"))  # relative, as the command line gives it
+    before = tuple(spec.cases)
+    assert before[1].source == "rows.csv"
+    monkeypatch.chdir(spec_path.parent.parent)
+    assert tuple(spec.cases) == before
