@@ -40,7 +40,7 @@ Messages = tuple[tuple[str, MessageTemplate], ...]
 @dataclass(slots=True)
 class ValidSpec:
     """A spec that passed validation: its file model (harness.yaml defaults filled in) and
-    what validation resolved (prompt files read, schema resolved, cases files read)."""
+    what validation resolved (prompt files read, schema resolved, cases files named)."""
 
     parsed: SpecFile
     shown: str
