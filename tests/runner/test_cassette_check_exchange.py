@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from harness.cassettes.check import check_items, expected_items
 from harness.config import load_config
+from harness.runner.cassette_check import check_items, expected_items
 from harness.spec.load import load_spec
 
 REPO = Path(__file__).resolve().parents[2]
