@@ -19,10 +19,10 @@ from typing import Any
 
 import pytest
 
-from tests.fakes import pressure_fake
-from tests.runner import slow_fake
 from tests.executors.conftest import ray_env
+from tests.fakes import pressure_fake
 from tests.fakes.server import FakeServer
+from tests.runner import slow_fake
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xdist_group("ray")  # one cluster serves every test here
@@ -116,7 +116,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
             stored = _wait_for_results(db, at_least=40, proc=proc)
             victim = _worker_pids()[0]
             os.kill(victim, signal.SIGKILL)
-            out, err = proc.communicate(timeout=240)
+            _out, err = proc.communicate(timeout=240)
         finally:
             if proc.poll() is None:
                 proc.kill()
@@ -201,9 +201,7 @@ def test_provider_limits_hold_across_workers(tmp_path: Path, ray_address: str) -
     assert stats.max_in_flight == 3
 
 
-def test_a_models_items_run_on_workers_with_its_resources(
-    tmp_path: Path, ray_address: str
-) -> None:
+def test_a_models_items_run_on_workers_with_its_resources(tmp_path: Path, ray_address: str) -> None:
     fake = FakeServer("openai")
     with fake.in_thread() as url:
         models = "models:\n  fake:m: {resources: {model_host: 1}}\n"
