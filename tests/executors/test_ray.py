@@ -219,3 +219,51 @@ def test_a_models_items_run_on_workers_with_its_resources(tmp_path: Path, ray_ad
     assert "needs Ray resources {gpu_box: 2}" in unplaceable.stderr
     assert "model_host: 1" in unplaceable.stderr  # what the cluster does have
     assert len(fake.requests) == 20
+
+
+def test_max_cost_holds_for_the_whole_run(tmp_path: Path, ray_address: str) -> None:
+    fake = FakeServer("openai")
+    with fake.in_thread() as url:
+        price = "models:\n  fake:m: {price: {input_per_mtok: 1000, output_per_mtok: 1000}}\n"
+        root = _project(tmp_path, url, cases=40, models=price)
+        # a call costs ~$0.01-0.02 and is estimated at ~$0.025: $0.2 pays for about a dozen
+        result = _harness(
+            root, "--max-cost", "0.2", "--executor", "ray", "--ray-address", ray_address,
+            "--ray-workers", "2", "--json",
+        )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr[-3000:]
+    with sqlite3.connect(root / "reports" / "harness.db") as con:
+        rows = con.execute("SELECT status, error_type, cost_usd FROM results").fetchall()
+    assert len(rows) == 40
+    skipped = [r for r in rows if r[0] == "skipped"]
+    assert skipped and all(r[1] == "budget" for r in skipped)
+    spent = sum(r[2] or 0.0 for r in rows)
+    assert 0 < spent <= 0.2
+    # two workers with a budget each would have spent up to twice the limit
+    assert len(fake.requests) == 40 - len(skipped)
+
+
+def test_the_head_killed_mid_run_then_resume_finishes_on_ray(
+    tmp_path: Path, ray_address: str
+) -> None:
+    fake = FakeServer(slow_fake.setup, options={"delay": 0.05})
+    ray_args = ("--executor", "ray", "--ray-address", ray_address, "--ray-workers", "2")
+    with fake.in_thread() as url:
+        root = _project(tmp_path, url, cases=300, provider=", concurrency: 4")
+        db = root / "reports" / "harness.db"
+        proc = subprocess.Popen(
+            _command(*ray_args), cwd=root, env=_env(), stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            stored = _wait_for_results(db, at_least=30, proc=proc)
+        finally:
+            proc.kill()
+            proc.communicate(timeout=30)
+        resumed = _harness(root, "--resume", *ray_args)
+    assert resumed.returncode == 1, resumed.stderr[-3000:]
+    table = _table(db)
+    assert stored < 300 and len(table) == 300 and len({row[0] for row in table}) == 300
+    assert sum(row[5] == "passed" for row in table) == 270
+    with sqlite3.connect(db) as con:
+        assert con.execute("SELECT status FROM runs").fetchall() == [("finished",)]

@@ -139,6 +139,7 @@ class RayHead:
             spec_limits=dict(run.budget.spec_limits),
             evaluate=None if evaluate is evaluate_case else evaluate,
             coordinator=self.coordinator,
+            cwd=os.getcwd(),
         )
         self.env = _worker_env(run)
         self.shards: dict[str, list[Shard]] = {

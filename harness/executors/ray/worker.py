@@ -54,6 +54,9 @@ class WorkerSetup:
     evaluate: Evaluate | None
     coordinator: Any
     """The run's :class:`~harness.executors.ray.capacity.Coordinator` (None: replay only)."""
+    cwd: str = ""
+    """The head's working folder: specs' relative paths (``python:`` checks, prompt and part
+    files) resolve against it on workers that have it (this machine, a shared checkout)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,8 @@ class ItemWorker:
 
     def __init__(self, setup: WorkerSetup, worker: str) -> None:
         configure(setup.config.limits)  # the spec limits are per process
+        if setup.cwd and os.path.isdir(setup.cwd):
+            os.chdir(setup.cwd)
         self.worker = worker
         self.folder = Path(tempfile.mkdtemp(prefix="harness-ray-"))
         self.recorder = Recorder(self.folder, setup.record_mode)  # type: ignore[arg-type]
