@@ -23,8 +23,15 @@ import pytest
 ray = pytest.importorskip("ray", reason="the Ray executor's tests need the ray extra")
 
 
-RAY_ENV = {"RAY_USAGE_STATS_ENABLED": "0", "RAY_AUTH_MODE": "disabled"}
-"""The test cluster and its clients: no usage reports, no token (loopback only)."""
+RAY_ENV = {
+    "RAY_USAGE_STATS_ENABLED": "0",
+    "RAY_AUTH_MODE": "disabled",
+    "RAY_worker_niceness": "0",
+    "RAY_worker_register_timeout_seconds": "180",
+}
+"""The test cluster and its clients: no usage reports, no token (loopback only), workers at
+the head's priority (Ray's nice 15 starves them on a busy machine), and time for a worker
+process to start on a loaded machine (Ray's 60 s is not always enough on 2 busy cores)."""
 
 
 def ray_env() -> dict[str, str]:

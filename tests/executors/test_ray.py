@@ -209,7 +209,9 @@ def test_a_models_items_run_on_workers_with_its_resources(tmp_path: Path, ray_ad
         placed = _harness(root, "--executor", "ray", "--ray-address", ray_address)
         assert placed.returncode == 1, placed.stderr[-3000:]
         assert "workers: 2 (any node), 1 for fake:m {model_host: 1}" in placed.stderr
-        assert len(_table(root / "reports" / "harness.db")) == 20
+        table = _table(root / "reports" / "harness.db")
+        assert [(row[5], row[11]) for row in table if row[5] == "error"] == []
+        assert len(table) == 20 and len(fake.requests) == 20
         # a resource no node has: a clear error before any call, not a run that waits forever
         (root / "harness.yaml").write_text(
             (root / "harness.yaml").read_text().replace("model_host: 1", "gpu_box: 2")
@@ -218,7 +220,7 @@ def test_a_models_items_run_on_workers_with_its_resources(tmp_path: Path, ray_ad
     assert unplaceable.returncode == 2
     assert "needs Ray resources {gpu_box: 2}" in unplaceable.stderr
     assert "model_host: 1" in unplaceable.stderr  # what the cluster does have
-    assert len(fake.requests) == 20
+    assert len(fake.requests) == 20  # the refused run called nothing
 
 
 def test_max_cost_holds_for_the_whole_run(tmp_path: Path, ray_address: str) -> None:

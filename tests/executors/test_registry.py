@@ -100,3 +100,25 @@ def test_a_local_run_never_imports_ray(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr.strip().splitlines()[-1] == "False"
+
+
+def test_an_address_where_no_cluster_answers_fails_at_once(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, not listening: nothing answers there
+        done = subprocess.run(
+            _cli("run", "--executor", "ray", "--ray-address", f"127.0.0.1:{port}"),
+            cwd=_project(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+    assert done.returncode == 2, done.stderr
+    assert f"--ray-address 127.0.0.1:{port}: no Ray cluster answers there" in done.stderr
+    assert _runs(tmp_path) == 0
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-c", "from harness.cli import main; main()", *args]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -48,14 +49,20 @@ def import_ray() -> Any:
     return ray
 
 
+_STARTED: list[bool] = []
+"""Whether this process started the Ray it is connected to (then it shuts it down)."""
+
+
 def check(run: Run) -> None:
-    """Before anything is stored: Ray is there, and the run's options work on it."""
-    import_ray()
+    """Before anything is stored: Ray is there, the cluster answers, the options fit."""
     if run.use_cache:
         raise ConfigError(
             "--cache reads earlier responses from this machine's store, which Ray workers "
             "cannot see: drop --cache or run with --executor local"
         )
+    ray = import_ray()
+    if connect(ray, run.options.executor_options.get("address")):
+        _STARTED.append(True)
 
 
 def connect(ray: Any, address: str | None) -> bool:
@@ -64,12 +71,20 @@ def connect(ray: Any, address: str | None) -> bool:
     if ray.is_initialized():
         return False
     quiet: dict[str, Any] = {"logging_level": logging.WARNING, "log_to_driver": False}
+    if address:
+        _probe(address)
     try:
         if address:
             ray.init(address=address, **quiet)
         else:
             ray.init(
-                address="local", num_cpus=os.cpu_count() or 1, include_dashboard=False, **quiet
+                address="local",
+                num_cpus=os.cpu_count() or 1,
+                include_dashboard=False,
+                # Ray runs workers at nice 15; beside this process on one machine they
+                # would wait behind it and everything else running
+                _system_config={"worker_niceness": 0},
+                **quiet,
             )
     except ConnectionError as exc:
         raise ConfigError(
@@ -79,6 +94,21 @@ def connect(ray: Any, address: str | None) -> bool:
     return True
 
 
+def _probe(address: str) -> None:
+    """Fail at once when nothing listens at ``HOST:PORT`` (Ray itself retries for minutes)."""
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit() or "://" in address:
+        return  # ``auto`` and ``ray://`` addresses: Ray finds or refuses them itself
+    try:
+        socket.create_connection((host, int(port)), timeout=5).close()
+    except OSError as exc:
+        raise ConfigError(
+            f"--ray-address {address}: no Ray cluster answers there ({exc}); start one with "
+            "`ray start --head`, give its address, or leave --ray-address out for a local "
+            "instance"
+        ) from None
+
+
 async def execute_on_ray(
     run: Run, sources: Mapping[str, Iterator[Item]], options: Mapping[str, Any]
 ) -> None:
@@ -86,12 +116,14 @@ async def execute_on_ray(
     ray = import_ray()
     from harness.executors.ray.head import RayHead
 
-    started = connect(ray, options.get("address"))
+    if connect(ray, options.get("address")):  # not checked first (called on its own)
+        _STARTED.append(True)
     try:
         head = RayHead(run, ray, workers=options.get("workers"))
         await head.execute(sources)
     finally:
-        if started:
+        if _STARTED:
+            _STARTED.clear()
             ray.shutdown()
 
 

@@ -146,9 +146,6 @@ class RayHead:
             name: [Shard(group, i) for i in range(group.workers)]
             for name, group in self.groups.items()
         }
-        for shards in self.shards.values():
-            for shard in shards:
-                shard.actor = self._new_actor(shard)
 
     def _new_actor(self, shard: Shard) -> Any:
         options: dict[str, Any] = {
@@ -207,6 +204,8 @@ class RayHead:
         losses = 0
         lost = self._lost_errors()
         while pending:
+            if shard.actor is None:  # made on its first chunk: a shard without items costs nothing
+                shard.actor = self._new_actor(shard)
             generation, actor = shard.generation, shard.actor
             files = pack(run.recorder.root, (i.cassette_key for i in pending.values()), self.mode)
             try:
