@@ -46,11 +46,50 @@ def _free_port() -> int:
         return port
 
 
+FAKE_LLAMA = Path(__file__).resolve().parents[1] / "local" / "fake_llama_server.py"
+_FAKE_PACKAGES = {
+    # `python -m llama_cpp.server` on the workers: notes who started it, then serves the fake
+    "llama_cpp/__init__.py": "",
+    "llama_cpp/server/__init__.py": "",
+    "llama_cpp/server/__main__.py": (
+        "import os, runpy\n"
+        "with open(os.environ['HARNESS_FAKE_LLAMA_STARTS'], 'a') as f:\n"
+        "    f.write(f'{os.getppid()}\\n')\n"
+        f"runpy.run_path({str(FAKE_LLAMA)!r}, run_name='__main__')\n"
+    ),
+    # what the local driver checks is installed beside llama_cpp
+    "fastapi/__init__.py": "",
+    "sse_starlette/__init__.py": "",
+    "starlette_context/__init__.py": "",
+}
+
+
 @pytest.fixture(scope="session")
-def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The address (``127.0.0.1:PORT``) of a 2-CPU Ray cluster started for this session."""
+def fake_llama_starts(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The file each start of the workers' fake llama.cpp server adds a line to."""
+    return tmp_path_factory.mktemp("llama") / "starts.txt"
+
+
+@pytest.fixture(scope="session")
+def ray_address(tmp_path_factory: pytest.TempPathFactory, fake_llama_starts: Path) -> Iterator[str]:
+    """The address (``127.0.0.1:PORT``) of a 2-CPU Ray cluster started for this session.
+
+    Its workers find a fake ``llama_cpp.server`` (``tests/local/fake_llama_server.py``) on
+    their path, so ``local:`` models run on them without llama.cpp; each start of it is
+    a line in ``fake_llama_starts``.
+    """
     port = _free_port()
     log = tmp_path_factory.mktemp("ray") / "ray-start.log"
+    site = tmp_path_factory.mktemp("fake-site")
+    for name, text in _FAKE_PACKAGES.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    fake_llama_starts.touch()
+    workers_env = {
+        **ray_env(),
+        "PYTHONPATH": os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]),
+        "HARNESS_FAKE_LLAMA_STARTS": str(fake_llama_starts),
+    }
     ray_cli = Path(sys.executable).with_name("ray")
     with log.open("w") as out:
         proc = subprocess.Popen(
@@ -63,7 +102,7 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            env=ray_env(),
+            env=workers_env,
         )
     address = f"127.0.0.1:{port}"
     try:
@@ -86,7 +125,7 @@ def ray_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(15)
+            proc.wait(5)
         with contextlib.suppress(ProcessLookupError):  # what a slow shutdown left behind
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)

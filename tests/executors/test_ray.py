@@ -2,7 +2,8 @@
 
 Each run is the real command line in a subprocess, joining the cluster with
 ``--ray-address``; the providers are loopback fakes in this process's threads, so what
-they saw (calls, calls in flight at once) is read here.
+they saw (calls, calls in flight at once) is read here. Under ``pytest -n 2`` each xdist
+worker starts its own cluster; a test only ever touches its own run's Ray workers.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from tests.fakes.server import FakeServer
 from tests.runner import slow_fake
 
 REPO = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.xdist_group("ray")  # one cluster serves every test here
 
 
 def _project(root: Path, url: str, cases: int, *, provider: str = "", models: str = "") -> Path:
@@ -114,7 +114,7 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
         )
         try:
             stored = _wait_for_results(db, at_least=40, proc=proc)
-            victim = _worker_pids()[0]
+            victim = _worker_pids(root)[0]
             os.kill(victim, signal.SIGKILL)
             _out, err = proc.communicate(timeout=240)
         finally:
@@ -148,19 +148,21 @@ def _wait_for_results(db: Path, *, at_least: int, proc: subprocess.Popen[str]) -
     pytest.fail("the Ray run stored nothing for 120 s")
 
 
-def _worker_pids() -> list[int]:
-    """Processes of the run's Ray workers (``ray::ItemWorker`` in their command line)."""
+def _worker_pids(root: Path) -> list[int]:
+    """Processes of this run's Ray workers: ``ray::ItemWorker`` in their command line, and
+    working in the run's project folder (as the head does), not another test's."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes()
+            cwd = (entry / "cwd").resolve()
         except OSError:
             continue
-        if cmdline.startswith(b"ray::ItemWorker"):
+        if cmdline.startswith(b"ray::ItemWorker") and cwd == root.resolve():
             pids.append(int(entry.name))
-    assert pids, "no Ray worker process found"
+    assert pids, "no Ray worker process of this run found"
     return pids
 
 
@@ -269,3 +271,32 @@ def test_the_head_killed_mid_run_then_resume_finishes_on_ray(
     assert sum(row[5] == "passed" for row in table) == 270
     with sqlite3.connect(db) as con:
         assert con.execute("SELECT status FROM runs").fetchall() == [("finished",)]
+
+
+def test_a_local_model_is_served_once_per_worker_that_holds_its_resources(
+    tmp_path: Path, ray_address: str, fake_llama_starts: Path
+) -> None:
+    # the real local driver on the workers, its llama.cpp server a fake (conftest.py)
+    (tmp_path / "tiny.gguf").write_bytes(b"GGUF")
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "harness.yaml").write_text(
+        "providers:\n"
+        f"  local: {{type: llamacpp, model_path: '{tmp_path / 'tiny.gguf'}'}}\n"
+        "models:\n  local:tiny: {resources: {model_host: 1}}\n"
+        "defaults: {record_mode: 'off'}\n"
+    )
+    cases = "".join(
+        f"  - {{id: c{i}, vars: {{n: {i}}}, expect: [{{type: contains, value: 'echo: say {i}'}}]}}\n"
+        for i in range(12)
+    )
+    (tmp_path / "specs" / "say.yaml").write_text(
+        "name: say\nmodels: [local:tiny]\nprompt: 'say {{ n }}'\ncases:\n" + cases
+    )
+    before = fake_llama_starts.read_text().splitlines()
+    result = _harness(tmp_path, "--executor", "ray", "--ray-address", ray_address)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "1 for local:tiny {model_host: 1}" in result.stderr
+    table = _table(tmp_path / "reports" / "harness.db")
+    assert [row[5] for row in table] == ["passed"] * 12
+    # one server for the run's one worker of the model, reused by all 12 items
+    assert len(fake_llama_starts.read_text().splitlines()) - len(before) == 1
