@@ -74,10 +74,6 @@ class RayTally:
     capacity: dict[str, Any] = field(default_factory=dict)
 
 
-LAST_TALLY = RayTally()
-"""The last Ray run's tally in this process (tests and benchmarks read it)."""
-
-
 def _worker_env(run: Run) -> dict[str, str]:
     """The API-key variables the run's providers name, as set here, for the workers."""
     env: dict[str, str] = {}
@@ -277,4 +273,3 @@ class RayHead:
             if actor is not None:
                 with contextlib.suppress(Exception):
                     self.ray.kill(actor, no_restart=True)
-        LAST_TALLY.__dict__.update(self.tally.__dict__)
