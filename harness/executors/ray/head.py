@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from harness.drivers.registry import parse_model_id
-from harness.errors import HarnessError
+from harness.errors import CassetteError, HarnessError
 from harness.executors.ray.capacity import Coordinator
 from harness.executors.ray.routing import Group, group_of, plan_groups, shard_of
 from harness.executors.ray.shipping import pack, write_back
@@ -159,16 +159,22 @@ class RayHead:
     async def execute(self, sources: Mapping[str, Iterator[Item]]) -> None:
         """Run every item; records go to ``run.keep`` as they come back."""
         every = [s for shards in self.shards.values() for s in shards]
-        runs = [self._consume(shard) for shard in every for _ in range(CHUNKS_IN_FLIGHT)]
-        consumers = [asyncio.create_task(run) for run in runs]
-        try:
+
+        async def feed() -> None:
             await asyncio.gather(*(self._distribute(items) for items in sources.values()))
             for shard in every:
                 for _ in range(CHUNKS_IN_FLIGHT):
                     await shard.queue.put(None)
-            await asyncio.gather(*consumers)
+
+        runs = [feed(), *(self._consume(s) for s in every for _ in range(CHUNKS_IN_FLIGHT))]
+        tasks = [asyncio.create_task(run) for run in runs]
+        try:
+            # the first failure ends the run: a distributor must never wait on a dead consumer
+            done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                task.result()
         finally:
-            for task in consumers:
+            for task in tasks:
                 task.cancel()
             await self._close(every)
 
@@ -203,7 +209,13 @@ class RayHead:
             if shard.actor is None:  # made on its first chunk: a shard without items costs nothing
                 shard.actor = self._new_actor(shard)
             generation, actor = shard.generation, shard.actor
-            files = pack(run.recorder.root, (i.cassette_key for i in pending.values()), self.mode)
+            try:
+                files = pack(
+                    run.recorder.root, (i.cassette_key for i in pending.values()), self.mode
+                )
+            except CassetteError as exc:  # unreadable cassettes: these items' error, as locally
+                self._give_up(pending, exc)
+                return
             try:
                 stream = actor.run_chunk.options(num_returns="streaming").remote(
                     list(pending.values()), files
@@ -226,8 +238,12 @@ class RayHead:
         return tuple(getattr(errors, n) for n in names if hasattr(errors, n))
 
     def _keep(self, batch: Batch, pending: dict[str, Item]) -> None:
+        unwritten: CassetteError | None = None
         if batch.files:  # cassettes first: a stored record's cassette exists
-            write_back(self.run.recorder.root, batch.files)
+            try:
+                write_back(self.run.recorder.root, batch.files)
+            except CassetteError as exc:  # as locally: the items' error, never a lost record
+                unwritten = exc
         for record in batch.records:
             item = pending.pop(record.item_id, None)
             if item is None:  # a copy from a worker thought lost: never kept twice
@@ -235,6 +251,8 @@ class RayHead:
                 continue
             if record.cassette is not None:
                 record.cassette = str(self.run.recorder.cassette_path(item))
+                if unwritten is not None:
+                    record = errored(record, unwritten)
             self.run.keep(record)
 
     def _give_up(self, pending: dict[str, Item], exc: BaseException) -> None:
