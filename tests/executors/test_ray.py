@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import sqlite3
 import subprocess
@@ -56,9 +57,16 @@ def _env() -> dict[str, str]:
     return {**ray_env(), "PYTHONPATH": str(REPO)}
 
 
-def _harness(root: Path, *args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
+def _harness(
+    root: Path, *args: str, timeout: float = 240, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        _command(*args), cwd=root, env=_env(), capture_output=True, text=True, timeout=timeout
+        _command(*args),
+        cwd=root,
+        env={**_env(), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -300,3 +308,34 @@ def test_a_local_model_is_served_once_per_worker_that_holds_its_resources(
     assert [row[5] for row in table] == ["passed"] * 12
     # one server for the run's one worker of the model, reused by all 12 items
     assert len(fake_llama_starts.read_text().splitlines()) - len(before) == 1
+
+
+def test_without_an_address_a_local_ray_instance_runs_and_is_stopped(tmp_path: Path) -> None:
+    mark = {"HARNESS_TEST_RUN": secrets.token_hex(8)}  # inherited by all the run starts
+    fake = FakeServer("openai")
+    with fake.in_thread() as url:
+        root = _project(tmp_path, url, cases=10)
+        result = _harness(root, "--executor", "ray", "--ray-workers", "2", env=mark)
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert f"ray: {os.cpu_count()} CPUs; workers: 2 (any node)" in result.stderr
+    table = _table(root / "reports" / "harness.db")
+    assert len(table) == 10 and sum(row[5] == "passed" for row in table) == 9
+    # the Ray instance the run started (GCS, raylet, workers) ended with it
+    deadline = time.monotonic() + 30
+    while _marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _marked(mark) == []
+
+
+def _marked(mark: dict[str, str]) -> list[str]:
+    """Command lines of live processes whose environment holds ``mark``."""
+    (name, value), found = next(iter(mark.items())), []
+    needle = f"{name}={value}".encode()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if needle in (entry / "environ").read_bytes().split(b"\0"):
+                    found.append((entry / "cmdline").read_bytes().decode(errors="replace"))
+            except OSError:
+                continue
+    return found
