@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from harness.errors import ConfigError
+from harness.config import load_config
+from harness.errors import ConfigError, SpecError
 from harness.executors.ray.routing import DEFAULT_GROUP, Group, group_of, plan_groups, shard_of
 
 
@@ -62,3 +65,15 @@ def test_models_that_cannot_all_be_placed_fail_before_the_run() -> None:
     assert "model 'local:b' needs Ray resources {GPU: 1}" in message
     assert "beside the workers of local:a" in message
     assert "models.local:b.resources in harness.yaml" in message
+
+
+def test_resources_in_harness_yaml_are_read_and_checked(tmp_path: Path) -> None:
+    config_file = tmp_path / "harness.yaml"
+    config_file.write_text("models:\n  local:qwen: {resources: {GPU: 1, llama_host: 0.5}}\n")
+    assert load_config(config_file).model_resources == {"local:qwen": {"GPU": 1, "llama_host": 0.5}}
+    config_file.write_text("models:\n  local:qwen: {resources: {GPU: 0}}\n")
+    with pytest.raises(SpecError) as raised:
+        load_config(config_file)
+    assert "harness.yaml:2:" in str(raised.value)
+    assert "models.local:qwen.resources.GPU" in str(raised.value)
+    assert "greater than 0" in str(raised.value)
