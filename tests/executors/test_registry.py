@@ -122,3 +122,12 @@ def test_an_address_where_no_cluster_answers_fails_at_once(tmp_path: Path) -> No
 
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-c", "from harness.cli import main; main()", *args]
+
+
+def test_cache_is_refused_on_ray(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path)
+    monkeypatch.chdir(root)
+    result = CliRunner().invoke(cli, ["run", "--executor", "ray", "--cache"])
+    assert result.exit_code == 2
+    assert "--cache reads earlier responses from this machine's store" in result.output
+    assert _runs(root) == 0
