@@ -27,6 +27,7 @@ from harness.drivers.base import (
     Usage,
 )
 from harness.drivers.http import error_from_status
+from harness.drivers.tool_choice import ToolChoice, native_tool_choice, tool_choice
 from harness.errors import (
     ContentFilterError,
     ProviderError,
@@ -66,6 +67,8 @@ ERROR_STATUS: dict[str, int] = {
 # params with the same name on the wire; others are mapped or dropped (seed has no equivalent)
 _PASSTHROUGH = ("temperature", "top_p", "top_k", "metadata", "thinking", "service_tier")
 _TOOL_NAME_RE = re.compile(r"[^a-zA-Z0-9_-]")
+# the portable tool_choice modes -> Anthropic's tool_choice.type
+_CHOICE_TYPES = {"auto": "auto", "required": "any", "none": "none", "tool": "tool"}
 
 
 def output_tool_name(request: Request) -> str:
@@ -149,13 +152,37 @@ def _messages(messages: tuple[Message, ...]) -> tuple[str | None, list[dict[str,
     return ("\n\n".join(system) if system else None), out
 
 
-def build_body(request: Request, mode: StructuredMode | None, *, stream: bool) -> dict[str, Any]:
+def _tool_choice(request: Request, *, provider: str) -> Mapping[str, Any] | None:
+    # parallel_tool_calls: false (OpenAI's name) is Anthropic's disable_parallel_tool_use
+    choice = tool_choice(request, provider=provider)
+    if choice is None:
+        native = native_tool_choice(request)
+        if native is not None or request.params.get("parallel_tool_calls") is not False:
+            return native
+        choice = ToolChoice("auto")
+    if not request.tools:
+        return None
+    out: dict[str, Any] = {"type": _CHOICE_TYPES[choice.mode]}
+    if choice.mode == "tool":
+        out["name"] = choice.name
+    if choice.mode != "none" and request.params.get("parallel_tool_calls") is False:
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+def build_body(
+    request: Request, mode: StructuredMode | None, *, stream: bool, provider: str = ""
+) -> dict[str, Any]:
     """The JSON body of ``POST /v1/messages`` for a request.
 
     Args:
         request: the request (in ``prompt`` mode its messages already hold the schema note).
         mode: ``tool`` adds the forced output tool; other modes add nothing.
         stream: set ``"stream": true``.
+        provider: the provider's name, for errors.
+
+    Raises:
+        BadRequestError: the ``tool_choice`` param names no tool of the request.
     """
     params = dict(request.params)
     system, messages = _messages(request.messages)
@@ -176,8 +203,10 @@ def build_body(request: Request, mode: StructuredMode | None, *, stream: bool) -
     if mode == "tool" and request.schema is not None:
         tools.append(_output_tool(request))
         body["tool_choice"] = {"type": "tool", "name": output_tool_name(request)}
-    elif params.get("tool_choice") is not None:
-        body["tool_choice"] = params["tool_choice"]
+    else:
+        choice = _tool_choice(request, provider=provider)
+        if choice is not None:
+            body["tool_choice"] = choice
     if tools:
         body["tools"] = tools
     if stream:
