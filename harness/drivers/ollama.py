@@ -142,6 +142,11 @@ def tool_calls_from(message: Mapping[str, Any], *, numbered: int = 0) -> tuple[T
     return tuple(calls)
 
 
+def finish_reason(done_reason: str | None, *, has_calls: bool) -> str | None:
+    """``done_reason``, but ``tool_calls`` when the model called tools (Ollama says ``stop``)."""
+    return "tool_calls" if has_calls and done_reason == "stop" else done_reason
+
+
 def _calls_before(request: Request) -> int:
     return sum(len(m.tool_calls) for m in request.messages)
 
@@ -208,11 +213,12 @@ class OllamaDriver(HTTPDriver):
                 f"Ollama error: {body['error']}", provider=self.settings.name, model=request.model
             )
         message = body["message"]
+        calls = tool_calls_from(message, numbered=_calls_before(request))
         return Response(
             text=message.get("content") or "",
             model=body.get("model") or request.model,
-            tool_calls=tool_calls_from(message, numbered=_calls_before(request)),
-            finish_reason=body.get("done_reason"),
+            tool_calls=calls,
+            finish_reason=finish_reason(body.get("done_reason"), has_calls=bool(calls)),
             usage=usage_from(body),
         )
 
@@ -240,7 +246,7 @@ class OllamaDriver(HTTPDriver):
                 yield StreamEvent("tool_call", tool_call=call)
             if chunk.get("done"):
                 usage = usage_from(chunk)
-                finish = chunk.get("done_reason")
+                finish = finish_reason(chunk.get("done_reason"), has_calls=bool(calls))
                 yield StreamEvent("usage", usage=usage)
                 yield StreamEvent("finish", finish_reason=finish)
                 yield StreamEvent(

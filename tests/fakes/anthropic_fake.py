@@ -10,6 +10,9 @@ JSON value for a schema found in prompt instructions. Server ``options``:
 - ``refuse``: answer with ``stop_reason: refusal`` and no content.
 - ``stream_error``: after the first text delta, send an ``error`` event of this type
   (e.g. ``overloaded_error``) and end the stream.
+- ``tool_script``: play a multi-step tool exchange (:mod:`tests.fakes.tool_script`);
+  ``tool_use`` ids are ``toolu_<step>_<n>`` and each must be answered by a
+  ``tool_result`` in the next user message.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from typing import Any
 
 from tests.fakes.schema_values import schema_from_prompt, value_for
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+from tests.fakes.tool_script import Call, Exchange, Result, ScriptError, call_id, next_step
 
 MODEL_SUFFIX = "-20250101"
 
@@ -49,8 +53,73 @@ def _system_text(system: Any) -> str:
     return system if isinstance(system, str) else _text_of(system or [])
 
 
+def history(messages: list[dict[str, Any]]) -> list[Exchange]:
+    """The ``tool_use`` turns of a conversation and the ``tool_result`` blocks answering them.
+
+    Raises:
+        ScriptError: as the API does, when the ``tool_result`` blocks are not in the very
+            next user message, or come after other content there.
+    """
+    out: list[Exchange] = []
+    waiting = False
+    for m in messages:
+        blocks = m.get("content") if isinstance(m.get("content"), list) else []
+        results = [b for b in blocks if b.get("type") == "tool_result"]
+        if waiting:
+            if m.get("role") != "user" or not results:
+                raise ScriptError("tool_use ids were found without tool_result blocks just after")
+            if blocks[: len(results)] != results:
+                raise ScriptError("tool_result blocks must come first in the user message")
+            for b in results:
+                out[-1].results.append(Result(b.get("tool_use_id", ""), _result_text(b)))
+        elif results:
+            raise ScriptError("a tool_result block answers no tool_use block")
+        uses = (
+            [b for b in blocks if b.get("type") == "tool_use"]
+            if m.get("role") == "assistant"
+            else []
+        )
+        if uses:
+            out.append(Exchange([Call(b["name"], b.get("input"), b.get("id")) for b in uses]))
+        waiting = bool(uses)
+    return out
+
+
+def _result_text(block: dict[str, Any]) -> str:
+    content = block.get("content")
+    return content if isinstance(content, str) else _text_of(content or [])
+
+
+def _scripted(body: dict[str, Any], script: list[Any]) -> tuple[list[dict[str, Any]], str]:
+    msgs = body["messages"]
+    step = next_step(script, history(msgs))
+    if isinstance(step, str):
+        return [{"type": "text", "text": step}], "end_turn"
+    number = sum(1 for m in msgs if m.get("role") == "assistant" and _uses_tools(m)) + 1
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": "Let me call tools."}]
+    for n, c in enumerate(step, start=1):
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": call_id("toolu_", number, n),
+                "name": c["name"],
+                "input": c["arguments"],
+            }
+        )
+    return blocks, "tool_use"
+
+
+def _uses_tools(message: dict[str, Any]) -> bool:
+    content = message.get("content")
+    return isinstance(content, list) and any(b.get("type") == "tool_use" for b in content)
+
+
 def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    """The content blocks, stop reason and usage for a request body."""
+    """The content blocks, stop reason and usage for a request body.
+
+    Raises:
+        ScriptError: with ``tool_script`` set, the history breaks the tool exchange.
+    """
     msgs = body["messages"]
     last = msgs[-1] if msgs else {}
     last_text = _text_of(last.get("content"))
@@ -61,7 +130,9 @@ def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     )
     blocks: list[dict[str, Any]] = []
     stop = "end_turn"
-    if choice.get("type") == "tool":
+    if options.get("tool_script") is not None:
+        blocks, stop = _scripted(body, options["tool_script"])
+    elif choice.get("type") == "tool":
         tool = next(t for t in tools if t["name"] == choice["name"])
         blocks.append(_tool_use(tool, n=1))
         stop = "tool_use"
@@ -120,7 +191,10 @@ async def messages(request: ReceivedRequest, server: FakeServer) -> Reply:
         "reject_tool_choice"
     ):
         return _error(400, "invalid_request_error", "tool_choice: tool use is not supported")
-    a = answer(body, server.options)
+    try:
+        a = answer(body, server.options)
+    except ScriptError as exc:
+        return _error(400, "invalid_request_error", str(exc))
     message = {
         "id": f"msg_{server.next_id():04d}",
         "type": "message",
