@@ -193,9 +193,9 @@ class OpenAIDriver(HTTPDriver):
         for key, value in params.items():
             if key in PARAMS and value is not None:
                 body[key] = value
+        choice = self._tool_choice(request)  # checked with or without tools
         if request.tools:
             body["tools"] = [tool_json(t) for t in request.tools]
-            choice = self._tool_choice(request)
             if choice is not None:
                 body["tool_choice"] = choice
         elif params.get("parallel_tool_calls") is not None:
