@@ -116,3 +116,44 @@ def _model(value: Any, model: type[BaseModel], path: str) -> list[str]:
         except ValueError as exc:
             problems.append(f"{path}: {model.__name__} refuses it: {exc}")
     return problems
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def fields_differ(ours: Any, theirs: Any, path: str = "$", *, shared: bool = True) -> list[str]:
+    """Paths where two JSON values differ (keys compared in camelCase: Gemini's JSON
+    mapping takes both spellings).
+
+    With ``shared``, only object keys both set are compared; without, a key only one side
+    sets with a value (not null, empty list or empty text) is a difference too.
+    """
+    if isinstance(ours, dict) and isinstance(theirs, dict):
+        a = {_camel(k): v for k, v in ours.items()}
+        b = {_camel(k): v for k, v in theirs.items()}
+        out = [] if shared else _one_sided(a, b, path)
+        return out + [
+            d
+            for k in sorted(a.keys() & b.keys())
+            for d in fields_differ(a[k], b[k], f"{path}.{k}", shared=shared)
+        ]
+    if isinstance(ours, list) and isinstance(theirs, list):
+        if len(ours) != len(theirs):
+            return [f"{path}: {len(ours)} items != {len(theirs)}"]
+        return [
+            d
+            for i, (x, y) in enumerate(zip(ours, theirs, strict=True))
+            for d in fields_differ(x, y, f"{path}[{i}]", shared=shared)
+        ]
+    return [] if ours == theirs else [f"{path}: {ours!r} != {theirs!r}"]
+
+
+def _one_sided(a: dict[str, Any], b: dict[str, Any], path: str) -> list[str]:
+    def set_(d: dict[str, Any]) -> set[str]:
+        return {k for k, v in d.items() if v not in (None, [], "")}
+
+    return [f"{path}.{k}: only we send it" for k in sorted(set_(a) - set(b))] + [
+        f"{path}.{k}: only the SDK sends it" for k in sorted(set_(b) - set(a))
+    ]

@@ -92,11 +92,11 @@ async def test_the_fake_refuses_a_result_that_names_no_call(driver: Driver) -> N
 
 
 async def test_the_fake_refuses_calls_it_did_not_make(driver: Driver) -> None:
-    invented = (ToolCall("add", {"a": 1, "b": 1}, id="call_x"),)
+    invented = (ToolCall("add", {"a": 1, "b": 1}),)
     history = (
         *ASK.messages,
         Message("assistant", "", tool_calls=invented),
-        Message("tool", "2", tool_call_id="call_x", name="add"),
+        Message("tool", "2", tool_call_id="", name="add"),
     )
     with pytest.raises(BadRequestError, match="not the calls made"):
         await driver.complete(replace(ASK, messages=history))

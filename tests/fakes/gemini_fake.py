@@ -103,6 +103,9 @@ def history(contents: list[dict[str, Any]], *, with_ids: bool) -> list[Exchange]
         elif responses:
             raise ScriptError("a function response turn must come right after a function call turn")
         calls = [p["functionCall"] for p in parts if "functionCall" in p]
+        given = {c.get("id") for c in calls} | {r.get("id") for r in responses}
+        if not with_ids and given - {None}:
+            raise ScriptError(f"ids {sorted(given - {None})} were never given by the model")
         if content.get("role") == "model" and calls:
             out.append(
                 Exchange(
