@@ -120,7 +120,9 @@ def _content(message: Message) -> str | list[dict[str, Any]]:
         blocks.append(
             {"type": "tool_use", "id": call.id, "name": call.name, "input": dict(call.arguments)}
         )
-    return blocks
+    # with thinking on, the API wants the turn's thinking blocks back, first and unchanged
+    thinking = [dict(b) for c in message.tool_calls for b in c.provider_data.get("thinking", ())]
+    return thinking + blocks
 
 
 def _messages(messages: tuple[Message, ...]) -> tuple[str | None, list[dict[str, Any]]]:
@@ -247,12 +249,20 @@ def _answer(
 ) -> tuple[str, tuple[ToolCall, ...], Any]:
     texts: list[str] = []
     calls: list[ToolCall] = []
+    thinking: list[dict[str, Any]] = []  # sent back with the turn's first call
     parsed: Any = None
     output_name = output_tool_name(request) if mode == "tool" else None
     for block in blocks:
         kind = block.get("type")
         if kind == "text":
             texts.append(block["text"])
+        elif kind == "thinking":
+            thinking.append(
+                {"type": "thinking", "thinking": block.get("thinking", ""),
+                 "signature": block.get("signature", "")}
+            )  # fmt: skip
+        elif kind == "redacted_thinking":
+            thinking.append({"type": "redacted_thinking", "data": block.get("data", "")})
         elif kind == "tool_use":
             args = block.get("input")
             args = args if isinstance(args, dict) else {}
@@ -262,9 +272,14 @@ def _answer(
                     parsed = args.get("value")
                 continue
             raw = block.get("_raw_json") or json.dumps(args)
+            data = {"thinking": tuple(thinking)} if thinking and not calls else {}
             calls.append(
                 ToolCall(
-                    name=block["name"], arguments=args, id=block.get("id", ""), raw_arguments=raw
+                    name=block["name"],
+                    arguments=args,
+                    id=block.get("id", ""),
+                    raw_arguments=raw,
+                    provider_data=data,
                 )
             )
     text = "".join(texts)
@@ -401,7 +416,11 @@ class StreamState:
             return [StreamEvent(kind="text", text=delta["text"])]
         if delta.get("type") == "input_json_delta":
             block["_raw_json"] += delta.get("partial_json", "")
-        return []  # thinking and signature deltas are not part of the answer
+        elif delta.get("type") == "thinking_delta":
+            block["thinking"] = block.get("thinking", "") + delta.get("thinking", "")
+        elif delta.get("type") == "signature_delta":
+            block["signature"] = block.get("signature", "") + delta.get("signature", "")
+        return []  # thinking is not part of the answer (it goes back with the tool calls)
 
     def _block_stop(self, index: int) -> list[StreamEvent]:
         block = self.blocks[index]
@@ -414,8 +433,11 @@ class StreamState:
             block["input"] = {}
         if self.mode == "tool" and block.get("name") == output_tool_name(self.request):
             return [StreamEvent(kind="text", text=json.dumps(block["input"], ensure_ascii=False))]
-        _, calls, _ = _answer([block], self.request, self.mode)
-        return [StreamEvent(kind="tool_call", tool_call=call) for call in calls]
+        # the blocks so far: the turn's first call carries the thinking before it
+        _, calls, _ = _answer(
+            [self.blocks[i] for i in sorted(self.blocks) if i <= index], self.request, self.mode
+        )
+        return [StreamEvent(kind="tool_call", tool_call=calls[-1])] if calls else []
 
     def response(self) -> Response:
         """The Response assembled from everything fed so far."""

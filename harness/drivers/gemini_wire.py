@@ -174,7 +174,11 @@ def _contents(messages: tuple[Message, ...]) -> tuple[list[str], list[dict[str, 
             fc: dict[str, Any] = {"name": call.name, "args": dict(call.arguments)}
             if call.id and not is_synthetic_id(call.id):
                 fc["id"] = call.id  # an id Gemini gave: sent back as it came
-            parts.append({"functionCall": fc})
+            signature = call.provider_data.get("thoughtSignature")
+            # a signed call goes back signed: Gemini 3 refuses the turn without it
+            parts.append(
+                {"functionCall": fc, **({"thoughtSignature": signature} if signature else {})}
+            )
         role = "model" if msg.role == "assistant" else "user"
         contents.append({"role": role, "parts": parts or [{"text": ""}]})
     return system, contents
@@ -285,12 +289,15 @@ def chunk_parts(body: Mapping[str, Any], *, numbered: int = 0) -> tuple[str, lis
         elif "functionCall" in part:
             fc = part["functionCall"]
             args = fc.get("args") or {}
+            signature = part.get("thoughtSignature")
             calls.append(
                 ToolCall(
                     name=fc["name"],
                     arguments=args,
                     id=fc.get("id") or synthetic_id(numbered + len(calls) + 1),
                     raw_arguments=json.dumps(args, ensure_ascii=False),
+                    # thinking models sign their calls; the next step must send it back
+                    provider_data={"thoughtSignature": signature} if signature else {},
                 )
             )
     return "".join(texts), calls

@@ -44,6 +44,13 @@ PROMPT = ASK.messages[0].text
 _TLS = ssl.create_default_context()  # one for every genai client (building one is slow)
 STREAM = [pytest.param(False, id="plain"), pytest.param(True, id="streamed")]
 KINDS = ["openai", "anthropic", "gemini", "ollama"]
+# each wire format, and the variants where a thinking model wants something sent back
+VARIANTS = [
+    *(pytest.param(k, "", id=k) for k in KINDS),
+    pytest.param("anthropic", "thinking", id="anthropic-thinking"),
+    pytest.param("gemini", "signed", id="gemini-thought-signatures"),
+]
+THINKING = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
 
 
 def _json_tool(tool: Tool) -> dict[str, Any]:
@@ -53,7 +60,7 @@ def _json_tool(tool: Tool) -> dict[str, Any]:
 # ----------------------------------------------------------------- the SDKs' loops
 
 
-async def openai_loop(base_url: str, stream: bool) -> list[Any]:
+async def openai_loop(base_url: str, stream: bool, variant: str) -> list[Any]:
     """The exchange as the openai SDK plays it; returns each step's parsed message."""
     client = openai.AsyncOpenAI(base_url=base_url + "/v1", api_key="sk-test", max_retries=0)
     tools: list[Any] = [{"type": "function", "function": _json_tool(t)} for t in TOOLS]
@@ -94,7 +101,7 @@ async def openai_loop(base_url: str, stream: bool) -> list[Any]:
     return answers
 
 
-async def anthropic_loop(base_url: str, stream: bool) -> list[Any]:
+async def anthropic_loop(base_url: str, stream: bool, variant: str) -> list[Any]:
     """The exchange as the anthropic SDK plays it; returns each step's message."""
     client = anthropic.AsyncAnthropic(api_key="sk-test", base_url=base_url, max_retries=0)
     tools: list[Any] = [
@@ -110,6 +117,8 @@ async def anthropic_loop(base_url: str, stream: bool) -> list[Any]:
                 "messages": messages,
                 "tools": tools,
             }
+            if variant == "thinking":
+                kwargs["thinking"] = THINKING["thinking"]
             if stream:
                 async with client.messages.stream(**kwargs) as s:
                     message = await s.get_final_message()
@@ -139,7 +148,7 @@ def _value(text: str) -> Any:
         return text
 
 
-async def gemini_loop(base_url: str, stream: bool) -> list[Any]:
+async def gemini_loop(base_url: str, stream: bool, variant: str) -> list[Any]:
     """The exchange as the google-genai SDK plays it; returns each step's model content."""
     options = gtypes.HttpOptions(
         base_url=base_url,
@@ -189,7 +198,7 @@ async def gemini_loop(base_url: str, stream: bool) -> list[Any]:
     return answers
 
 
-async def ollama_loop(base_url: str, stream: bool) -> list[Any]:
+async def ollama_loop(base_url: str, stream: bool, variant: str) -> list[Any]:
     """The exchange as the ollama SDK plays it; returns each step's message."""
     client = ollama.AsyncClient(host=base_url)
     tools = [{"type": "function", "function": _json_tool(t)} for t in TOOLS]
@@ -219,7 +228,7 @@ async def ollama_loop(base_url: str, stream: bool) -> list[Any]:
     return answers
 
 
-SDK_LOOPS: dict[str, Callable[[str, bool], Awaitable[list[Any]]]] = {
+SDK_LOOPS: dict[str, Callable[[str, bool, str], Awaitable[list[Any]]]] = {
     "openai": openai_loop,
     "anthropic": anthropic_loop,
     "gemini": gemini_loop,
@@ -252,23 +261,29 @@ def call_names(kind: str, answer: Any) -> list[str]:
 # ----------------------------------------------------------------- the bodies
 
 
-async def sdk_bodies(kind: str, stream: bool) -> list[Any]:
+def fake_options(variant: str) -> dict[str, Any]:
+    """The fake's options for a variant of the exchange."""
+    return {"tool_script": SCRIPT, "thought_signatures": variant == "signed"}
+
+
+async def sdk_bodies(kind: str, stream: bool, variant: str = "") -> list[Any]:
     """The request bodies the SDK sent, one per step, after checking what it parsed."""
-    async with FakeServer(kind, options={"tool_script": SCRIPT}) as fake:
-        answers = await SDK_LOOPS[kind](fake.base_url, stream)
+    async with FakeServer(kind, options=fake_options(variant)) as fake:
+        answers = await SDK_LOOPS[kind](fake.base_url, stream, variant)
         assert [call_names(kind, a) for a in answers] == [["add", "lookup"], ["add"], []]
         assert final_text(kind, answers[-1]) == FINAL
         return [r.json for r in fake.requests]
 
 
-async def our_bodies(kind: str, stream: bool) -> list[Any]:
+async def our_bodies(kind: str, stream: bool, variant: str = "") -> list[Any]:
     """The request bodies harness's driver sent, one per step."""
     case = next(c for c in DRIVER_CASES if c.kind == kind)
+    params = THINKING if variant == "thinking" else {}
     async with (
-        FakeServer(kind, options={"tool_script": SCRIPT}) as fake,
+        FakeServer(kind, options=fake_options(variant)) as fake,
         create_driver(case.settings(fake.base_url)) as driver,
     ):
-        request = Request(MODEL, (Message("user", PROMPT),), tools=TOOLS)
+        request = Request(MODEL, (Message("user", PROMPT),), params=params, tools=TOOLS)
         exchange = await run_loop(
             driver, request, way="complete-streamed" if stream else "complete"
         )
@@ -323,18 +338,20 @@ def sdk_type_problems(kind: str, body: dict[str, Any]) -> list[str]:
 
 
 @pytest.mark.parametrize("stream", STREAM)
-@pytest.mark.parametrize("kind", KINDS)
-async def test_the_sdk_plays_the_whole_exchange_with_the_fake(kind: str, stream: bool) -> None:
-    bodies = await sdk_bodies(kind, stream)
+@pytest.mark.parametrize(("kind", "variant"), VARIANTS)
+async def test_the_sdk_plays_the_whole_exchange_with_the_fake(
+    kind: str, variant: str, stream: bool
+) -> None:
+    bodies = await sdk_bodies(kind, stream, variant)
     assert len(bodies) == 3  # the fake accepted the SDK's way of sending results back
 
 
 @pytest.mark.parametrize("stream", STREAM)
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("kind", "variant"), VARIANTS)
 async def test_our_later_steps_are_the_sdks_own_request_types(
-    kind: str, stream: bool, api_key: str
+    kind: str, variant: str, stream: bool, api_key: str
 ) -> None:
-    bodies = await our_bodies(kind, stream)
+    bodies = await our_bodies(kind, stream, variant)
     assert len(bodies) == 3
     for step, body in enumerate(bodies, start=1):
         assert sdk_type_problems(kind, body) == [], f"step {step}"
@@ -343,9 +360,12 @@ async def test_our_later_steps_are_the_sdks_own_request_types(
 
 
 @pytest.mark.parametrize("stream", STREAM)
-@pytest.mark.parametrize("kind", KINDS)
-async def test_our_later_steps_equal_the_sdks(kind: str, stream: bool, api_key: str) -> None:
-    ours, theirs = await our_bodies(kind, stream), await sdk_bodies(kind, stream)
+@pytest.mark.parametrize(("kind", "variant"), VARIANTS)
+async def test_our_later_steps_equal_the_sdks(
+    kind: str, variant: str, stream: bool, api_key: str
+) -> None:
+    ours = await our_bodies(kind, stream, variant)
+    theirs = await sdk_bodies(kind, stream, variant)
     for step in (2, 3):
         mine, sdk = conversation(kind, ours[step - 1]), conversation(kind, theirs[step - 1])
         assert fields_differ(mine, sdk, shared=False) == [], f"step {step}"

@@ -19,6 +19,8 @@ from harness.drivers.registry import create_driver
 from harness.errors import BadRequestError
 from tests.drivers.conftest import DRIVER_CASES, DriverCase
 from tests.drivers.tool_loop import FINAL, SCRIPT, TOOLS, WAYS, Way, run_loop
+from tests.fakes.anthropic_fake import thinking_block
+from tests.fakes.gemini_fake import signature
 from tests.fakes.server import FakeServer
 
 ASK = Request(
@@ -115,3 +117,65 @@ async def test_gemini_call_ids_are_sent_back_when_gemini_gives_them(api_key: str
         second = fake.requests[1].json["contents"]
         assert [p["functionCall"]["id"] for p in second[1]["parts"]] == ["fc_1_1", "fc_1_2"]
         assert [p["functionResponse"]["id"] for p in second[2]["parts"]] == ["fc_1_1", "fc_1_2"]
+
+
+THINKING = {"thinking": {"type": "enabled", "budget_tokens": 1024}}
+
+
+@pytest.mark.parametrize("way", [pytest.param(w, id=w) for w in WAYS])
+async def test_anthropic_thinking_goes_back_with_the_calls(api_key: str, way: Way) -> None:
+    anthropic = next(c for c in DRIVER_CASES if c.name == "anthropic")
+    async with (
+        FakeServer("anthropic", options={"tool_script": SCRIPT}) as fake,
+        create_driver(anthropic.settings(fake.base_url)) as driver,
+    ):
+        exchange = await run_loop(driver, replace(ASK, params=THINKING), way=way)
+        assert exchange.responses[-1].text == FINAL
+        first, second = exchange.responses[0].tool_calls
+        assert first.provider_data == {"thinking": (thinking_block(1),)}
+        assert second.provider_data == {}  # a turn's thinking goes back once, first
+        sent = fake.requests[1].json["messages"][1]["content"]
+        assert [b["type"] for b in sent] == ["thinking", "text", "tool_use", "tool_use"]
+
+
+async def test_anthropic_refuses_a_tool_turn_without_its_thinking(api_key: str) -> None:
+    anthropic = next(c for c in DRIVER_CASES if c.name == "anthropic")
+    async with (
+        FakeServer("anthropic", options={"tool_script": SCRIPT}) as fake,
+        create_driver(anthropic.settings(fake.base_url)) as driver,
+    ):
+        first = await driver.complete(replace(ASK, params=THINKING))
+        bare = tuple(replace(c, provider_data={}) for c in first.tool_calls)
+        history = (
+            *ASK.messages,
+            Message("assistant", "", tool_calls=bare),
+            *(Message("tool", "x", tool_call_id=c.id) for c in bare),
+        )
+        with pytest.raises(BadRequestError, match="must start with its thinking block"):
+            await driver.complete(replace(ASK, messages=history, params=THINKING))
+
+
+@pytest.mark.parametrize("way", [pytest.param(w, id=w) for w in WAYS])
+async def test_gemini_thought_signatures_go_back_on_their_calls(api_key: str, way: Way) -> None:
+    gemini = next(c for c in DRIVER_CASES if c.name == "gemini")
+    options: dict[str, Any] = {"tool_script": SCRIPT, "thought_signatures": True}
+    async with (
+        FakeServer("gemini", options=options) as fake,
+        create_driver(gemini.settings(fake.base_url)) as driver,
+    ):
+        exchange = await run_loop(driver, ASK, way=way)
+        assert exchange.responses[-1].text == FINAL
+        first, second = exchange.responses[0].tool_calls
+        assert first.provider_data == {"thoughtSignature": signature(1)}
+        assert second.provider_data == {}
+        sent = fake.requests[1].json["contents"][1]["parts"]
+        assert [p.get("thoughtSignature") for p in sent] == [signature(1), None]
+
+        bare = tuple(replace(c, provider_data={}) for c in exchange.responses[0].tool_calls)
+        history = (
+            *ASK.messages,
+            Message("assistant", "", tool_calls=bare),
+            *(Message("tool", "x", tool_call_id=c.id) for c in bare),
+        )
+        with pytest.raises(BadRequestError, match="missing a thought_signature"):
+            await driver.complete(replace(ASK, messages=history))

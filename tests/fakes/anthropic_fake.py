@@ -12,7 +12,8 @@ JSON value for a schema found in prompt instructions. Server ``options``:
   (e.g. ``overloaded_error``) and end the stream.
 - ``tool_script``: play a multi-step tool exchange (:mod:`tests.fakes.tool_script`);
   ``tool_use`` ids are ``toolu_<step>_<n>`` and each must be answered by a
-  ``tool_result`` in the next user message.
+  ``tool_result`` in the next user message. With ``thinking`` enabled in the request,
+  each tool-calling turn starts with a signed thinking block that must come back first.
 """
 
 from __future__ import annotations
@@ -90,13 +91,34 @@ def _result_text(block: dict[str, Any]) -> str:
     return content if isinstance(content, str) else _text_of(content or [])
 
 
+def thinking_block(step: int) -> dict[str, Any]:
+    """The thinking block the fake puts before step ``step``'s calls when thinking is on."""
+    return {"type": "thinking", "thinking": f"I need tools ({step}).", "signature": f"sig_{step}"}
+
+
+def _check_thinking(msgs: list[dict[str, Any]]) -> None:
+    # as the API does with thinking on: a tool-calling turn goes back with its thinking first
+    turns = [m for m in msgs if m.get("role") == "assistant" and _uses_tools(m)]
+    for step, m in enumerate(turns, start=1):
+        if m["content"][0] != thinking_block(step):
+            raise ScriptError(
+                "Expected `thinking` or `redacted_thinking`, but found "
+                f"{m['content'][0].get('type')!r}. When `thinking` is enabled, an assistant "
+                "message with tool_use must start with its thinking block, unchanged"
+            )
+
+
 def _scripted(body: dict[str, Any], script: list[Any]) -> tuple[list[dict[str, Any]], str]:
     msgs = body["messages"]
+    thinking = (body.get("thinking") or {}).get("type") == "enabled"
+    if thinking:
+        _check_thinking(msgs)
     step = next_step(script, history(msgs))
     if isinstance(step, str):
         return [{"type": "text", "text": step}], "end_turn"
     number = sum(1 for m in msgs if m.get("role") == "assistant" and _uses_tools(m)) + 1
-    blocks: list[dict[str, Any]] = [{"type": "text", "text": "Let me call tools."}]
+    blocks: list[dict[str, Any]] = [thinking_block(number)] if thinking else []
+    blocks.append({"type": "text", "text": "Let me call tools."})
     for n, c in enumerate(step, start=1):
         blocks.append(
             {
@@ -238,6 +260,12 @@ def _stream(message: dict[str, Any], stream_error: str | None) -> list[bytes]:
                     err = error_body(stream_error, f"fake {stream_error}")["error"]
                     out.append(_event("error", {"error": err}))
                     return out
+        elif block["type"] == "thinking":
+            head = {"type": "thinking", "thinking": "", "signature": ""}
+            out.append(_event("content_block_start", {"index": i, "content_block": head}))
+            for key in ("thinking", "signature"):
+                delta = {"type": f"{key}_delta", key: block[key]}
+                out.append(_event("content_block_delta", {"index": i, "delta": delta}))
         else:
             head = {**block, "input": {}}
             out.append(_event("content_block_start", {"index": i, "content_block": head}))

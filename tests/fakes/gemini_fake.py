@@ -15,10 +15,13 @@ Server ``options``:
   like the API, calls carry no ids and the next user turn must hold one
   ``functionResponse`` per call, matched by name and order. ``function_call_ids``:
   give calls ids (``fc_<step>_<n>``) that the responses must repeat.
+  ``thought_signatures``: sign each step's first call (``thoughtSignature``), as thinking
+  models do; the signature must come back on that call (Gemini 3 refuses the turn else).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -77,7 +80,14 @@ def _text_of(content: dict[str, Any] | None) -> str:
     return "".join(p.get("text", "") for p in (content or {}).get("parts") or [])
 
 
-def history(contents: list[dict[str, Any]], *, with_ids: bool) -> list[Exchange]:
+def signature(step: int) -> str:
+    """The thought signature (base64) of step ``step``'s first call with ``thought_signatures``."""
+    return base64.b64encode(f"sig-{step:03d}".encode()).decode()
+
+
+def history(
+    contents: list[dict[str, Any]], *, with_ids: bool, signed: bool = False
+) -> list[Exchange]:
     """The ``functionCall`` turns of a conversation and the ``functionResponse`` parts after.
 
     Results reference calls by name and order (by id when the calls carried ids).
@@ -103,6 +113,13 @@ def history(contents: list[dict[str, Any]], *, with_ids: bool) -> list[Exchange]
         elif responses:
             raise ScriptError("a function response turn must come right after a function call turn")
         calls = [p["functionCall"] for p in parts if "functionCall" in p]
+        if signed and content.get("role") == "model" and calls:
+            first = next(p for p in parts if "functionCall" in p)
+            if first.get("thoughtSignature") != signature(len(out) + 1):
+                raise ScriptError(
+                    "Function call is missing a thought_signature in functionCall parts. "
+                    "This is required for tools to work correctly"
+                )
         given = {c.get("id") for c in calls} | {r.get("id") for r in responses}
         if not with_ids and given - {None}:
             raise ScriptError(f"ids {sorted(given - {None})} were never given by the model")
@@ -120,16 +137,19 @@ def history(contents: list[dict[str, Any]], *, with_ids: bool) -> list[Exchange]
 def _scripted(body: dict[str, Any], options: dict[str, Any]) -> list[dict[str, Any]]:
     contents = body.get("contents") or []
     with_ids = bool(options.get("function_call_ids"))
-    step = next_step(options["tool_script"], history(contents, with_ids=with_ids))
+    signed = bool(options.get("thought_signatures"))
+    step = next_step(options["tool_script"], history(contents, with_ids=with_ids, signed=signed))
     if isinstance(step, str):
         return [{"text": step}]
     number = sum(1 for c in contents if any("functionCall" in p for p in c.get("parts") or [])) + 1
-    parts = []
+    parts: list[dict[str, Any]] = []
     for n, c in enumerate(step, start=1):
         call: dict[str, Any] = {"name": c["name"], "args": c["arguments"]}
         if with_ids:
             call["id"] = call_id("fc_", number, n)
         parts.append({"functionCall": call})
+    if signed:
+        parts[0]["thoughtSignature"] = signature(number)  # as thinking models sign the first
     return parts
 
 
