@@ -229,26 +229,20 @@ def _stream(cid: str, model: str, a: dict[str, Any], include_usage: bool) -> lis
     words = a["text"].split(" ") if a["text"] else []
     for i, word in enumerate(words):
         events.append(chunk({"content": word if i == 0 else " " + word}))
+    # parallel calls: each call's head, then their argument halves in turns, so only
+    # joining the deltas per index gives each call its arguments
+    halves: list[list[dict[str, Any]]] = [[], []]
     for n, call in enumerate(a["tool_calls"]):
         fn = call["function"]
+        head = {"index": n, "id": call["id"], "type": "function"}
         events.append(
-            chunk(
-                {
-                    "tool_calls": [
-                        {
-                            "index": n,
-                            "id": call["id"],
-                            "type": "function",
-                            "function": {"name": fn["name"], "arguments": ""},
-                        }
-                    ]
-                }
-            )
+            chunk({"tool_calls": [{**head, "function": {"name": fn["name"], "arguments": ""}}]})
         )
         args = fn["arguments"]
-        half = len(args) // 2
-        for piece in (args[:half], args[half:]):
-            events.append(chunk({"tool_calls": [{"index": n, "function": {"arguments": piece}}]}))
+        for i, piece in enumerate((args[: len(args) // 2], args[len(args) // 2 :])):
+            halves[i].append({"index": n, "function": {"arguments": piece}})
+    for delta in halves[0] + halves[1]:
+        events.append(chunk({"tool_calls": [delta]}))
     events.append(chunk({}, a["finish"]))
     if include_usage:
         events.append({**base, "choices": [], "usage": _usage(a)})
