@@ -202,13 +202,12 @@ def build_body(
         {"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
         for t in request.tools
     ]
+    choice = _tool_choice(request, provider=provider)  # checked in every mode
     if mode == "tool" and request.schema is not None:
         tools.append(_output_tool(request))
         body["tool_choice"] = {"type": "tool", "name": output_tool_name(request)}
-    else:
-        choice = _tool_choice(request, provider=provider)
-        if choice is not None:
-            body["tool_choice"] = choice
+    elif choice is not None:
+        body["tool_choice"] = choice
     if tools:
         body["tools"] = tools
     if stream:
