@@ -6,36 +6,11 @@ from typing import Any
 
 import pytest
 
-from harness.drivers.anthropic import AnthropicDriver
-from harness.drivers.base import Message, ProviderSettings, Request
-from harness.drivers.gemini import GeminiDriver
-from harness.drivers.http_driver import HTTPDriver
-from harness.drivers.ollama import OllamaDriver
-from harness.drivers.openai import OpenAIDriver
+from harness.drivers.base import Request
 from harness.drivers.tool_choice import ToolChoice, tool_choice, tool_choice_problem
 from harness.errors import BadRequestError
-from tests.drivers.tool_loop import TOOLS
-
-DRIVERS: dict[str, type[HTTPDriver]] = {
-    "openai": OpenAIDriver,
-    "anthropic": AnthropicDriver,
-    "gemini": GeminiDriver,
-    "ollama": OllamaDriver,
-}
-
-
-def body(kind: str, value: Any, *, tools: bool = True, **params: Any) -> dict[str, Any]:
-    """The request body ``kind``'s driver builds for a call with ``tool_choice: value``."""
-    settings = ProviderSettings(name=kind, type=kind, base_url="http://127.0.0.1:9")
-    driver = DRIVERS[kind](settings)
-    request = Request(
-        "m",
-        (Message("user", "hi"),),
-        params={"tool_choice": value, **params},
-        tools=TOOLS if tools else (),
-    )
-    out: dict[str, Any] = driver.build_call(request, None, stream=False).body
-    return out
+from tests.drivers.tool_loop import DRIVERS, TOOLS
+from tests.drivers.tool_loop import request_body as body
 
 
 @pytest.mark.parametrize(

@@ -30,8 +30,7 @@ from harness.drivers.registry import create_driver
 from tests.drivers.conftest import DRIVER_CASES
 from tests.drivers.openapi import assert_valid
 from tests.drivers.sdk_types import fields_differ, type_problems
-from tests.drivers.test_tool_exchange import ASK
-from tests.drivers.tool_loop import FINAL, SCRIPT, TOOLS, run_loop, run_tool
+from tests.drivers.tool_loop import FINAL, PROMPT, SCRIPT, TOOLS, request_body, run_loop, run_tool
 from tests.fakes.server import FakeServer
 
 # the genai SDK subclasses aiohttp.ClientSession, which aiohttp warns about; not our code
@@ -40,7 +39,6 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 MODEL = "fake-model"
-PROMPT = ASK.messages[0].text
 _TLS = ssl.create_default_context()  # one for every genai client (building one is slow)
 STREAM = [pytest.param(False, id="plain"), pytest.param(True, id="streamed")]
 KINDS = ["openai", "anthropic", "gemini", "ollama"]
@@ -428,7 +426,5 @@ def test_the_type_check_can_fail(kind: str, body: dict[str, Any]) -> None:
 @pytest.mark.parametrize("value", ["auto", "required", "none", "lookup"])
 @pytest.mark.parametrize("kind", KINDS)
 def test_each_tool_choice_is_the_sdks_own_request_type(kind: str, value: str) -> None:
-    from tests.drivers.test_tool_choice import body
-
-    sent = body(kind, value, parallel_tool_calls=False)
+    sent = request_body(kind, value, parallel_tool_calls=False)
     assert sdk_type_problems(kind, sent) == []

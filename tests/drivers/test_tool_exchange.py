@@ -14,18 +14,14 @@ from typing import Any
 
 import pytest
 
-from harness.drivers.base import Driver, Message, Request, ToolCall
+from harness.drivers.base import Driver, Message, ToolCall
 from harness.drivers.registry import create_driver
 from harness.errors import BadRequestError
 from tests.drivers.conftest import DRIVER_CASES, DriverCase
-from tests.drivers.tool_loop import FINAL, SCRIPT, TOOLS, WAYS, Way, run_loop
+from tests.drivers.tool_loop import ASK, FINAL, SCRIPT, WAYS, Way, run_loop
 from tests.fakes.anthropic_fake import thinking_block
 from tests.fakes.gemini_fake import signature
 from tests.fakes.server import FakeServer
-
-ASK = Request(
-    "fake-model", (Message("user", "What is 2+2, and the weather in Paris?"),), tools=TOOLS
-)
 
 
 @pytest.fixture(params=[pytest.param(c, id=c.name) for c in DRIVER_CASES])

@@ -10,7 +10,20 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-from harness.drivers.base import Driver, Message, Request, Response, StreamEvent, Tool
+from harness.drivers.anthropic import AnthropicDriver
+from harness.drivers.base import (
+    Driver,
+    Message,
+    ProviderSettings,
+    Request,
+    Response,
+    StreamEvent,
+    Tool,
+)
+from harness.drivers.gemini import GeminiDriver
+from harness.drivers.http_driver import HTTPDriver
+from harness.drivers.ollama import OllamaDriver
+from harness.drivers.openai import OpenAIDriver
 
 NUMBERS = {
     "type": "object",
@@ -31,6 +44,9 @@ SCRIPT: list[Any] = [
 ]
 FINAL = "The answers: 4, sunny in Paris, 5"
 """The script's answer once every result arrived."""
+PROMPT = "What is 2+2, and the weather in Paris?"
+ASK = Request("fake-model", (Message("user", PROMPT),), tools=TOOLS)
+"""The first request of the exchange."""
 
 
 def run_tool(name: str, arguments: Mapping[str, Any]) -> str:
@@ -94,3 +110,25 @@ async def run_loop(
                 Message("tool", tool(call.name, call.arguments), tool_call_id=call.id, name=name)
             )
     raise AssertionError(f"no answer after {max_steps} steps")
+
+
+DRIVERS: dict[str, type[HTTPDriver]] = {
+    "openai": OpenAIDriver,
+    "anthropic": AnthropicDriver,
+    "gemini": GeminiDriver,
+    "ollama": OllamaDriver,
+}
+
+
+def request_body(kind: str, value: Any, *, tools: bool = True, **params: Any) -> dict[str, Any]:
+    """The request body ``kind``'s driver builds for a call with ``tool_choice: value``."""
+    settings = ProviderSettings(name=kind, type=kind, base_url="http://127.0.0.1:9")
+    driver = DRIVERS[kind](settings)
+    request = Request(
+        "m",
+        (Message("user", "hi"),),
+        params={"tool_choice": value, **params},
+        tools=TOOLS if tools else (),
+    )
+    out: dict[str, Any] = driver.build_call(request, None, stream=False).body
+    return out
