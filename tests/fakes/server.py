@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     "gemini": "tests.fakes.gemini_fake",
     "vision": "tests.fakes.vision_fake",
     "router": "tests.fakes.router_fake",
+    "tools": "tests.fakes.tools_fake",
 }
 
 FaultKind = Literal["status", "malformed", "truncate", "slow_first_byte", "reset"]
