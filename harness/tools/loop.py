@@ -9,7 +9,7 @@ case is one call, exactly as before. Each turn (the prompt, then each of ``turns
 
 for at most ``max_steps`` model calls per turn (case, else spec, else 8). A turn whose
 model is still calling tools after that ends the exchange (``stop = "max_steps"``), and
-the item fails with a ``max-steps`` verdict (:mod:`harness.tools.verdicts`).
+the item fails with a ``max-steps-reached`` verdict (:mod:`harness.tools.verdicts`).
 
 The exchange makes its model calls through the ``call`` it is given: the runner's goes
 through the pool, limits, retries, hooks, pricing and budget

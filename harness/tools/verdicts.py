@@ -20,7 +20,9 @@ from harness.tools.trajectory import Trajectory
 
 __all__ = ["MAX_STEPS_VERDICT", "evaluate_exchange", "max_steps_verdict"]
 
-MAX_STEPS_VERDICT = "max-steps"
+MAX_STEPS_VERDICT = "max-steps-reached"
+"""Not the ``max-steps`` assertion type (which checks a limit the spec sets): this one is
+added by harness itself when the loop was cut off."""
 
 
 async def evaluate_exchange(

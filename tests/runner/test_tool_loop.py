@@ -183,7 +183,7 @@ async def test_a_model_calling_tools_forever_stops_at_max_steps(project: Project
     assert record.status == "failed"
     assert len(project.server.requests) == 5
     cut = record.verdicts[-1]
-    assert cut["assertion"] == "max-steps" and not cut["passed"]
+    assert cut["assertion"] == "max-steps-reached" and not cut["passed"]
     assert "still calling tools after 5 steps" in cut["reason"]
     assert record.steps is not None and len(record.steps) == 5
     assert project.seen[-1].trajectory is not None
