@@ -33,9 +33,7 @@ _SCALAR = st.one_of(
 )
 _VALUE = st.recursive(
     _SCALAR,
-    lambda inner: st.one_of(
-        st.lists(inner, max_size=4), st.dictionaries(_TEXT, inner, max_size=3)
-    ),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_TEXT, inner, max_size=3)),
     max_leaves=8,
 )
 
