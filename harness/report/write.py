@@ -18,6 +18,7 @@ from harness.report.aggregates import (
     run_counts,
     summarize_store,
 )
+from harness.report.beside import ResultsFiles
 from harness.report.charts import (
     LATENCY_QUANTILES,
     MAX_STRIP_POINTS,
@@ -30,7 +31,6 @@ from harness.report.failing_store import failing_store
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
 from harness.report.measures import SUMMARY_COLUMNS, sort_leaderboard
-from harness.report.results_files import write_parquet, write_results_files
 from harness.store.sqlite import Store
 
 
@@ -149,15 +149,14 @@ def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "report.html"
-    summary = summaries(store, run_id)
-    html_path.write_text(render_store_report(store, run_id, summary=summary), encoding="utf-8")
-    paths = {
-        "html": html_path,
-        "summary": write_summary_csv(store, run_id, out_dir / "summary.csv", summary=summary),
-    }
-    csv_path, json_path = write_results_files(store, run_id, out_dir)
-    paths.update(results_csv=csv_path, results_json=json_path)
-    parquet = write_parquet(csv_path, out_dir / "results.parquet")
-    if parquet is not None:
-        paths["results_parquet"] = parquet
-    return paths
+    files = ResultsFiles.start(store, run_id, out_dir)  # beside the page, in a thread
+    try:
+        summary = summaries(store, run_id)
+        html_path.write_text(render_store_report(store, run_id, summary=summary), encoding="utf-8")
+        paths = {
+            "html": html_path,
+            "summary": write_summary_csv(store, run_id, out_dir / "summary.csv", summary=summary),
+        }
+    finally:
+        results = files.wait()
+    return {**paths, **results}

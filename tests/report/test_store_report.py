@@ -347,3 +347,34 @@ def test_prompt_variants_rate_limit_waits_and_transformed_outputs_reach_the_stor
     frame = frame_of(records)
     assert frame["transformed_output"].isna().sum() == data["transformed"].count(-1)
     assert "nan" not in set(frame["transformed_output"].dropna())
+
+
+def test_results_files_written_beside_the_page_equal_those_written_in_line(
+    tmp_path: Path,
+) -> None:
+    from harness.report.beside import ResultsFiles
+    from harness.report.results_files import write_results_files
+
+    with Store.open(tmp_path / "h.db") as store:
+        store.start_run(run_info())
+        store.write(mixed_records())
+        beside = ResultsFiles.start(store, "run-1", tmp_path / "beside")
+        assert beside._thread is not None  # a store with a file: its own thread
+        paths = beside.wait()
+        in_line = write_results_files(store, "run-1", tmp_path / "in-line")
+    assert [p.name for p in in_line] == ["results.csv", "results.json"]
+    for path in in_line:
+        kind = "results_" + path.suffix.lstrip(".")
+        assert paths[kind].read_bytes() == path.read_bytes()
+
+
+def test_a_failure_writing_the_results_files_reaches_the_caller(tmp_path: Path) -> None:
+    from harness.report.beside import ResultsFiles
+
+    (tmp_path / "out").write_text("a file where the folder should be")
+    with Store.open(tmp_path / "h.db") as store:
+        store.start_run(run_info())
+        store.write(mixed_records())
+        files = ResultsFiles.start(store, "run-1", tmp_path / "out")
+        with pytest.raises(OSError):
+            files.wait()
