@@ -32,7 +32,7 @@ class _Unsure(Exception):
 
 
 def _resolves_to(text: str) -> str:
-    return str(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)))
+    return str(_RESOLVER.resolve(yaml.ScalarNode, text, (True, False)))  # type: ignore[no-untyped-call]
 
 
 def _scalar(value: Any) -> str:
