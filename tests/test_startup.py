@@ -10,7 +10,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-HEAVY = ("pandas", "jsonschema", "rapidfuzz", "json_repair", "regex", "vcr", "pyarrow", "numpy")
+HEAVY = (
+    "pandas", "jsonschema", "rapidfuzz", "json_repair", "regex", "vcr", "pyarrow", "numpy",
+    "aiohttp",  # imported with the first request that reaches the network
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(
