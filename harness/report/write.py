@@ -31,6 +31,7 @@ from harness.report.failing_store import failing_store
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
 from harness.report.measures import SUMMARY_COLUMNS, sort_leaderboard
+from harness.report.summary_pass import summarize_both
 from harness.store.sqlite import Store
 
 
@@ -99,10 +100,7 @@ Summaries = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 def summaries(store: Store, run_id: str) -> Summaries:
     """Both summaries of a run: report.html and summary.csv read the same ones."""
-    return (
-        summarize_store(store, run_id, ["model"]),
-        summarize_store(store, run_id, ["spec", "model"]),
-    )
+    return summarize_both(store, run_id)
 
 
 def write_summary_csv(

@@ -17,9 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.report.aggregates import leaderboard_store, pairwise_store, summary_store
+from harness.report.aggregates import (
+    leaderboard_store,
+    pairwise_store,
+    summarize_store,
+    summary_store,
+)
 from harness.report.html import render_report
 from harness.report.matrix import KINDS, matrix_data
+from harness.report.summary_pass import summarize_both
 from harness.report.tables import leaderboard, pairwise, summary_frame
 from harness.report.write import render_store_report, write_reports
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
@@ -121,6 +127,11 @@ def test_summary_rows_equal_the_pandas_tables_to_the_last_digit(
     store, frame = run
     expected = _plain(summary_frame(frame).to_dict("records"))
     assert _plain(summary_store(store, "run-1")) == expected
+    # both groupings from one pass over the rows: the same rows, the same digits
+    assert summarize_both(store, "run-1") == (
+        summarize_store(store, "run-1", ["model"]),
+        summarize_store(store, "run-1", ["spec", "model"]),
+    )
 
 
 def test_summary_csv_is_byte_for_byte_what_pandas_writes(
@@ -200,6 +211,10 @@ def test_any_run_summarizes_the_same_from_the_store_and_from_a_frame(
             summary_frame(frame_of(records)).to_dict("records")
         )
         assert pairwise_store(store, "run-1") == pairwise(frame_of(records))
+        assert summarize_both(store, "run-1") == (
+            summarize_store(store, "run-1", ["model"]),
+            summarize_store(store, "run-1", ["spec", "model"]),
+        )
 
 
 def _capped_run() -> list[ResultRecord]:
