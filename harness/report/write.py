@@ -26,7 +26,7 @@ from harness.report.charts import (
     accuracy_vs_cost,
     latency_chart,
 )
-from harness.report.extras_store import extras_table_store, summary_extras
+from harness.report.extras_store import Extras, extras_store, extras_table_store, summary_extras
 from harness.report.failing_store import failing_store
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
@@ -42,6 +42,7 @@ def render_store_report(
     max_results: int = MATRIX_RESULTS,
     max_bytes: int = MATRIX_BYTES,
     summary: Summaries | None = None,
+    extras: Extras | None = None,
 ) -> str:
     """The whole ``report.html`` of a run in ``store``, as ``render_report`` draws it from a
     frame, with the matrix capped at ``max_results`` results and ``max_bytes`` of text."""
@@ -89,7 +90,7 @@ def render_store_report(
         payload=payload,
         total=counts.total,
         failing=failing_store(store, run_id),
-        extras=extras_table_store(store, run_id),
+        extras=extras_table_store(store, run_id, per_model=extras),
         left_out=left_out,
     )
 
@@ -104,7 +105,12 @@ def summaries(store: Store, run_id: str) -> Summaries:
 
 
 def write_summary_csv(
-    store: Store, run_id: str, path: Path, *, summary: Summaries | None = None
+    store: Store,
+    run_id: str,
+    path: Path,
+    *,
+    summary: Summaries | None = None,
+    extras: Extras | None = None,
 ) -> Path:
     """``summary.csv``: one row per model and per spec x model (``SUMMARY_COLUMNS``).
 
@@ -122,9 +128,9 @@ def write_summary_csv(
             else ("spec_model", (row["spec"], row["model"]))
             for row in rows
         ]  # fmt: skip
-        columns, extras, whole = summary_extras(store, run_id, keys)
+        columns, values, whole = summary_extras(store, run_id, keys, per_model=extras)
         writer.writerow([*SUMMARY_COLUMNS, *columns])
-        for row, extra in zip(rows, extras, strict=True):
+        for row, extra in zip(rows, values, strict=True):
             if not whole and extra["repeat_k"] is not None:
                 extra["repeat_k"] = float(extra["repeat_k"])  # pandas' NaN makes it a float
             cells = [row[c] for c in SUMMARY_COLUMNS] + [extra[c] for c in columns]
@@ -150,11 +156,13 @@ def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
     files = ResultsFiles.start(store, run_id, out_dir)  # beside the page, in a thread
     try:
         summary = summaries(store, run_id)
-        html_path.write_text(render_store_report(store, run_id, summary=summary), encoding="utf-8")
-        paths = {
-            "html": html_path,
-            "summary": write_summary_csv(store, run_id, out_dir / "summary.csv", summary=summary),
-        }
+        extras = extras_store(store, run_id, ["model"])  # the page's and summary.csv's
+        page = render_store_report(store, run_id, summary=summary, extras=extras)
+        html_path.write_text(page, encoding="utf-8")
+        summary_csv = write_summary_csv(
+            store, run_id, out_dir / "summary.csv", summary=summary, extras=extras
+        )
+        paths = {"html": html_path, "summary": summary_csv}
     finally:
         results = files.wait()
     return {**paths, **results}
