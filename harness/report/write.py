@@ -153,7 +153,7 @@ def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "report.html"
-    files = ResultsFiles.start(store, run_id, out_dir)  # beside the page, in a thread
+    files = ResultsFiles.start(store, run_id, out_dir)  # a large run's: beside the page
     try:
         summary = summaries(store, run_id)
         extras = extras_store(store, run_id, ["model"])  # the page's and summary.csv's
@@ -163,6 +163,7 @@ def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
             store, run_id, out_dir / "summary.csv", summary=summary, extras=extras
         )
         paths = {"html": html_path, "summary": summary_csv}
-    finally:
-        results = files.wait()
-    return {**paths, **results}
+    except BaseException:
+        files.stop()
+        raise
+    return {**paths, **files.wait()}

@@ -364,23 +364,25 @@ def test_prompt_variants_rate_limit_waits_and_transformed_outputs_reach_the_stor
     assert "nan" not in set(frame["transformed_output"].dropna())
 
 
-def test_results_files_written_beside_the_page_equal_those_written_in_line(
+def test_a_large_run_s_results_files_come_from_a_second_process_equal_to_in_line(
     tmp_path: Path,
 ) -> None:
     from harness.report.beside import ResultsFiles
-    from harness.report.results_files import write_results_files
 
     with Store.open(tmp_path / "h.db") as store:
         store.start_run(run_info())
         store.write(mixed_records())
-        beside = ResultsFiles.start(store, "run-1", tmp_path / "beside")
-        assert beside._thread is not None  # a store with a file: its own thread
+        beside = ResultsFiles.start(store, "run-1", tmp_path / "beside", beside_from=1)
+        assert beside.child is not None  # a store with a file, a run over the threshold
         paths = beside.wait()
-        in_line = write_results_files(store, "run-1", tmp_path / "in-line")
-    assert [p.name for p in in_line] == ["results.csv", "results.json"]
-    for path in in_line:
-        kind = "results_" + path.suffix.lstrip(".")
-        assert paths[kind].read_bytes() == path.read_bytes()
+        in_line = ResultsFiles.start(store, "run-1", tmp_path / "in-line")
+        assert in_line.child is None  # under the threshold: in this process
+        expected = in_line.wait()
+    assert sorted(paths) == sorted(expected)
+    for kind, path in expected.items():
+        if kind != "results_parquet":  # parquet files carry their writer's metadata
+            assert paths[kind].read_bytes() == path.read_bytes(), kind
+        assert paths[kind].parent == tmp_path / "beside"
 
 
 def test_a_failure_writing_the_results_files_reaches_the_caller(tmp_path: Path) -> None:
@@ -390,6 +392,7 @@ def test_a_failure_writing_the_results_files_reaches_the_caller(tmp_path: Path) 
     with Store.open(tmp_path / "h.db") as store:
         store.start_run(run_info())
         store.write(mixed_records())
-        files = ResultsFiles.start(store, "run-1", tmp_path / "out")
-        with pytest.raises(OSError):
+        files = ResultsFiles.start(store, "run-1", tmp_path / "out", beside_from=1)
+        assert files.child is not None
+        with pytest.raises(OSError):  # the child failed; written again here, it raises here
             files.wait()
