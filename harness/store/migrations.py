@@ -141,6 +141,19 @@ def m008_results_overview_prompts_index(db: sqlite3.Connection) -> None:
     )
 
 
+@migration
+def m009_results_steps(db: sqlite3.Connection) -> None:
+    """Every step of a tool loop or multi-turn exchange, as one JSON array per result
+    (``ResultRecord.steps``); NULL for a single model call.
+
+    A column rather than a steps table: a result and its steps are written, replaced
+    (``INSERT OR REPLACE`` of a retried item), merged and exported together, always
+    whole; nothing queries one step across results, and SQLite's ``json_each`` can when
+    something does. The covering indexes leave it out, so overview queries never read it.
+    """
+    db.execute("ALTER TABLE results ADD COLUMN steps TEXT")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply every migration this database has not seen yet; returns their names.
 
