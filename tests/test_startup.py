@@ -11,9 +11,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 
 HEAVY = (
-    "pandas", "jsonschema", "rapidfuzz", "json_repair", "regex", "vcr", "pyarrow", "numpy",
+    *("pandas", "jsonschema", "rapidfuzz", "json_repair", "regex", "vcr", "pyarrow", "numpy"),
+    "ray",
     "aiohttp",  # imported with the first request that reaches the network
-)  # fmt: skip
+)
 
 
 @pytest.mark.parametrize(
