@@ -37,6 +37,9 @@ KINDS: dict[str, str] = {
     "gemini": "tests.fakes.gemini_fake",
     "vision": "tests.fakes.vision_fake",
     "router": "tests.fakes.router_fake",
+    "openai_batch": "tests.fakes.openai_batch_fake",
+    "anthropic_batch": "tests.fakes.anthropic_batch_fake",
+    "gemini_batch": "tests.fakes.gemini_batch_fake",
 }
 
 FaultKind = Literal["status", "malformed", "truncate", "slow_first_byte", "reset"]

@@ -1,0 +1,204 @@
+"""``harness run --batch`` end to end against the batch fakes of OpenAI, Anthropic and Gemini."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from harness.cli import cli
+from harness.store.records import ResultRecord
+from harness.store.sqlite import Store
+from tests.fakes.server import FakeServer
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One provider's batch fake and how harness.yaml declares it (named as the provider,
+    so OpenAI's batch API counts as there, as for the official endpoint)."""
+
+    name: str
+    fake: str
+    provider: str
+    live_path: str
+    create_path: str
+
+
+KINDS = {
+    "openai": Kind(
+        "openai",
+        "openai_batch",
+        "{type: openai, base_url: '{url}/v1', max_retries: 1, "
+        "options: {batch_poll_interval: 0.01, retry_base_delay: 0.01}}",
+        "/v1/chat/completions",
+        "/v1/batches",
+    ),
+    "anthropic": Kind(
+        "anthropic",
+        "anthropic_batch",
+        "{type: anthropic, base_url: '{url}', api_key_env: FAKE_BATCH_KEY, max_retries: 1, "
+        "options: {batch_poll_interval: 0.01, retry_base_delay: 0.01}}",
+        "/v1/messages",
+        "/v1/messages/batches",
+    ),
+    "gemini": Kind(
+        "gemini",
+        "gemini_batch",
+        "{type: gemini, base_url: '{url}', api_key_env: FAKE_BATCH_KEY, max_retries: 1, "
+        "options: {batch_poll_interval: 0.01, retry_base_delay: 0.01}}",
+        "/v1beta/models/fake-model:generateContent",
+        "/v1beta/models/fake-model:batchGenerateContent",
+    ),
+}
+PRICE = "{price: {input_per_mtok: 1000, output_per_mtok: 1000}}"
+
+
+def project(
+    root: Path, url: str, kind: Kind, words: list[str], *, extra: str = "", provider_extra: str = ""
+) -> Path:
+    """A project with one spec whose cases say ``words`` (each must come back)."""
+    (root / "specs").mkdir(parents=True, exist_ok=True)
+    provider = kind.provider.replace("{url}", url)
+    if provider_extra:
+        provider = provider[:-1] + ", " + provider_extra + "}"
+    (root / "harness.yaml").write_text(
+        f"providers:\n  {kind.name}: {provider}\n"
+        f"models:\n  {kind.name}:fake-model: {PRICE}\n"
+        "defaults: {record_mode: 'off', concurrency: 4}\n" + extra
+    )
+    lines = [
+        "name: say",
+        f"models: [{kind.name}:fake-model]",
+        "params: {max_tokens: 20}",
+        "prompt: 'say {{ word }}'",
+        "cases:",
+    ]
+    for i, word in enumerate(words):
+        lines.append(
+            f"  - {{id: c{i}, vars: {{word: {word}}}, expect: [{{type: contains, value: '{word}'}}]}}"
+        )
+    (root / "specs" / "say.yaml").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def run_cli(root: Path, *args: str) -> Result:
+    old = Path.cwd()
+    os.chdir(root)
+    try:
+        return CliRunner().invoke(cli, ["run", *args], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def records(root: Path) -> list[ResultRecord]:
+    with Store.open(root / "reports" / "harness.db") as store:
+        run_id = store.latest_run_id()
+        assert run_id is not None
+        return list(store.iter_results(run_id))
+
+
+def calls(fake: FakeServer, method: str, path: str) -> int:
+    return sum(1 for r in fake.requests if r.method == method and r.path == path)
+
+
+@pytest.fixture(autouse=True)
+def _key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FAKE_BATCH_KEY", "sk-fake-batch-key-0000")
+
+
+@pytest.fixture(params=sorted(KINDS))
+def kind(request: pytest.FixtureRequest) -> Iterator[tuple[Kind, FakeServer, str]]:
+    """Each provider's batch fake, running in a thread."""
+    spec = KINDS[request.param]
+    fake = FakeServer(spec.fake)
+    with fake.in_thread() as url:
+        yield spec, fake, url
+
+
+def test_batch_run_sends_one_batch_and_scores_every_item(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    words = ["alpha", "beta", "gamma", "delta", "epsilon"]
+    root = project(tmp_path, url, spec, words)
+
+    result = run_cli(root, "--batch")
+
+    assert result.exit_code == 0, result.output
+    assert calls(fake, "POST", spec.create_path) == 1
+    assert calls(fake, "POST", spec.live_path) == 0  # nothing was asked live
+    got = records(root)
+    assert sorted(r.case_id for r in got) == [f"c{i}" for i in range(len(words))]
+    assert {r.status for r in got} == {"passed"}
+    for record in got:
+        assert record.input_tokens and record.output_tokens
+        live = (record.input_tokens + record.output_tokens) * 1000 / 1e6
+        assert record.cost_usd == pytest.approx(live / 2)  # the batch rate: half
+        assert record.latency_ms is None  # a batch has no per-call latency
+
+
+def test_a_live_run_of_the_same_project_pays_the_live_price(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    root = project(tmp_path, url, spec, ["alpha", "beta"])
+
+    result = run_cli(root)
+
+    assert result.exit_code == 0, result.output
+    assert calls(fake, "POST", spec.create_path) == 0
+    assert calls(fake, "POST", spec.live_path) == 2
+    for record in records(root):
+        assert record.input_tokens is not None and record.output_tokens is not None
+        live = (record.input_tokens + record.output_tokens) * 1000 / 1e6
+        assert record.cost_usd == pytest.approx(live)
+
+
+def test_failed_expired_and_lost_lines_are_retried_live_once(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    fake.options["batch_expire"] = True
+    words = ["alpha", "FAIL-LINE", "SLOW", "LOST-LINE", "omega"]
+    root = project(tmp_path, url, spec, words)
+
+    result = run_cli(root, "--batch")
+
+    assert result.exit_code == 0, result.output
+    assert calls(fake, "POST", spec.create_path) == 1
+    live = [r for r in fake.requests if r.path == spec.live_path]
+    # the three lines without an answer, each asked live exactly once; the others never
+    assert len(live) == 3
+    asked = sorted(w for w in words if any(w in r.body.decode() for r in live))
+    assert asked == ["FAIL-LINE", "LOST-LINE", "SLOW"]
+    got = records(root)
+    assert len(got) == len(words) == len({r.item_id for r in got})
+    assert {r.status for r in got} == {"passed"}
+    by_word = {r.case_vars["word"]: r for r in got}
+    assert by_word["FAIL-LINE"].latency_ms is not None  # a live call has a latency
+    assert by_word["alpha"].latency_ms is None
+
+
+def test_a_line_refused_in_the_batch_and_live_ends_as_an_error_stored_once(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    fake.options["refuse_live"] = ["BAD-LINE"]
+    words = ["alpha", "BAD-LINE"]
+    root = project(tmp_path, url, spec, words)
+
+    result = run_cli(root, "--batch")
+
+    assert result.exit_code == 1, result.output
+    got = records(root)
+    assert len(got) == 2
+    by_word = {r.case_vars["word"]: r for r in got}
+    assert by_word["alpha"].status == "passed"
+    assert by_word["BAD-LINE"].status == "error"
+    assert by_word["BAD-LINE"].error_type == "BadRequestError"
+    # asked live once (a 400 is not retried), never twice
+    assert sum(1 for r in fake.requests if r.path == spec.live_path) == 1
