@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
+import yaml
 from click.testing import CliRunner, Result
 
 from harness.cli import cli
 from harness.store.records import ResultRecord
 from harness.store.sqlite import Store
+from tests.fakes.batch_fake import batches
 from tests.fakes.server import FakeServer
 
 
@@ -202,3 +209,137 @@ def test_a_line_refused_in_the_batch_and_live_ends_as_an_error_stored_once(
     assert by_word["BAD-LINE"].error_type == "BadRequestError"
     # asked live once (a 400 is not retried), never twice
     assert sum(1 for r in fake.requests if r.path == spec.live_path) == 1
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_kill_9_while_polling_then_resume_sends_nothing_new(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    fake.options["batch_hold"] = True  # the batch stays in progress until we say
+    words = ["alpha", "beta", "gamma"]
+    root = project(tmp_path, url, spec, words)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from harness.cli import main; main()", "run", "--batch"],
+        cwd=root,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            polls = [r for r in fake.requests if r.method == "GET" and "batches/" in r.path]
+            if len(polls) >= 2:
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("the run never polled its batch")
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert calls(fake, "POST", spec.create_path) == 1
+    fake.options["batch_hold"] = False
+    uploads = calls(fake, "POST", "/v1/files")
+
+    result = run_cli(root, "--resume")
+
+    assert result.exit_code == 0, result.output
+    assert calls(fake, "POST", spec.create_path) == 1  # the same batch, polled again
+    assert calls(fake, "POST", "/v1/files") == uploads
+    assert calls(fake, "POST", spec.live_path) == 0
+    got = records(root)
+    assert sorted(r.case_id for r in got) == ["c0", "c1", "c2"]
+    assert {r.status for r in got} == {"passed"}
+    with Store.open(root / "reports" / "harness.db") as store:
+        assert len(store.run_ids()) == 1
+        assert store.run(store.run_ids()[0]).status == "finished"
+
+
+def test_recorded_through_a_batch_replays_offline_with_no_server(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    words = ["alpha", "beta"]
+    root = project(tmp_path, url, spec, words)
+
+    recorded = run_cli(root, "--batch", "--record-mode", "once")
+
+    assert recorded.exit_code == 0, recorded.output
+    assert calls(fake, "POST", spec.live_path) == 0
+    cassettes = sorted((root / "cassettes").rglob("*.yaml"))
+    assert len(cassettes) == 2
+    first = {r.case_id: r.output for r in records(root)}
+    for path in cassettes:
+        text = path.read_text()
+        assert "sk-fake-batch-key" not in text
+        (interaction,) = yaml.safe_load(text)["interactions"]
+        # the live call's request, as a live call sends it ...
+        assert urlsplit(interaction["request"]["uri"]).path == spec.live_path
+        # ... and the answer the batch gave for it
+        answer = interaction["response"]["body"]["string"]
+        case_id = path.parent.parent.name
+        assert first[case_id] and first[case_id] in answer.replace("\n", "")
+    before = len(fake.requests)
+
+    # the server is gone: a replay (plain, or still with --batch) needs nothing from it
+    fake.options["batch_hold"] = True
+    replays = [
+        run_cli(root, "--record-mode", "none"),
+        run_cli(root, "--batch", "--record-mode", "none"),
+    ]
+
+    for replay in replays:
+        assert replay.exit_code == 0, replay.output
+    assert len(fake.requests) == before
+    again = {r.case_id: r.output for r in records(root)}
+    assert again == first
+    # a second recording run replays the batch-recorded cassettes instead of batching again
+    rerun = run_cli(root, "--batch", "--record-mode", "once")
+    assert rerun.exit_code == 0, rerun.output
+    assert calls(fake, "POST", spec.create_path) == 1
+
+
+def lines_sent(fake: FakeServer) -> list[int]:
+    """How many lines each batch the fake received held."""
+    return [len(b.lines) for b in batches(fake).values()]
+
+
+# a call's ceiling: "say wN" is 5 estimated prompt tokens, max_tokens 20, $1000/Mtok:
+# $0.025 at the live price, $0.0125 at the batch price
+def test_max_cost_reserves_each_batched_call_at_the_batch_price(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    root = project(tmp_path, url, spec, [f"w{i}" for i in range(6)])
+
+    result = run_cli(root, "--batch", "--max-cost", "0.055")
+
+    assert result.exit_code == 0, result.output
+    # four ceilings fit at the batch price (two would at the live price)
+    assert lines_sent(fake) == [4]
+    # the two that did not fit run live once the batch's actual cost left room
+    assert calls(fake, "POST", spec.live_path) == 2
+    got = records(root)
+    assert len(got) == 6 and {r.status for r in got} == {"passed"}
+    assert sum(r.cost_usd or 0 for r in got) <= 0.055
+
+
+def test_calls_that_never_fit_the_budget_are_skipped_not_sent(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    root = project(tmp_path, url, spec, [f"w{i}" for i in range(6)])
+
+    result = run_cli(root, "--batch", "--max-cost", "0.02")
+
+    assert result.exit_code == 0, result.output
+    assert lines_sent(fake) == [1]
+    assert calls(fake, "POST", spec.live_path) == 0  # a live ceiling never fits
+    got = records(root)
+    assert sorted(r.status for r in got) == ["passed"] + ["skipped"] * 5
+    assert {r.error_type for r in got if r.status == "skipped"} == {"budget"}
+    assert sum(r.cost_usd or 0 for r in got) <= 0.02
