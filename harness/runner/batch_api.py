@@ -89,7 +89,7 @@ class _Batches:
                 return
             self._noted.add(once)
         if self.run.options.progress is not False:
-            self.run.console.print(text, markup=False, emoji=False, highlight=False)
+            self.run.console.print(text, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
     # planning
 
@@ -106,8 +106,8 @@ class _Batches:
             self.note(f"note: {provider} has no batch API; its calls run live")
         elif not declared.available(settings):
             self.note(
-                f"note: {provider} is a compatible server whose batch API is not known; its "
-                f"calls run live (set batch: true on the provider in harness.yaml to use it)"
+                f"note: {provider} is a compatible server with no known batch API; its calls "
+                "run live (set batch: true on it in harness.yaml if it has one)"
             )
         else:
             api = declared(driver, max_retries=settings.max_retries)
@@ -116,9 +116,8 @@ class _Batches:
 
     def wanted(self, item: Item, provider: str) -> bool:
         """Whether the item's call should go into a batch (spec, then run, then provider)."""
-        chosen = getattr(item.spec, "batch", None)
-        if chosen is not None:
-            return bool(chosen)
+        if item.spec.batch is not None:
+            return item.spec.batch
         return self.run.options.batch or self.run.pool.settings(provider).batch
 
     def _items(self) -> Iterator[tuple[str, Item]]:
@@ -340,7 +339,7 @@ class _Batches:
 
 def _configured(run: Run) -> bool:
     """Whether anything asks for batches: ``--batch``, a provider, or a spec."""
-    if run.options.batch or any(getattr(s, "batch", None) for s in run.specs):
+    if run.options.batch or any(s.batch for s in run.specs):
         return True
     from harness.drivers.registry import parse_model_id
 

@@ -350,6 +350,7 @@ def _build(
         tags=tuple(parsed.tags),
         threshold=parsed.threshold,
         max_cost=parsed.max_cost,
+        batch=parsed.batch,
         judge=parsed.judge,
         content_hash=digest.hexdigest()[:16],
         vars=dict(parsed.vars),

@@ -343,3 +343,96 @@ def test_calls_that_never_fit_the_budget_are_skipped_not_sent(
     assert sorted(r.status for r in got) == ["passed"] + ["skipped"] * 5
     assert {r.error_type for r in got if r.status == "skipped"} == {"budget"}
     assert sum(r.cost_usd or 0 for r in got) <= 0.02
+
+
+@pytest.fixture
+def openai_fake() -> Iterator[tuple[FakeServer, str]]:
+    """The OpenAI batch fake alone."""
+    fake = FakeServer("openai_batch")
+    with fake.in_thread() as url:
+        yield fake, url
+
+
+def compatible(root: Path, url: str, *, provider_keys: str = "", spec_keys: str = "") -> Path:
+    """A project on an OpenAI-compatible provider named ``bench`` (not ``openai``)."""
+    (root / "specs").mkdir(parents=True, exist_ok=True)
+    (root / "harness.yaml").write_text(
+        "providers:\n"
+        f"  bench: {{type: openai, base_url: '{url}/v1', "
+        f"options: {{batch_poll_interval: 0.01}}{provider_keys}}}\n"
+        "defaults: {record_mode: 'off'}\n"
+    )
+    (root / "specs" / "say.yaml").write_text(
+        "name: say\nmodels: [bench:fake-model]\nprompt: 'say {{ word }}'\n" + spec_keys + "cases:\n"
+        "  - {id: a, vars: {word: alpha}, expect: [{type: contains, value: alpha}]}\n"
+        "  - {id: b, vars: {word: beta}, expect: [{type: contains, value: beta}]}\n"
+    )
+    return root
+
+
+def test_a_compatible_server_runs_live_with_a_one_line_note(
+    openai_fake: tuple[FakeServer, str], tmp_path: Path
+) -> None:
+    fake, url = openai_fake
+    root = compatible(tmp_path, url)
+
+    result = run_cli(root, "--batch")
+
+    assert result.exit_code == 0, result.output
+    notes = [line for line in result.output.splitlines() if "batch API" in line]
+    assert len(notes) == 1 and "bench" in notes[0] and "batch: true" in notes[0]
+    assert calls(fake, "POST", "/v1/batches") == 0
+    assert calls(fake, "POST", "/v1/chat/completions") == 2
+
+
+def test_batch_true_on_a_provider_batches_it_without_the_flag(
+    openai_fake: tuple[FakeServer, str], tmp_path: Path
+) -> None:
+    fake, url = openai_fake
+    root = compatible(tmp_path, url, provider_keys=", batch: true")
+
+    result = run_cli(root)
+
+    assert result.exit_code == 0, result.output
+    assert calls(fake, "POST", "/v1/batches") == 1
+    assert calls(fake, "POST", "/v1/chat/completions") == 0
+
+
+@pytest.mark.parametrize(
+    ("spec_keys", "flag", "batched"),
+    [
+        pytest.param("batch: true\n", (), True, id="spec-true"),
+        pytest.param("batch: false\n", ("--batch",), False, id="spec-false-beats-flag"),
+    ],
+)
+def test_a_spec_chooses_for_its_own_calls(
+    openai_fake: tuple[FakeServer, str],
+    tmp_path: Path,
+    spec_keys: str,
+    flag: tuple[str, ...],
+    batched: bool,
+) -> None:
+    fake, url = openai_fake
+    root = compatible(tmp_path, url, provider_keys=", batch: true", spec_keys=spec_keys)
+    if not batched:
+        root = compatible(tmp_path, url, spec_keys=spec_keys)
+
+    result = run_cli(root, *flag)
+
+    assert result.exit_code == 0, result.output
+    assert calls(fake, "POST", "/v1/batches") == (1 if batched else 0)
+    assert calls(fake, "POST", "/v1/chat/completions") == (0 if batched else 2)
+
+
+def test_echo_has_no_batch_api_and_runs_live(tmp_path: Path) -> None:
+    (tmp_path / "specs").mkdir()
+    (tmp_path / "harness.yaml").write_text("defaults: {record_mode: 'off'}\n")
+    (tmp_path / "specs" / "e.yaml").write_text(
+        "name: e\nmodels: [echo]\nprompt: hi\ncases:\n  - {id: a, expect: [{type: contains, value: hi}]}\n"
+    )
+
+    result = run_cli(tmp_path, "--batch")
+
+    assert result.exit_code == 0, result.output
+    assert "note: echo has no batch API; its calls run live" in result.output
+    assert [r.status for r in records(tmp_path)] == ["passed"]
