@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -207,7 +208,8 @@ class _Batches:
         self, provider: str, model: str, api: BatchAPI, chunk: list[tuple[Item, BatchLine, str]]
     ) -> _Job:
         self._job_count += 1
-        name = f"{provider}:{model}#{self._job_count}"
+        # unique across resumes too (a resumed run's jobs keep their names)
+        name = f"{provider}:{model}#{self._job_count}-{secrets.token_hex(3)}"
         job = _Job(name, provider, model, api, BatchJob(), {}, {})
         for n, (item, line, digest) in enumerate(chunk, start=1):
             custom_id = f"item-{n}"
@@ -220,7 +222,6 @@ class _Batches:
 
     def resumed(self, stored: list[StoredJob]) -> list[_Job]:
         """The stored jobs that still have unscored items (their batches are not resent)."""
-        self._job_count = len(stored)
         done = self.run._done
         jobs: list[_Job] = []
         for s in stored:

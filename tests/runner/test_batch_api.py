@@ -214,13 +214,8 @@ def test_a_line_refused_in_the_batch_and_live_ends_as_an_error_stored_once(
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_kill_9_while_polling_then_resume_sends_nothing_new(
-    kind: tuple[Kind, FakeServer, str], tmp_path: Path
-) -> None:
-    spec, fake, url = kind
-    fake.options["batch_hold"] = True  # the batch stays in progress until we say
-    words = ["alpha", "beta", "gamma"]
-    root = project(tmp_path, url, spec, words)
+def kill_while_polling(root: Path, fake: FakeServer) -> None:
+    """Start ``harness run --batch`` in a subprocess and kill -9 it once it polled twice."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-c", "from harness.cli import main; main()", "run", "--batch"],
@@ -241,6 +236,15 @@ def test_kill_9_while_polling_then_resume_sends_nothing_new(
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)
+
+
+def test_kill_9_while_polling_then_resume_sends_nothing_new(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    fake.options["batch_hold"] = True  # the batch stays in progress until we say
+    root = project(tmp_path, url, spec, ["alpha", "beta", "gamma"])
+    kill_while_polling(root, fake)
     assert calls(fake, "POST", spec.create_path) == 1
     fake.options["batch_hold"] = False
     uploads = calls(fake, "POST", "/v1/files")
@@ -257,6 +261,23 @@ def test_kill_9_while_polling_then_resume_sends_nothing_new(
     with Store.open(root / "reports" / "harness.db") as store:
         assert len(store.run_ids()) == 1
         assert store.run(store.run_ids()[0]).status == "finished"
+
+
+def test_a_batch_gone_when_resuming_runs_its_calls_live(tmp_path: Path) -> None:
+    spec = KINDS["openai"]
+    fake = FakeServer(spec.fake, options={"batch_hold": True})
+    with fake.in_thread() as url:
+        root = project(tmp_path, url, spec, ["alpha", "beta"])
+        kill_while_polling(root, fake)
+        batches(fake).clear()  # deleted on the provider's side meanwhile
+
+        result = run_cli(root, "--resume")
+
+    assert result.exit_code == 0, result.output
+    assert "is gone (404); its calls run live" in result.output
+    assert calls(fake, "POST", spec.create_path) == 1
+    assert calls(fake, "POST", spec.live_path) == 2
+    assert {r.status for r in records(root)} == {"passed"}
 
 
 def test_recorded_through_a_batch_replays_offline_with_no_server(
