@@ -277,10 +277,12 @@ class _Batches:
                 state = await job.api.poll(job.job)
             except BadRequestError as exc:
                 if exc.status_code != 404:
-                    raise
+                    raise self._kept(job, exc) from exc
                 self.note(f"batch {job.job.batch_id} is gone (404); its calls run live")
                 self.ledger.update(job.name, status="missing")
                 return
+            except ProviderError as exc:
+                raise self._kept(job, exc) from exc
             if (state.state, state.finished) != shown:
                 shown = (state.state, state.finished)
                 total = state.total if state.total is not None else len(job.items)
@@ -311,6 +313,16 @@ class _Batches:
                 f"batch {job.job.batch_id} ended {state.state}: {answered} answered, "
                 f"{live} without an answer ({failed} failed) run live"
             )
+
+    def _kept(self, job: _Job, exc: ProviderError) -> ProviderError:
+        """The error that stops the run when a batch cannot be read: the batch is kept."""
+        return ProviderError(
+            f"could not read batch {job.job.batch_id}: {exc}; the batch is kept in the store, "
+            f"continue with: harness run --resume {self.run.run_id}",
+            provider=job.provider,
+            model=job.model,
+            status_code=exc.status_code,
+        )
 
     async def execute(self, stored: list[StoredJob]) -> ItemExecutor:
         """Plan, send, wait and collect; the executor that scores the answers."""

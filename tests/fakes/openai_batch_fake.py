@@ -68,7 +68,13 @@ async def create(request: ReceivedRequest, server: FakeServer) -> Reply:
 
 
 async def retrieve(request: ReceivedRequest, server: FakeServer) -> Reply:
-    """GET /v1/batches/{id}: each poll moves the batch on."""
+    """GET /v1/batches/{id}: each poll moves the batch on (server option ``poll_status``:
+    answer every poll with that HTTP error instead)."""
+    failing = server.options.get("poll_status")
+    if failing:
+        return Reply(
+            json={"error": {"message": "unavailable", "type": "server_error"}}, status=failing
+        )
     batch = batches(server).get(request.path.rsplit("/", 1)[1])
     if batch is None:
         return Reply(

@@ -280,6 +280,27 @@ def test_a_batch_gone_when_resuming_runs_its_calls_live(tmp_path: Path) -> None:
     assert {r.status for r in records(root)} == {"passed"}
 
 
+def test_a_batch_that_cannot_be_read_stops_the_run_and_resume_finishes_it(
+    tmp_path: Path,
+) -> None:
+    spec = KINDS["openai"]
+    fake = FakeServer(spec.fake, options={"poll_status": 503})
+    with fake.in_thread() as url:
+        root = project(tmp_path, url, spec, ["alpha", "beta"])
+
+        stopped = run_cli(root, "--batch")
+        fake.options["poll_status"] = None
+        resumed = run_cli(root, "--resume")
+
+    assert stopped.exit_code == 2
+    assert "could not read batch batch_" in stopped.output
+    assert "harness run --resume" in stopped.output
+    assert resumed.exit_code == 0, resumed.output
+    assert calls(fake, "POST", spec.create_path) == 1
+    assert calls(fake, "POST", spec.live_path) == 0
+    assert {r.status for r in records(root)} == {"passed"}
+
+
 def test_recorded_through_a_batch_replays_offline_with_no_server(
     kind: tuple[Kind, FakeServer, str], tmp_path: Path
 ) -> None:
