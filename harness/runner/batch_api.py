@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from harness.drivers.base import ProviderSettings, Request, Usage, refused_parts
-from harness.drivers.batch_base import BatchAPI, BatchJob, BatchLine, BatchState, batch_api_of
+from harness.drivers.batch_base import BatchAPI, BatchJob, BatchLine, batch_api_of
 from harness.drivers.http_driver import HTTPDriver
 from harness.drivers.pricing import batch_cost_usd
 from harness.errors import BadRequestError, HarnessError, ProviderError
@@ -66,7 +66,6 @@ class _Job:
     items: dict[str, str]  # custom id -> item id
     hashes: dict[str, str]  # item id -> request hash
     lines: list[BatchLine] = field(default_factory=list)
-    state: BatchState | None = None
 
 
 class _Batches:
@@ -78,17 +77,12 @@ class _Batches:
         self.holds: dict[str, tuple[str, float]] = {}
         self.answers: dict[str, BatchAnswered] = {}
         self._apis: dict[str, BatchAPI | None] = {}
-        self._noted: set[str] = set()
         self._job_count = 0
 
     # messages
 
-    def note(self, text: str, *, once: str | None = None) -> None:
+    def note(self, text: str) -> None:
         """One line on the run's console (unless progress is off)."""
-        if once is not None:
-            if once in self._noted:
-                return
-            self._noted.add(once)
         if self.run.options.progress is not False:
             self.run.console.print(text, markup=False, emoji=False, highlight=False, soft_wrap=True)
 
