@@ -1,5 +1,7 @@
 """A fake Gemini API with batch mode: ``models/{model}:batchGenerateContent`` (inlined
-requests) and ``batches/{id}`` (the operation). generateContent of
+requests) and ``batches/{id}`` (the operation); with server option ``results_file`` the
+answers come in a responses file (``/download/v1beta/files/{id}:download``, JSON lines
+with ``key``) instead of inlined. generateContent of
 :mod:`tests.fakes.gemini_fake` is there too (failed lines are retried live). Lines end as
 :mod:`tests.fakes.batch_fake` says.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.fakes import gemini_fake
-from tests.fakes.batch_fake import FakeBatch, advance, batches, guarded
+from tests.fakes.batch_fake import FakeBatch, advance, batches, guarded, jsonl_reply
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
 TYPE = "type.googleapis.com/google.ai.generativelanguage.v1main.GenerateContentBatch"
@@ -20,6 +22,7 @@ def setup(server: FakeServer) -> None:
     server.route("POST", gemini_fake.MODEL_PATH + ":generateContent", guarded(gemini_fake.generate))
     server.route("POST", gemini_fake.MODEL_PATH + ":batchGenerateContent", create)
     server.route("GET", "/{version}/batches/{batch_id}", retrieve)
+    server.route("GET", "/download/{version}/files/{name}", download)
 
 
 async def create(request: ReceivedRequest, server: FakeServer) -> Reply:
@@ -41,7 +44,26 @@ async def retrieve(request: ReceivedRequest, server: FakeServer) -> Reply:
     if batch is None:
         return Reply(json=gemini_fake.error_body(404, "NOT_FOUND", "no batch"), status=404)
     await advance(batch, server, gemini_fake.generate)
-    return Reply(json=_operation(batch))
+    operation = _operation(batch)
+    output = operation["metadata"].get("output")
+    if output and server.options.get("results_file"):
+        rows = [
+            {"key": entry["metadata"]["key"], **{k: v for k, v in entry.items() if k != "metadata"}}
+            for entry in output["inlinedResponses"]["inlinedResponses"]
+        ]
+        name = f"files/results-{batch.id.rsplit('/', 1)[1]}"
+        server.options.setdefault("_files", {})[name] = rows
+        operation["metadata"]["output"] = {"responsesFile": name}
+    return Reply(json=operation)
+
+
+async def download(request: ReceivedRequest, server: FakeServer) -> Reply:
+    """GET /download/v1beta/files/{id}:download?alt=media: a responses file."""
+    name = "files/" + request.path.rsplit("/", 1)[1].removesuffix(":download")
+    rows = server.options.get("_files", {}).get(name)
+    if rows is None or request.query.get("alt") != "media":
+        return Reply(json=gemini_fake.error_body(404, "NOT_FOUND", "no file"), status=404)
+    return jsonl_reply(rows)
 
 
 def _operation(batch: FakeBatch) -> dict[str, Any]:

@@ -412,6 +412,20 @@ def compatible(root: Path, url: str, *, provider_keys: str = "", spec_keys: str 
     return root
 
 
+def test_gemini_answers_from_a_responses_file(tmp_path: Path) -> None:
+    spec = KINDS["gemini"]
+    fake = FakeServer(spec.fake, options={"results_file": True})
+    with fake.in_thread() as url:
+        root = project(tmp_path, url, spec, ["alpha", "FAIL-LINE", "beta"])
+
+        result = run_cli(root, "--batch")
+
+    assert result.exit_code == 0, result.output
+    assert any(r.path.startswith("/download/v1beta/files/") for r in fake.requests)
+    assert calls(fake, "POST", spec.live_path) == 1  # the failed line, retried live
+    assert {r.status for r in records(root)} == {"passed"}
+
+
 def test_a_compatible_server_runs_live_with_a_one_line_note(
     openai_fake: tuple[FakeServer, str], tmp_path: Path
 ) -> None:
