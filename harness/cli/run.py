@@ -185,7 +185,7 @@ def command(
     if dry_run:
         from harness.runner.dryrun import dry_run_table, estimate_run
 
-        estimates = estimate_run(specs, selection, config, record_mode=mode)
+        estimates = estimate_run(specs, selection, config, record_mode=mode, batch=batch)
         stdout.print(dry_run_table(estimates, width=stdout.width))
         return
     options = RunOptions(

@@ -237,13 +237,25 @@ class BatchAPI(abc.ABC):
         """Every answer of an ended batch (lines without one may be left out)."""
 
 
-def batch_api_of(driver: Driver) -> type[BatchAPI] | None:
-    """The batch API a driver declares (its ``batch_api`` attribute), or None.
+def offers_batch(settings: ProviderSettings) -> bool:
+    """Whether a provider's driver declares a batch API that this provider has."""
+    from harness.drivers.registry import driver_class
+
+    try:
+        declared = batch_api_of(driver_class(settings.type))
+    except PluginError:
+        return False
+    return declared is not None and declared.available(settings)
+
+
+def batch_api_of(driver: Driver | type[Driver]) -> type[BatchAPI] | None:
+    """The batch API a driver (or driver class) declares in ``batch_api``, or None.
 
     Raises:
         PluginError: the declared class cannot be imported or is not a BatchAPI.
     """
-    declared: object = getattr(type(driver), "batch_api", None)
+    cls = driver if isinstance(driver, type) else type(driver)
+    declared: object = getattr(cls, "batch_api", None)
     if declared is None:
         return None
     if isinstance(declared, str):
@@ -252,10 +264,10 @@ def batch_api_of(driver: Driver) -> type[BatchAPI] | None:
             declared = getattr(importlib.import_module(module), attr)
         except (ImportError, AttributeError) as exc:
             raise PluginError(
-                f"{type(driver).__name__}.batch_api {declared!r} cannot be loaded: {exc}"
+                f"{cls.__name__}.batch_api {declared!r} cannot be loaded: {exc}"
             ) from exc
     if not (isinstance(declared, type) and issubclass(declared, BatchAPI)):
-        raise PluginError(f"{type(driver).__name__}.batch_api is not a harness BatchAPI")
+        raise PluginError(f"{cls.__name__}.batch_api is not a harness BatchAPI")
     return declared
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -492,3 +493,27 @@ def test_echo_has_no_batch_api_and_runs_live(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "note: echo has no batch API; its calls run live" in result.output
     assert [r.status for r in records(tmp_path)] == ["passed"]
+
+
+def _range(output: str, model: str) -> tuple[float, float]:
+    row = next(line for line in output.splitlines() if model in line)
+    low, high = re.findall(r"\$([0-9.]+)", row)[-2:]
+    return float(low), float(high)
+
+
+def test_dry_run_with_batch_prices_the_batched_calls_at_the_batch_price(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    root = project(tmp_path, url, spec, [f"w{i}" for i in range(4)])
+    model = f"{spec.name}:fake-model"
+
+    live = run_cli(root, "--dry-run")
+    batched = run_cli(root, "--dry-run", "--batch")
+
+    assert live.exit_code == batched.exit_code == 0, live.output + batched.output
+    live_low, live_high = _range(live.output, model)
+    batch_low, batch_high = _range(batched.output, model)
+    assert batch_high == pytest.approx(live_high / 2, rel=0.02)
+    assert batch_low == pytest.approx(live_low / 2, rel=0.05)
+    assert not fake.requests
