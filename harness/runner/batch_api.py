@@ -4,7 +4,8 @@ Before the run's workers start, :func:`send_batches` gathers the items whose cal
 into batches: ``--batch`` (or ``batch: true`` on the provider in harness.yaml, or on the
 spec), a provider whose driver declares a batch API
 (:class:`~harness.drivers.batch_base.BatchAPI`), and a call that will really be sent
-(not replayed from a cassette, not in the response cache, not streamed). It groups
+(not replayed from a cassette, not in the response cache, not streamed, offering no
+tools: a tool loop's later steps depend on the first answer). It groups
 them per provider and model, writes each group to the results store (migration
 ``m010``) before sending it, sends it, polls every batch until it ends (one progress
 line each time a batch moves) and reads the answers. Then the run goes on as usual with
@@ -142,7 +143,7 @@ class _Batches:
                 request = executor.request(item)
             except Exception:  # the live path records why it cannot be built
                 continue
-            if request.stream:
+            if request.stream or request.tools:
                 streamed += 1
                 continue
             driver = api.driver
@@ -164,7 +165,10 @@ class _Batches:
                 (item, BatchLine("", call, path), digest)
             )
         if streamed:
-            self.note(f"note: {streamed} streamed call(s) run live (a batch cannot stream)")
+            self.note(
+                f"note: {streamed} streamed or tool-using call(s) run live (a batch can "
+                "neither stream nor run a tool loop's later steps)"
+            )
         return [job for key, entries in groups.items() for job in self._split(key, entries)]
 
     def _hold(self, item: Item, settings: ProviderSettings, request: Request) -> bool:

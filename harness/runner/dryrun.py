@@ -55,7 +55,7 @@ def estimate_run(
         else:
             chosen = item.spec.batch
             wanted = chosen if chosen is not None else batch or settings[provider].batch
-            batched = wanted and batchable[provider] and not request.stream
+            batched = wanted and batchable[provider] and not (request.stream or request.tools)
             estimate.add(settings[provider], request, config.prices, batch=batched)
     return list(estimates.values())
 

@@ -517,3 +517,21 @@ def test_dry_run_with_batch_prices_the_batched_calls_at_the_batch_price(
     assert batch_high == pytest.approx(live_high / 2, rel=0.02)
     assert batch_low == pytest.approx(live_low / 2, rel=0.05)
     assert not fake.requests
+
+
+def test_calls_offering_tools_run_live_with_a_note(
+    openai_fake: tuple[FakeServer, str], tmp_path: Path
+) -> None:
+    fake, url = openai_fake
+    root = compatible(
+        tmp_path,
+        url,
+        provider_keys=", batch: true",
+        spec_keys="tools: [{name: lookup, description: look a word up}]\n",
+    )
+
+    result = run_cli(root)
+
+    assert "2 streamed or tool-using call(s) run live" in result.output
+    assert calls(fake, "POST", "/v1/batches") == 0
+    assert calls(fake, "POST", "/v1/chat/completions") == 2
