@@ -63,7 +63,7 @@ class AnthropicBatch(BatchAPI):
             json_body={"requests": requests},
             headers=self._headers(lines),
         )
-        done = BatchJob(str(created["id"]))
+        done = BatchJob(str(created["id"]), None, job.tag)
         remember(done)
         return done
 

@@ -59,10 +59,12 @@ class BatchLine:
 
 @dataclass(frozen=True, slots=True)
 class BatchJob:
-    """What must be remembered to find a batch again: its id (and an uploaded input file)."""
+    """What must be remembered to find a batch again: its id (and an uploaded input file),
+    and the run's own name for it (``tag``), which the batch carries where the API lets it."""
 
     batch_id: str | None = None
     input_file_id: str | None = None
+    tag: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +229,12 @@ class BatchAPI(abc.ABC):
     ) -> BatchJob:
         """Create the batch (continuing ``job``: an input file uploaded before a crash is
         reused); call ``remember`` with each id as soon as the provider gives it."""
+
+    async def find(self, tag: str) -> BatchJob | None:
+        """The batch submitted with ``tag`` if the provider can say (None: it cannot, or
+        there is none): a run killed between the provider taking a batch and the store
+        recording its id finds it here instead of sending it again."""
+        return None
 
     @abc.abstractmethod
     async def poll(self, job: BatchJob) -> BatchState:

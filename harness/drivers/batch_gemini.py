@@ -53,13 +53,25 @@ class GeminiBatch(BatchAPI):
         path = lines[0].call.path.replace(":generateContent", ":batchGenerateContent")
         requests = [{"request": ln.call.body, "metadata": {"key": ln.custom_id}} for ln in lines]
         batch = {
-            "displayName": f"harness-{lines[0].custom_id}",
+            "displayName": f"harness-{job.tag}",
             "inputConfig": {"requests": {"requests": requests}},
         }
         created = await self.http.send_json("POST", path, json_body={"batch": batch})
-        done = BatchJob(str(created["name"]))
+        done = BatchJob(str(created["name"]), None, job.tag)
         remember(done)
         return done
+
+    async def find(self, tag: str) -> BatchJob | None:
+        """The batches (``GET /v1beta/batches``) whose display name is ``harness-<tag>``."""
+        if not tag:
+            return None
+        listed = await self.http.send_json(
+            "GET", f"/{self._version}/batches", params={"pageSize": "100"}
+        )
+        for op in listed.get("operations") or ():
+            if (op.get("metadata") or {}).get("displayName") == f"harness-{tag}":
+                return BatchJob(str(op["name"]), None, tag)
+        return None
 
     async def poll(self, job: BatchJob) -> BatchState:
         """``GET /v1beta/{batches/id}``."""

@@ -73,7 +73,7 @@ class OpenAIBatch(BatchAPI):
                 data={"purpose": "batch"},
             )
             file_id = str(uploaded["id"])
-            remember(BatchJob(None, file_id))
+            remember(BatchJob(None, file_id, job.tag))
         endpoint = lines[0].url_path if lines else "/v1/chat/completions"
         created = await self.http.send_json(
             "POST",
@@ -82,12 +82,22 @@ class OpenAIBatch(BatchAPI):
                 "input_file_id": file_id,
                 "endpoint": endpoint,
                 "completion_window": "24h",
-                "metadata": {"created_by": "harness"},
+                "metadata": {"created_by": "harness", "harness_job": job.tag},
             },
         )
-        done = BatchJob(str(created["id"]), file_id)
+        done = BatchJob(str(created["id"]), file_id, job.tag)
         remember(done)
         return done
+
+    async def find(self, tag: str) -> BatchJob | None:
+        """The newest batches (``GET /batches``) carrying ``metadata.harness_job == tag``."""
+        if not tag:
+            return None
+        listed = await self.http.send_json("GET", "/batches", params={"limit": "100"})
+        for info in listed.get("data") or ():
+            if (info.get("metadata") or {}).get("harness_job") == tag:
+                return BatchJob(str(info["id"]), info.get("input_file_id"), tag)
+        return None
 
     async def poll(self, job: BatchJob) -> BatchState:
         """``GET /batches/{id}``."""

@@ -208,7 +208,7 @@ class _Batches:
         self._job_count += 1
         # unique across resumes too (a resumed run's jobs keep their names)
         name = f"{provider}:{model}#{self._job_count}-{secrets.token_hex(3)}"
-        job = _Job(name, provider, model, api, BatchJob(), {}, {})
+        job = _Job(name, provider, model, api, BatchJob(tag=name), {}, {})
         for n, (item, line, digest) in enumerate(chunk, start=1):
             custom_id = f"item-{n}"
             job.items[custom_id] = item.id
@@ -218,7 +218,7 @@ class _Batches:
         self.ledger.add(name, provider, model, stored)
         return job
 
-    def resumed(self, stored: list[StoredJob]) -> list[_Job]:
+    async def resumed(self, stored: list[StoredJob]) -> list[_Job]:
         """The stored jobs that still have unscored items (their batches are not resent)."""
         done = self.run._done
         jobs: list[_Job] = []
@@ -226,15 +226,18 @@ class _Batches:
             pending = [i for i in s.items if i.item_id not in done]
             if not pending or s.status == "missing":
                 continue
-            if s.batch_id is None:  # never taken by the provider: plan its items again
-                self.ledger.drop(s.job)
-                continue
             api = self.api(s.provider)
             if api is None:
                 continue
-            job = _Job(
-                s.job, s.provider, s.model, api, BatchJob(s.batch_id, s.input_file_id), {}, {}
-            )
+            sent = BatchJob(s.batch_id, s.input_file_id, s.job)
+            if s.batch_id is None:  # killed before the id was stored: did the provider take it?
+                found = await api.find(s.job)
+                if found is None:  # no: plan its items again
+                    self.ledger.drop(s.job)
+                    continue
+                sent = found
+                self.ledger.update(s.job, batch_id=found.batch_id, status="submitted")
+            job = _Job(s.job, s.provider, s.model, api, sent, {}, {})
             for i in pending:
                 job.items[i.custom_id] = i.item_id
                 job.hashes[i.item_id] = i.request_hash
@@ -324,7 +327,7 @@ class _Batches:
 
     async def execute(self, stored: list[StoredJob]) -> ItemExecutor:
         """Plan, send, wait and collect; the executor that scores the answers."""
-        jobs = self.resumed(stored) if stored else []
+        jobs = await self.resumed(stored) if stored else []
         taken = {item_id for job in jobs for item_id in job.hashes}
         new = self.plan(taken)
         sent = [job for job in new if await self.submit(job)]

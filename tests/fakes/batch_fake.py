@@ -33,6 +33,9 @@ class FakeBatch:
 
     id: str
     lines: list[tuple[str, str, Any]]
+    label: Any = None
+    """What the client tagged the batch with (OpenAI's metadata, Gemini's display name)."""
+    input_file_id: str | None = None
     polls: int = 0
     ended: bool = False
     expired: bool = False

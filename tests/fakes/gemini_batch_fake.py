@@ -22,6 +22,7 @@ def setup(server: FakeServer) -> None:
     server.route("POST", gemini_fake.MODEL_PATH + ":generateContent", guarded(gemini_fake.generate))
     server.route("POST", gemini_fake.MODEL_PATH + ":batchGenerateContent", create)
     server.route("GET", "/{version}/batches/{batch_id}", retrieve)
+    server.route("GET", "/{version}/batches", listing)
     server.route("GET", "/download/{version}/files/{name}", download)
 
 
@@ -34,8 +35,13 @@ async def create(request: ReceivedRequest, server: FakeServer) -> Reply:
     path = request.path.replace(":batchGenerateContent", ":generateContent")
     lines = [(r["metadata"]["key"], path, r["request"]) for r in requests]
     name = f"batches/{server.next_id()}"
-    batches(server)[name] = FakeBatch(name, lines)
+    batches(server)[name] = FakeBatch(name, lines, label=batch.get("displayName"))
     return Reply(json=_operation(batches(server)[name]))
+
+
+async def listing(request: ReceivedRequest, server: FakeServer) -> Reply:
+    """GET /v1beta/batches: every batch's operation."""
+    return Reply(json={"operations": [_operation(b) for b in batches(server).values()]})
 
 
 async def retrieve(request: ReceivedRequest, server: FakeServer) -> Reply:
@@ -71,6 +77,8 @@ def _operation(batch: FakeBatch) -> dict[str, Any]:
     if batch.ended:
         state = "BATCH_STATE_EXPIRED" if batch.expired else "BATCH_STATE_SUCCEEDED"
     metadata: dict[str, Any] = {"@type": TYPE, "name": batch.id, "state": state}
+    if batch.label:
+        metadata["displayName"] = batch.label
     if batch.ended:
         inlined: list[Any] = []
         for key, kind, reply in batch.results:

@@ -23,6 +23,7 @@ def setup(server: FakeServer) -> None:
     server.route("POST", "/v1/files", upload)
     server.route("GET", "/v1/files/{file_id}/content", content)
     server.route("POST", "/v1/batches", create)
+    server.route("GET", "/v1/batches", listing)
     server.route("GET", "/v1/batches/{batch_id}", retrieve)
 
 
@@ -63,8 +64,16 @@ async def create(request: ReceivedRequest, server: FakeServer) -> Reply:
     lines = [json.loads(line) for line in data.splitlines() if line.strip()]
     batch_id = f"batch_{server.next_id()}"
     parsed = [(ln["custom_id"], ln["url"], ln["body"]) for ln in lines]
-    batches(server)[batch_id] = FakeBatch(batch_id, parsed)
-    return Reply(json=_object(batches(server)[batch_id], body.get("input_file_id")))
+    batch = FakeBatch(batch_id, parsed, label=body.get("metadata"))
+    batch.input_file_id = body.get("input_file_id")
+    batches(server)[batch_id] = batch
+    return Reply(json=_object(batch))
+
+
+async def listing(request: ReceivedRequest, server: FakeServer) -> Reply:
+    """GET /v1/batches: every batch, newest first (their state as last polled)."""
+    data = [_object(b) for b in reversed(batches(server).values())]
+    return Reply(json={"object": "list", "data": data, "has_more": False})
 
 
 async def retrieve(request: ReceivedRequest, server: FakeServer) -> Reply:
@@ -81,7 +90,7 @@ async def retrieve(request: ReceivedRequest, server: FakeServer) -> Reply:
             json={"error": {"message": "No batch found", "type": "invalid_request"}}, status=404
         )
     await advance(batch, server, openai_fake.chat)
-    obj = _object(batch, None)
+    obj = _object(batch)
     if batch.ended:
         out: list[Any] = []
         err: list[Any] = []
@@ -130,7 +139,7 @@ async def content(request: ReceivedRequest, server: FakeServer) -> Reply:
     return jsonl_reply([json.loads(line) for line in data.splitlines() if line.strip()])
 
 
-def _object(batch: FakeBatch, input_file_id: str | None) -> dict[str, Any]:
+def _object(batch: FakeBatch) -> dict[str, Any]:
     answered = sum(1 for _, kind, r in batch.results if kind == "answer" and r and r.status < 400)
     status = "in_progress"
     if batch.ended:
@@ -139,8 +148,9 @@ def _object(batch: FakeBatch, input_file_id: str | None) -> dict[str, Any]:
         "id": batch.id,
         "object": "batch",
         "endpoint": "/v1/chat/completions",
-        "input_file_id": input_file_id,
+        "input_file_id": batch.input_file_id,
         "completion_window": "24h",
+        "metadata": batch.label,
         "status": status,
         "output_file_id": f"file-out-{batch.id}",
         "error_file_id": f"file-err-{batch.id}",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -535,3 +536,30 @@ def test_calls_offering_tools_run_live_with_a_note(
     assert "2 streamed or tool-using call(s) run live" in result.output
     assert calls(fake, "POST", "/v1/batches") == 0
     assert calls(fake, "POST", "/v1/chat/completions") == 2
+
+
+# where the API lets a batch carry the run's name for it, a resume finds it
+FINDS_ITS_BATCH = {"openai": True, "gemini": True, "anthropic": False}
+
+
+def test_killed_before_the_batch_id_was_stored_the_resume_finds_it_where_it_can(
+    kind: tuple[Kind, FakeServer, str], tmp_path: Path
+) -> None:
+    spec, fake, url = kind
+    fake.options["batch_hold"] = True
+    root = project(tmp_path, url, spec, ["alpha", "beta"])
+    kill_while_polling(root, fake)
+    db = root / "reports" / "harness.db"
+    with sqlite3.connect(db) as con:  # as if killed between the provider's answer and the store
+        con.execute("UPDATE batch_jobs SET batch_id = NULL, status = 'preparing'")
+    fake.options["batch_hold"] = False
+
+    result = run_cli(root, "--resume")
+
+    assert result.exit_code == 0, result.output
+    finds = FINDS_ITS_BATCH[spec.name]
+    # Anthropic's batches carry nothing to find them by: the batch is sent again
+    assert calls(fake, "POST", spec.create_path) == (1 if finds else 2)
+    assert calls(fake, "POST", spec.live_path) == 0
+    got = records(root)
+    assert len(got) == 2 and {r.status for r in got} == {"passed"}
