@@ -141,9 +141,15 @@ async def judge(a: Assertion, subject: Any, ctx: Context) -> Outcome:
         f"<rubric>\n{rubric}\n</rubric>\n{vars_block(ctx)}"
         f"<output>\n{_subject_text(a, subject)}\n</output>"
     )
+    return await grade(a, ctx, model, JUDGE_SYSTEM, user)
+
+
+async def grade(a: Assertion, ctx: Context, model: str, system: str, user: str) -> Outcome:
+    """Ask ``model`` for a ``{score, pass, reason}`` verdict on ``user`` (a rubric and what
+    it grades) under ``system``; the outcome, or an EvalError for an unusable answer."""
     request = Request(
         model=model.partition(":")[2] or model,
-        messages=(Message("system", JUDGE_SYSTEM), Message("user", user)),
+        messages=(Message("system", system), Message("user", user)),
         params={"temperature": 0, **dict(a.options.get("params") or {})},
         schema=JUDGE_SCHEMA,
         schema_name="verdict",
@@ -153,11 +159,11 @@ async def judge(a: Assertion, subject: Any, ctx: Context) -> Outcome:
     raw = response.text[:RAW_LIMIT]
     score, passed, reason = data.get("score"), data.get("pass"), data.get("reason", "")
     if isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score):
-        raise EvalError(f"judge: the judge's score is not a number: {show(score)}", raw=raw)
+        raise EvalError(f"{a.type}: the judge's score is not a number: {show(score)}", raw=raw)
     if not 0 <= score <= 1:
-        raise EvalError(f"judge: the judge's score {score:g} is outside [0, 1]", raw=raw)
+        raise EvalError(f"{a.type}: the judge's score {score:g} is outside [0, 1]", raw=raw)
     if not isinstance(passed, bool):
-        raise EvalError(f"judge: the judge's 'pass' is not true/false: {show(passed)}", raw=raw)
+        raise EvalError(f"{a.type}: the judge's 'pass' is not true/false: {show(passed)}", raw=raw)
     if a.threshold is not None:
         passed = score >= a.threshold
     why = as_text(reason).strip() or "(no reason given)"

@@ -158,12 +158,14 @@ def _rows(store: Store, run_id: str, cases: str | None) -> Iterator[Any]:
     json_at = [(i, JSON_EMPTY[name]) for i, name in enumerate(PAYLOAD_FIELDS) if name in JSON_EMPTY]
     bool_at = [i for i, name in enumerate(PAYLOAD_FIELDS) if name in BOOL_FIELDS]
     memos: dict[int, dict[str, Any]] = {i: {} for i, _ in json_at}
+    steps_at = PAYLOAD_FIELDS.index("steps")
     offset = 0 if cases is None else 1
     while batch := cur.fetchmany(1000):
         for raw in batch:
             row = list(raw[offset:])
             for i, kind in json_at:
-                row[i] = decode(row[i], kind() if kind is not None else None, memos[i])
+                memo = memos[i] if i != steps_at else {}  # steps rarely repeat: keep none
+                row[i] = decode(row[i], kind() if kind is not None else None, memo)
             for i in bool_at:
                 row[i] = bool(row[i])
             yield tuple(row) if cases is None else (raw[0], tuple(row))

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 from harness.report.failing import written
+from harness.report.timeline import timeline_json
 from harness.report.values import STATUSES
 
 _ESCAPES = {
@@ -110,6 +111,7 @@ PAYLOAD_FIELDS = (
     "error_type",
     "error",
     "verdicts",
+    "steps",
 )
 """The result fields the payload reads, in the order ``PayloadBuilder.add`` takes them."""
 
@@ -143,7 +145,7 @@ class PayloadBuilder:
         """Add one result: its ``PAYLOAD_FIELDS`` values in order."""
         (spec, case, model, tags, attempt, status, score, latency, ttft, tin, tout, cost,
          repaired, recorded, prompt, output, transformed, parsed, expected, case_vars, kind,
-         message, verdicts) = row  # fmt: skip
+         message, verdicts, steps) = row  # fmt: skip
         s, dumps, c = self.s, self.dumps, self.columns
         c["spec"].append(s(None if spec is None else str(spec)))
         c["case"].append(s(None if case is None else str(case)))
@@ -169,6 +171,7 @@ class PayloadBuilder:
         # ConnectionError_ as written
         c["error"].append(s(f"{kind.rstrip('_')}: {message}" if kind else message))
         c["verdicts"].append([_verdict(v, s) for v in verdicts or []])
+        c["steps"].append(s(timeline_json(steps)))
 
     def payload(self) -> dict[str, Any]:
         """The payload of every result added (see ``build_payload`` for its keys).
@@ -226,6 +229,7 @@ _COLUMNS = (
     "vars",
     "error",
     "verdicts",
+    "steps",
 )
 
 
@@ -242,6 +246,7 @@ _STRING_COLUMNS = (
     "written",
     "vars",
     "error",
+    "steps",
 )
 
 
@@ -255,8 +260,10 @@ def build_payload(frame: pd.DataFrame) -> dict[str, Any]:
     after the case's transforms), ``parsed`` (JSON text,
     only when it differs from the output), ``expected`` and ``vars`` (JSON text),
     ``written`` (the expectations as the spec wrote them, see ``failing.written``),
-    ``error`` and ``verdicts`` (per result a list of ``[assertion, passed, score,
-    reason, field, error]`` with strings as indices).
+    ``error``, ``verdicts`` (per result a list of ``[assertion, passed, score,
+    reason, field, error]`` with strings as indices) and ``steps`` (a tool loop's or
+    multi-turn exchange's timeline as JSON text, see ``timeline.timeline_json``; -1 for
+    a single call).
     """
     builder = PayloadBuilder()
     columns = [

@@ -18,10 +18,15 @@ from json.encoder import encode_basestring as _encode_str
 from pathlib import Path
 from typing import Any
 
+from harness.report import step_columns
 from harness.store.sqlite import BOOL_FIELDS, JSON_FIELDS, RESULT_FIELDS, RESULT_TYPES, Store
 
 CHUNK = 5000
 """Rows per batch written."""
+EXPORT_FIELDS = RESULT_FIELDS + step_columns.STEP_COLUMNS
+"""The columns of the results files: every ``ResultRecord`` field, then the step count
+and the tools called (:mod:`harness.report.step_columns`)."""
+EXPORT_TYPES = {**RESULT_TYPES, **step_columns.STEP_TYPES}
 
 
 def json_scalar(value: Any) -> str:
@@ -58,7 +63,8 @@ def _json_select() -> tuple[str, str, list[int]]:
             floats.append(i)
         else:
             cells.append(f"json_quote({name})")
-    template = "{" + ", ".join(f"{json.dumps(f)}: %s" for f in RESULT_FIELDS) + "}"
+    cells.extend(step_columns.json_cells())
+    template = "{" + ", ".join(f"{json.dumps(f)}: %s" for f in EXPORT_FIELDS) + "}"
     return ", ".join(cells), template, floats
 
 
@@ -96,6 +102,7 @@ def _csv_select() -> tuple[str, list[int]]:
                 f"CASE WHEN {name} IS NULL THEN '' WHEN {quote} "
                 f"""THEN '"' || replace({name}, '"', '""') || '"' ELSE {name} END"""
             )
+    cells.extend(step_columns.csv_cells())
     return ", ".join(cells), floats
 
 
@@ -112,7 +119,8 @@ def write_results_files(
 ) -> list[Path]:
     """Write ``results.csv`` and ``results.json`` for a run into ``out_dir``; returns the paths.
 
-    Columns are the :class:`ResultRecord` fields, in their order; ``results.json`` is
+    Columns are the :class:`ResultRecord` fields, in their order, then ``step_count`` and
+    ``tool_calls`` (:mod:`harness.report.step_columns`); ``results.json`` is
     ``{"run": {...RunInfo...}, "results": [{...}, ...]}``. Rows stream from store
     cursors ``chunk_size`` at a time, and SQLite formats most cells itself: memory stays
     flat and time per row small at any run size.
@@ -122,7 +130,7 @@ def write_results_files(
     info = store.run(run_id)
     cells, floats = _csv_select()
     with csv_path.open("w", encoding="utf-8", newline="") as csv_file:
-        csv.writer(csv_file, lineterminator="\n").writerow(RESULT_FIELDS)
+        csv.writer(csv_file, lineterminator="\n").writerow(EXPORT_FIELDS)
         for rows in _select(store, run_id, cells, chunk_size):
             lines = []
             for row in rows:
@@ -156,6 +164,9 @@ def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 20) -> P
     """``results.parquet`` from ``results.csv``, streamed batch by batch; None (and no file)
     when pyarrow is not installed.
 
+    A row longer than ``block_size`` (a truncated answer keeps its line breaks) is read
+    again with blocks large enough to hold it.
+
     Columns and order as the CSV, typed (``RESULT_TYPES``): JSON values as JSON text,
     booleans as booleans, missing values and empty text as null. Read through pyarrow's
     own CSV reader: building arrays from Python objects would import pandas, which
@@ -163,17 +174,35 @@ def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 20) -> P
     """
     try:
         import pyarrow as pa
-        import pyarrow.csv as pacsv
-        import pyarrow.parquet as pq
     except ImportError:
         path.unlink(missing_ok=True)  # never leave a stale file from an earlier write
         return None
     types = {"int": pa.int64(), "float": pa.float64(), "bool": pa.bool_(), "str": pa.string()}
-    schema = pa.schema([(name, types[RESULT_TYPES[name]]) for name in RESULT_FIELDS])
+    schema = pa.schema([(name, types[EXPORT_TYPES[name]]) for name in EXPORT_FIELDS])
+    size = csv_path.stat().st_size
+    while True:
+        try:
+            _write_parquet(csv_path, path, schema, block_size)
+            return path
+        except pa.ArrowInvalid as exc:
+            # a row longer than a block (a long answer with line breaks, many steps):
+            # again with blocks that hold it; rows that long are rare, so is the cost
+            if "straddl" not in str(exc) or block_size > size:
+                raise
+            block_size = min(block_size * 8, size + 1, 2**31 - 1)
+
+
+def _write_parquet(csv_path: Path, path: Path, schema: Any, block_size: int) -> None:
+    import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
+
     reader = pacsv.open_csv(
         csv_path,
         # one thread, 1 MB blocks: about 100 MB over pyarrow itself at any size
         read_options=pacsv.ReadOptions(block_size=block_size, use_threads=False),
+        # answers hold line breaks: without this, a block that ends inside a quoted cell
+        # puts the parser "out of sync with chunker"
+        parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=schema,
             null_values=[""],  # "null" or "N/A" in an output is text, not a missing value
@@ -185,4 +214,3 @@ def write_parquet(csv_path: Path, path: Path, *, block_size: int = 1 << 20) -> P
     with pq.ParquetWriter(path, schema) as writer:
         for batch in reader:
             writer.write_batch(batch)
-    return path

@@ -20,6 +20,7 @@ JSON_EMPTY: dict[str, type[list[Any]] | type[dict[str, Any]] | None] = {
     "case_vars": dict,
     "expected": list,
     "parsed_output": None,
+    "steps": None,
 }
 """JSON-valued columns and the type their empty value has (None: any JSON value)."""
 

@@ -142,6 +142,19 @@ def m008_results_overview_prompts_index(db: sqlite3.Connection) -> None:
 
 
 @migration
+def m009_results_steps(db: sqlite3.Connection) -> None:
+    """Every step of a tool loop or multi-turn exchange, as one JSON array per result
+    (``ResultRecord.steps``); NULL for a single model call.
+
+    A column rather than a steps table: a result and its steps are written, replaced
+    (``INSERT OR REPLACE`` of a retried item), merged and exported together, always
+    whole; nothing queries one step across results, and SQLite's ``json_each`` can when
+    something does. The covering indexes leave it out, so overview queries never read it.
+    """
+    db.execute("ALTER TABLE results ADD COLUMN steps TEXT")
+
+
+@migration
 def m010_batch_jobs(db: sqlite3.Connection) -> None:
     """The batches a run sent (``harness run --batch``) and which items each holds, so
     ``--resume`` picks up the same batches instead of paying for them twice. Only new

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from harness.errors import ConfigError
+from harness.store.bounded import bounded_steps
 from harness.store.integrity import check_integrity
 from harness.store.migrations import migrate
 from harness.store.records import ERROR, PASSED, SKIPPED, ResultRecord, RunInfo
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 RESULT_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ResultRecord))
 RUN_FIELDS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(RunInfo))
-JSON_FIELDS = frozenset({"parsed_output", "verdicts", "tags", "case_vars", "expected"})
+JSON_FIELDS = frozenset({"parsed_output", "verdicts", "tags", "case_vars", "expected", "steps"})
 """Result fields stored as JSON text."""
 BOOL_FIELDS = frozenset({"repaired", "timings_recorded", "cached"})
 """Result fields stored as 0/1."""
@@ -58,7 +59,10 @@ def _dumps(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-_KIND = tuple(2 if f in JSON_FIELDS else 1 if f in BOOL_FIELDS else 0 for f in RESULT_FIELDS)
+_KIND = tuple(
+    3 if f == "steps" else 2 if f in JSON_FIELDS else 1 if f in BOOL_FIELDS else 0
+    for f in RESULT_FIELDS
+)
 
 
 def _row(record: ResultRecord) -> tuple[Any, ...]:
@@ -67,6 +71,8 @@ def _row(record: ResultRecord) -> tuple[Any, ...]:
         value = getattr(record, name)
         if kind == 2:
             value = _dumps(value)
+        elif kind == 3:  # a single call has no steps: NULL, not the text 'null'
+            value = None if value is None else _dumps(bounded_steps(value))
         elif kind == 1:
             value = int(bool(value))
         values.append(value)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from harness.report.timeline import timeline_json
 from harness.store.sqlite import RESULT_FIELDS
 
 PAGE = 100
@@ -305,7 +306,19 @@ def item(db: sqlite3.Connection, run_id: str, item_id: str) -> dict[str, Any] | 
         if isinstance(out.get(name), str):
             with contextlib.suppress(ValueError):
                 out[name] = json.loads(out[name])
+    out["timeline"] = _timeline(out.pop("steps", None))
     return out
+
+
+def _timeline(steps: Any) -> dict[str, Any] | None:
+    """A tool loop's steps as the report's drill-down shows them (bounded), or None."""
+    if not isinstance(steps, str):
+        return None
+    try:
+        text = timeline_json(json.loads(steps))
+    except ValueError:
+        return None
+    return None if text is None else dict(json.loads(text))
 
 
 def find_item(

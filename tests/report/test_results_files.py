@@ -1,4 +1,5 @@
-"""results.csv and results.json: one row per result, ResultRecord columns."""
+"""results.csv and results.json: one row per result, ResultRecord columns, then the step
+count and the tools called."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.report.results_files import json_scalar, write_results_files
+from harness.report.results_files import EXPORT_FIELDS, json_scalar, write_results_files
 from harness.store.records import ResultRecord, RunInfo
 from harness.store.sqlite import BOOL_FIELDS, RESULT_FIELDS, Store
 
@@ -40,7 +41,8 @@ def test_results_files_have_every_record_and_column(tmp_path: Path) -> None:
         # several chunks: the CSV header is written once
         csv_path, json_path = write_results_files(store, "r", tmp_path / "out", chunk_size=3)
     frame = pd.read_csv(csv_path)
-    assert list(frame.columns) == list(RESULT_FIELDS)
+    assert list(frame.columns) == [*RESULT_FIELDS, "step_count", "tool_calls"]
+    assert list(EXPORT_FIELDS) == list(frame.columns)
     assert len(frame) == 7
     assert json.loads(frame["verdicts"][1]) == [{"assertion": "contains", "passed": True}]
     data = json.loads(json_path.read_text())
@@ -89,7 +91,14 @@ def test_results_json_rows_are_json_dumps_of_the_records(tmp_path: Path) -> None
         store.write(records)
         _, json_path = write_results_files(store, "run-1", tmp_path / "out", chunk_size=4)
     rows = json.loads(json_path.read_text())["results"]
-    assert rows == [json.loads(json.dumps(dataclasses.asdict(r), default=str)) for r in records]
+    assert rows == [
+        {
+            **json.loads(json.dumps(dataclasses.asdict(r), default=str)),
+            "step_count": 0 if r.output is None else 1,  # single calls
+            "tool_calls": None,
+        }
+        for r in records
+    ]
     # results.csv reads back to the same cells
     frame = pd.read_csv(tmp_path / "out" / "results.csv", keep_default_na=False)
     assert list(frame["item_id"]) == [r.item_id for r in records]
@@ -128,8 +137,9 @@ def test_results_csv_rows_are_what_csv_writer_writes(
         csv_path, _ = write_results_files(store, "r", root / "out")
     expected = io.StringIO()
     writer = csv.writer(expected, lineterminator="\n")
-    writer.writerow(RESULT_FIELDS)
+    writer.writerow(EXPORT_FIELDS)
     cells = ["" if v is None else v for v in raw]
+    cells += [0 if output is None else 1, ""]  # a single call: one step when it answered
     for i, name in enumerate(RESULT_FIELDS):
         if name in BOOL_FIELDS:
             cells[i] = bool(raw[i])

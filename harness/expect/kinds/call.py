@@ -1,15 +1,13 @@
 """Declarations of the types that read the model call: cost and speed, finish reason,
-refusal, tool calls (evaluators in :mod:`harness.expect.behaviour`)."""
+refusal (evaluators in :mod:`harness.expect.behaviour`; tool calls are in
+:mod:`harness.expect.kinds.tools`)."""
 
 from __future__ import annotations
-
-from typing import Any
 
 from pydantic import ValidationInfo, field_validator
 
 from harness.expect import behaviour
 from harness.expect.declare import AssertionType, Evaluator, Options, written_type
-from harness.expect.kinds.checks import raise_schema_problems
 
 
 class MaxOptions(Options):
@@ -29,26 +27,6 @@ class FinishReasonOptions(Options):
     """finish-reason: the expected reason."""
 
     value: str
-
-
-class ToolCalledOptions(Options):
-    """tool-called: the tool's name, and what its arguments hold."""
-
-    value: str
-    arguments: dict[str, Any] | None = None
-    arguments_schema: dict[str, Any] | None = None
-
-    @field_validator("arguments_schema")
-    @classmethod
-    def _valid(cls, v: dict[str, Any] | None) -> dict[str, Any] | None:
-        raise_schema_problems(v)
-        return v
-
-
-class NoToolCalledOptions(Options):
-    """no-tool-called: optionally the one tool that must not be called."""
-
-    value: str | None = None
 
 
 def _limit(name: str, summary: str, evaluate: Evaluator) -> AssertionType:
@@ -80,22 +58,4 @@ FINISH_REASON = AssertionType(
 )
 IS_REFUSAL = AssertionType(
     "is-refusal", "the model refused", behaviour.is_refusal, section="behaviour"
-)
-TOOL_CALLED = AssertionType(
-    "tool-called",
-    "the model called the tool with matching arguments",
-    behaviour.tool_called,
-    ToolCalledOptions,
-    subject="self",
-    section="tools",
-    looks_at_call=True,
-)
-NO_TOOL_CALLED = AssertionType(
-    "no-tool-called",
-    "the model called no tool (or not the named one)",
-    behaviour.no_tool_called,
-    NoToolCalledOptions,
-    subject="self",
-    section="tools",
-    looks_at_call=True,
 )

@@ -1,15 +1,16 @@
-"""Declarations of ``judge``, ``classify`` and ``python`` (evaluators in
-:mod:`harness.expect.judge` and :mod:`harness.expect.custom`)."""
+"""Declarations of ``judge``, ``classify``, ``trajectory-judge`` and ``python`` (evaluators
+in :mod:`harness.expect.judge`, :mod:`harness.expect.trajectory_judge` and
+:mod:`harness.expect.custom`)."""
 
 from __future__ import annotations
 
 import difflib
 from typing import Any
 
-from pydantic import field_validator, model_validator
+from pydantic import ValidationInfo, field_validator, model_validator
 
-from harness.expect import custom, judge
-from harness.expect.declare import AssertionType, OptionError, Options
+from harness.expect import custom, judge, trajectory_judge
+from harness.expect.declare import AssertionType, OptionError, Options, written_type
 from harness.expect.kinds.checks import judge_model_problem
 
 
@@ -38,6 +39,19 @@ class JudgeOptions(JudgeModelOptions):
     def _has_rubric(self) -> JudgeOptions:
         if not (self.rubric or self.value):
             raise ValueError("judge needs a 'rubric' (or the rubric as 'value')")
+        return self
+
+
+class TrajectoryJudgeOptions(JudgeModelOptions):
+    """trajectory-judge: a rubric for the whole exchange, as ``rubric`` or as ``value``."""
+
+    value: str | None = None
+    rubric: str | None = None
+
+    @model_validator(mode="after")
+    def _has_rubric(self, info: ValidationInfo) -> TrajectoryJudgeOptions:
+        if not (self.rubric or self.value):
+            raise ValueError(f"{written_type(info)} needs a 'rubric' (or the rubric as 'value')")
         return self
 
 
@@ -90,6 +104,15 @@ CLASSIFY = AssertionType(
     judge.classify,
     ClassifyOptions,
     section="model-graded",
+)
+TRAJECTORY_JUDGE = AssertionType(
+    "trajectory-judge",
+    "a judge model grades the whole exchange (messages, tool calls, results) against a rubric",
+    trajectory_judge.trajectory_judge,
+    TrajectoryJudgeOptions,
+    subject="self",
+    section="model-graded",
+    looks_at_call=True,
 )
 PYTHON = AssertionType(
     "python",

@@ -241,6 +241,34 @@
     if (a > 0 && a < 0.01) digits = Math.max(4, 1 - Math.floor(Math.log10(a)));
     return "$" + Number(v).toFixed(digits);
   }
+  // a tool loop's or multi-turn exchange's steps (see harness/report/timeline.py)
+  function timeline(parent, i) {
+    var raw = D.steps ? str(D.steps[i]) : null;
+    if (!raw) return;
+    var t = JSON.parse(raw);
+    parent.appendChild(el("h4", null, "trajectory (" + t.total + " step" + (t.total === 1 ? "" : "s") + ")"));
+    var ol = el("ol", "timeline");
+    t.steps.forEach(function (st, k) {
+      if (k === t.gap_after && t.left_out > 0) {
+        ol.appendChild(el("li", "gap note", "… " + t.left_out + " steps left out here (every step is in results.json and the store)"));
+      }
+      var li = el("li", "step");
+      li.appendChild(el("div", "step-head",
+        "step " + st.step + (st.turn && st.turn !== 1 ? " · turn " + st.turn : "") +
+        " · tokens in/out " + fmt(st.input_tokens, "") + "/" + fmt(st.output_tokens, "") +
+        " · cost " + usd(st.cost_usd) + " · latency " + fmt(st.latency_ms, " ms") +
+        (st.finish ? " · finish " + st.finish : "")));
+      st.sent.forEach(function (m) { li.appendChild(el("pre", "sent", "[" + m[0] + "] " + m[1])); });
+      if (st.text) li.appendChild(el("pre", "answer", st.text));
+      st.calls.forEach(function (c) { li.appendChild(el("pre", "call", "→ " + c[0] + " " + c[1])); });
+      st.results.forEach(function (r) {
+        li.appendChild(el("pre", r[2] === null ? "result" : "result tool-error",
+          "← " + r[0] + (r[2] === null ? ": " : " failed (" + r[2] + "): ") + r[1]));
+      });
+      ol.appendChild(li);
+    });
+    parent.appendChild(ol);
+  }
   function openDetails(td) {
     var r = rows[Number(td.getAttribute("data-row"))], m = Number(td.getAttribute("data-model"));
     var list = r.cells[modelPos[m]] || [];
@@ -263,6 +291,7 @@
       section(box, tr === null ? "output" : "raw output", out === null ? null : pretty(out));
       section(box, "transformed output (what the assertions checked)", tr === null ? null : pretty(tr));
       section(box, "parsed output (after JSON repair)", str(D.parsed[i]));
+      timeline(box, i);
       section(box, "expected (as the spec wrote it)", str(D.written[i]));
       var vars = str(D.vars[i]);
       section(box, "case vars", vars === null ? null : pretty(vars));
