@@ -42,6 +42,8 @@ class Limits:
     """How many values all alias uses of one YAML document may expand to, together."""
     spec_max_bytes: int = 10 * MB
     """A spec file (with its inline cases); put more cases in a ``cases_file``."""
+    cases_max_row_bytes: int = 10 * MB
+    """One row of a cases file (a JSONL line, a CSV line); cases files are read row by row."""
     template_max_output: int = 1 * MB
     """Characters one rendered template (or one ``*``/``**`` inside it) may produce."""
     template_max_range: int = 10_000
@@ -68,6 +70,7 @@ class LimitsFile(BaseModel):
     yaml_max_aliases: int = Field(default=_D.yaml_max_aliases, ge=0)
     yaml_max_alias_nodes: int = Field(default=_D.yaml_max_alias_nodes, ge=0)
     spec_max_bytes: int = Field(default=_D.spec_max_bytes, ge=1000)
+    cases_max_row_bytes: int = Field(default=_D.cases_max_row_bytes, ge=1000)
     template_max_output: int = Field(default=_D.template_max_output, ge=1000)
     template_max_range: int = Field(default=_D.template_max_range, ge=1)
     template_timeout_s: float = Field(default=_D.template_timeout_s, gt=0)

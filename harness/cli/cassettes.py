@@ -8,17 +8,11 @@ from pathlib import Path
 
 import click
 
-from harness.cassettes.check import (
-    CheckReport,
-    check_items,
-    expected_items,
-    item_path,
-    prune,
-    unused_cassettes,
-)
+from harness.cassettes.check import CheckReport, item_path, prune, unused_cassettes
 from harness.cli.common import Context
 from harness.config import ProjectConfig
 from harness.errors import ConfigError, SpecError
+from harness.runner.cassette_check import check_items, expected_items
 from harness.spec.load import load_specs
 from harness.spec.types import Spec
 

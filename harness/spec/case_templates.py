@@ -44,9 +44,15 @@ PlaceOf = Callable[[Case | None, PathKey], Place]
 
 @dataclass(slots=True)
 class _Hits:
-    """The cases one problem of one template hits."""
+    """The cases one problem of one template hits: how many, and the first few."""
 
-    cases: list[Case] = field(default_factory=list)
+    count: int = 0
+    first: list[Case] = field(default_factory=list)
+
+    def add(self, case: Case) -> None:
+        self.count += 1
+        if len(self.first) < SHOWN_CASES:
+            self.first.append(case)
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,41 +79,74 @@ def check_case_templates(
     the (spec folder, project root) that includes and message-part files resolve against.
     A prompt source that is an image/file/audio part must render to a usable file.
     """
-    problems: list[SpecProblem] = []
-    base_dir, root = template_root
-    shared: list[_Template] = [
-        _Template(place(None, w), s, True, part_kind_at(w)) for w, s in prompt_sources
-    ]
-    for j, a in enumerate(spec_expect):
-        shared.extend(
-            _Template(place(None, ("expect", j, key)), source, True)
-            for key, source in templates_in(a)
-        )
-    shared_values = len(shared) > len(prompt_sources)  # spec-level assertion templates
-    missing: dict[tuple[Place, str], _Hits] = {}
-    failed: dict[tuple[Place, str], _Hits] = {}
-    broken: set[Place] = set()
-    known = set(spec_vars)
-    for case in cases:
-        known.update(case.vars)
+    check = CaseTemplates(
+        spec_vars, prompt_sources, spec_expect, place, template_root=template_root
+    )
+    out = [check.case(case) for case in cases]
+    return out, check.problems()
 
-    out: list[Case] = []
-    for case in cases:
-        variables = {**spec_vars, **case.vars}
+
+class CaseTemplates:
+    """:func:`check_case_templates` one case at a time: feed every case to :meth:`case`,
+    then read :meth:`problems`. Holds only the problems' counts and first cases, so a
+    cases file can be checked as a stream."""
+
+    def __init__(
+        self,
+        spec_vars: Mapping[str, Any],
+        prompt_sources: Sequence[tuple[PathKey, str]],
+        spec_expect: Sequence[Assertion],
+        place: PlaceOf,
+        *,
+        template_root: tuple[str | None, str | None] = (None, None),
+    ) -> None:
+        self.spec_vars = spec_vars
+        self.place = place
+        self.base_dir, self.root = template_root
+        self.spec_expect_count = len(spec_expect)
+        self.shared: list[_Template] = [
+            _Template(place(None, w), s, True, part_kind_at(w)) for w, s in prompt_sources
+        ]
+        for j, a in enumerate(spec_expect):
+            self.shared.extend(
+                _Template(place(None, ("expect", j, key)), source, True)
+                for key, source in templates_in(a)
+            )
+        # spec-level assertion templates: every case renders
+        self.shared_values = len(self.shared) > len(prompt_sources)
+        self.syntax: list[SpecProblem] = []
+        self.missing: dict[tuple[Place, str], _Hits] = {}
+        self.failed: dict[tuple[Place, str], _Hits] = {}
+        self.broken: set[Place] = set()
+        self.known = set(spec_vars)
+        self.total = 0
+
+    def rendered(self, case: Case) -> Case:
+        """A case known to be fine, with its assertion templates rendered."""
+        own = any(True for a in case.expect[self.spec_expect_count :] for _ in templates_in(a))
+        if own or self.shared_values:
+            return render_case(case, {**self.spec_vars, **case.vars})
+        return case
+
+    def case(self, case: Case) -> Case:
+        """Check one case's templates; the case rendered, or as it was when it has a problem."""
+        self.total += 1
+        self.known.update(case.vars)
+        variables = {**self.spec_vars, **case.vars}
         own = [
-            _Template(place(case, ("expect", k, key)), source, False)
-            for k, a in enumerate(case.expect[len(spec_expect) :])
+            _Template(self.place(case, ("expect", k, key)), source, False)
+            for k, a in enumerate(case.expect[self.spec_expect_count :])
             for key, source in templates_in(a)
         ]
         ok = True
-        for template in (*shared, *own):
+        for template in (*self.shared, *own):
             try:
                 names = variables_of(template.source)
             except jinja2.TemplateSyntaxError as exc:
                 ok = False
-                if template.place not in broken:
-                    broken.add(template.place)
-                    problems.append(
+                if template.place not in self.broken:
+                    self.broken.add(template.place)
+                    self.syntax.append(
                         _problem(
                             template.place,
                             f"template syntax error on template line {exc.lineno}: {exc.message}",
@@ -116,53 +155,54 @@ def check_case_templates(
                 continue
             for name in sorted(names - variables.keys()):
                 ok = False
-                missing.setdefault((template.place, name), _Hits()).cases.append(case)
+                self.missing.setdefault((template.place, name), _Hits()).add(case)
         if not ok:
-            out.append(case)
-            continue
-        for template in (*shared, *own):
+            return case
+        for template in (*self.shared, *own):
             try:
-                value = render(template.source, variables, base_dir=base_dir, root=root)
+                value = render(template.source, variables, base_dir=self.base_dir, root=self.root)
                 if template.part is not None:
-                    folder = Path(base_dir) if base_dir else Path.cwd()
-                    locate(template.part, value, folder, Path(root) if root else folder)
+                    folder = Path(self.base_dir) if self.base_dir else Path.cwd()
+                    locate(template.part, value, folder, Path(self.root) if self.root else folder)
             except Exception as exc:  # a template error that only shows when rendered
                 ok = False
                 text = exc.message if isinstance(exc, jinja2.TemplateError) else None
                 text = str(exc) if isinstance(exc, PartError) else text
                 reason = text or f"{type(exc).__name__}: {exc}"
-                failed.setdefault((template.place, reason), _Hits()).cases.append(case)
-        out.append(render_case(case, variables) if ok and (own or shared_values) else case)
+                self.failed.setdefault((template.place, reason), _Hits()).add(case)
+        return self.rendered(case) if ok else case
 
-    total = len(cases)
-    for (where, name), hits in missing.items():
-        hint = _did_you_mean(name, known)
-        problems.append(
-            _problem(
-                where,
-                f"template variable {name!r} is not defined{hint}: "
-                f"{_which(hits.cases, total)} lack{'s' if len(hits.cases) == 1 else ''} it; "
-                "add it to the case's vars or the spec's vars",
+    def problems(self) -> list[SpecProblem]:
+        """Every problem found so far, one per template and cause."""
+        problems = list(self.syntax)
+        for (where, name), hits in self.missing.items():
+            hint = _did_you_mean(name, self.known)
+            problems.append(
+                _problem(
+                    where,
+                    f"template variable {name!r} is not defined{hint}: "
+                    f"{_which(hits, self.total)} lack{'s' if hits.count == 1 else ''} it; "
+                    "add it to the case's vars or the spec's vars",
+                )
             )
-        )
-    for (where, reason), hits in failed.items():
-        problems.append(
-            _problem(where, f"rendering failed for {_which(hits.cases, total)}: {reason}")
-        )
-    return out, problems
+        for (where, reason), hits in self.failed.items():
+            problems.append(
+                _problem(where, f"rendering failed for {_which(hits, self.total)}: {reason}")
+            )
+        return problems
 
 
 def _problem(where: Place, message: str) -> SpecProblem:
     return SpecProblem(where.path, where.line, where.col, message, where.where)
 
 
-def _which(cases: list[Case], total: int) -> str:
+def _which(hits: _Hits, total: int) -> str:
     """``case 'b' at file:7`` or ``12 of 15 cases ('a' at file:2, ... and 9 more)``."""
-    shown = ", ".join(f"{c.id!r} at {c.source}:{c.line}" for c in cases[:SHOWN_CASES])
-    if len(cases) == 1:
+    shown = ", ".join(f"{c.id!r} at {c.source}:{c.line}" for c in hits.first)
+    if hits.count == 1:
         return f"case {shown}"
-    more = f" and {len(cases) - SHOWN_CASES} more" if len(cases) > SHOWN_CASES else ""
-    return f"{len(cases)} of {total} cases ({shown}{more})"
+    more = f" and {hits.count - SHOWN_CASES} more" if hits.count > SHOWN_CASES else ""
+    return f"{hits.count} of {total} cases ({shown}{more})"
 
 
 def _did_you_mean(name: str, known: set[str]) -> str:

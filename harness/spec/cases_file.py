@@ -1,19 +1,20 @@
 """Cases from JSONL or CSV files, with the line and column of every value they hold.
 
 JSONL rows keep the column of every key and value (so a problem points at the offending
-key); CSV rows keep the column where each cell starts.
+key); CSV rows keep the column where each cell starts. Both are read as streams: one row
+in memory at a time, each row at most ``limits.cases_max_row_bytes``.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from harness import limits
 from harness.spec.csv_rows import csv_problem, short_row_problem
 from harness.spec.yaml_loader import PathKey, Pos
 
@@ -39,6 +40,8 @@ class CasesFileProblem:
     line: int
     col: int
     message: str
+    fatal: bool = False
+    """The file cannot be read as cases at all (its other problems and rows are moot)."""
 
 
 def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
@@ -51,30 +54,42 @@ def read_cases_file(path: Path) -> tuple[list[RawCase], list[CasesFileProblem]]:
     ``expected_<field>`` column or key checks that field of the structured output:
     ``expected_label`` = ``billing`` is ``{type: equals, field: label, value: billing}``.
     """
+    cases: list[RawCase] = []
+    problems: list[CasesFileProblem] = []
+    for found in iter_cases_file(path):
+        if isinstance(found, RawCase):
+            cases.append(found)
+        elif found.fatal:
+            return [], [found]
+        else:
+            problems.append(found)
+    return cases, problems
+
+
+def iter_cases_file(
+    path: Path, *, digest: Any | None = None, positions: bool = True
+) -> Iterator[RawCase | CasesFileProblem]:
+    """The cases and problems of a cases file, in file order, read as a stream: one row
+    in memory at a time, a row longer than ``limits.cases_max_row_bytes`` a problem.
+
+    A ``fatal`` problem (unreadable, binary, not UTF-8) ends the stream: the file is not
+    read as cases. ``digest`` (a hashlib object) is fed every byte read. Without
+    ``positions`` a JSONL row carries only its line (for a file already validated).
+    """
     suffix = path.suffix.lower()
-    if suffix in (".jsonl", ".ndjson"):  # read as a stream: one line in memory at a time
-        try:
-            with path.open("rb") as f:
-                return _read_jsonl(_text_lines(f))
-        except OSError as exc:
-            return [], [CasesFileProblem(1, 1, f"cannot read cases file: {exc.strerror}")]
-        except _Unreadable as exc:
-            return [], [exc.problem]
+    if suffix not in (".jsonl", ".ndjson", ".csv"):
+        yield CasesFileProblem(
+            1, 1, f"unsupported cases file type {suffix!r}: use .jsonl or .csv", fatal=True
+        )
+        return
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as f:
+            lines = _text_lines(f, limits.current().cases_max_row_bytes, digest)
+            yield from _read_csv(lines) if suffix == ".csv" else _read_jsonl(lines, positions)
     except OSError as exc:
-        return [], [CasesFileProblem(1, 1, f"cannot read cases file: {exc.strerror}")]
-    if b"\x00" in raw:
-        return [], [CasesFileProblem(1, 1, "cases file is binary, not text")]
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return [], [CasesFileProblem(1, 1, f"cases file is not UTF-8 ({exc.reason})")]
-    if suffix == ".csv":
-        return _read_csv(text)
-    return [], [
-        CasesFileProblem(1, 1, f"unsupported cases file type {suffix!r}: use .jsonl or .csv")
-    ]
+        yield CasesFileProblem(1, 1, f"cannot read cases file: {exc.strerror}", fatal=True)
+    except _Unreadable as exc:
+        yield exc.problem
 
 
 class _Unreadable(Exception):
@@ -82,37 +97,76 @@ class _Unreadable(Exception):
         self.problem = problem
 
 
-def _text_lines(f: BinaryIO) -> Iterator[str]:
-    """The file's lines as text; binary content or bad UTF-8 raise ``_Unreadable``."""
-    for number, raw in enumerate(f, start=1):
+@dataclass(frozen=True, slots=True)
+class _TooLong:
+    """A line over the row limit, skipped: its number and size in bytes."""
+
+    line: int
+    size: int
+
+    def problem(self) -> CasesFileProblem:
+        limit = limits.current().cases_max_row_bytes
+        return CasesFileProblem(
+            self.line,
+            1,
+            f"row is {self.size:,} bytes, over the {limit:,}-byte limit for one row "
+            "(limits.cases_max_row_bytes in harness.yaml): split it, or keep large values "
+            "in files the row names",
+        )
+
+
+def _text_lines(f: BinaryIO, max_bytes: int, digest: Any | None) -> Iterator[str | _TooLong]:
+    """The file's lines as text, line ends kept; a line over ``max_bytes`` is read past
+    in chunks (never held whole) and given as :class:`_TooLong`. Binary content or bad
+    UTF-8 raise ``_Unreadable``."""
+    number = 0
+    while raw := f.readline(max_bytes + 1):
+        number += 1
+        if digest is not None:
+            digest.update(raw)
+        if len(raw) > max_bytes:
+            size = len(raw)
+            while not raw.endswith(b"\n") and (raw := f.readline(1 << 16)):
+                size += len(raw)
+                if digest is not None:
+                    digest.update(raw)
+            yield _TooLong(number, size)
+            continue
         if b"\x00" in raw:
-            raise _Unreadable(CasesFileProblem(1, 1, "cases file is binary, not text"))
+            raise _Unreadable(CasesFileProblem(1, 1, "cases file is binary, not text", fatal=True))
         try:
             line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
         except UnicodeDecodeError as exc:
             reason = f"cases file is not UTF-8 ({exc.reason})"
-            raise _Unreadable(CasesFileProblem(number, exc.start + 1, reason)) from None
-        yield line.rstrip("\r\n")
+            raise _Unreadable(CasesFileProblem(number, exc.start + 1, reason, fatal=True)) from None
+        yield line
 
 
-def _read_jsonl(lines: Iterable[str]) -> tuple[list[RawCase], list[CasesFileProblem]]:
-    cases: list[RawCase] = []
-    problems: list[CasesFileProblem] = []
-    for number, line in enumerate(lines, start=1):
+def _read_jsonl(
+    lines: Iterable[str | _TooLong], positions: bool = True
+) -> Iterator[RawCase | CasesFileProblem]:
+    found = 0
+    for number, text in enumerate(lines, start=1):
+        if isinstance(text, _TooLong):
+            found += 1
+            yield text.problem()
+            continue
+        line = text.rstrip("\r\n")
         if not line.strip():
             continue
+        found += 1
         try:
             row = json.loads(line)
         except json.JSONDecodeError as exc:
-            problems.append(CasesFileProblem(number, exc.colno, f"invalid JSON: {exc.msg}"))
+            yield CasesFileProblem(number, exc.colno, f"invalid JSON: {exc.msg}")
             continue
         except RecursionError:
-            problems.append(CasesFileProblem(number, 1, "JSON nested too deeply: flatten it"))
+            yield CasesFileProblem(number, 1, "JSON nested too deeply: flatten it")
             continue
         if not isinstance(row, dict):
-            problems.append(CasesFileProblem(number, 1, "each line must be a JSON object"))
+            yield CasesFileProblem(number, 1, "each line must be a JSON object")
             continue
-        values, keys = json_positions(line, number)
+        values, keys = json_positions(line, number) if positions else ({}, {})
         shorthand = [expectation_of(k, row.pop(k)) for k in list(row) if is_expected_key(k)]
         if "vars" not in row:
             known = {k: row.pop(k) for k in _ROW_KEYS if k in row}
@@ -123,43 +177,68 @@ def _read_jsonl(lines: Iterable[str]) -> tuple[list[RawCase], list[CasesFileProb
         if shorthand:
             expect = row.get("expect")
             row["expect"] = [*expect, *shorthand] if isinstance(expect, list) else shorthand
-        cases.append(RawCase(row, number, values, keys))
-    if not cases and not problems:
-        problems.append(CasesFileProblem(1, 1, "cases file holds no cases"))
-    return cases, problems
+        yield RawCase(row, number, values, keys)
+    if not found:
+        yield CasesFileProblem(1, 1, "cases file holds no cases")
 
 
-def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
+class _Record:
+    """The physical lines the CSV reader has taken since the last record, by number."""
+
+    def __init__(self, lines: Iterable[str | _TooLong]) -> None:
+        self._lines = iter(lines)
+        self.taken: list[tuple[int, str]] = []
+        self.number = 0
+        self.too_long: _TooLong | None = None
+
+    def __iter__(self) -> Iterator[str]:
+        for line in self._lines:
+            self.number += 1
+            if isinstance(line, _TooLong):
+                self.too_long = line
+                return  # the reader sees the end: quoting cannot be followed past it
+            self.taken.append((self.number, line))
+            yield line
+
+    def take(self) -> list[tuple[int, str]]:
+        """The lines of the record just read (blank lines before it dropped)."""
+        taken, self.taken = self.taken, []
+        while len(taken) > 1 and not taken[0][1].strip():
+            taken.pop(0)
+        return taken
+
+
+def _read_csv(lines: Iterable[str | _TooLong]) -> Iterator[RawCase | CasesFileProblem]:
+    record = _Record(lines)
     # strict: an unterminated quote is an error, not the rest of the file in one cell
-    reader = csv.DictReader(io.StringIO(text), strict=True)
-    cases: list[RawCase] = []
-    problems: list[CasesFileProblem] = []
+    reader = csv.DictReader(record, strict=True)
     try:
         header = reader.fieldnames
     except csv.Error as exc:
-        return [], [CasesFileProblem(*csv_problem(text, 1, exc))]
+        yield CasesFileProblem(*csv_problem(record.take(), exc))
+        return
+    if record.too_long is not None and not header:
+        yield record.too_long.problem()
+        return
     if not header:
-        return [], [CasesFileProblem(1, 1, "CSV file has no header row")]
-    lines = text.splitlines(keepends=True)
+        yield CasesFileProblem(1, 1, "CSV file has no header row")
+        return
+    record.take()
     header = list(header)
-    last = reader.line_num
+    found = 0
     try:
         for row in reader:
-            number = reader.line_num
-            first = last + 1
-            while first < number and not lines[first - 1].strip():
-                first += 1  # blank lines before the row: the reader skipped them
-            last = number
-            cells = _cell_starts(lines, first, number)
+            found += 1
+            taken = record.take()
+            first = taken[0][0]
+            cells = _cell_starts(taken)
             if None in row:
-                extra = cells[len(header)] if len(cells) > len(header) else Pos(number, 1)
-                problems.append(
-                    CasesFileProblem(extra.line, extra.col, "row has more cells than the header")
-                )
+                extra = cells[len(header)] if len(cells) > len(header) else Pos(first, 1)
+                yield CasesFileProblem(extra.line, extra.col, "row has more cells than the header")
                 continue
             short = short_row_problem(row, header, first)
             if short is not None:
-                problems.append(CasesFileProblem(*short))
+                yield CasesFileProblem(*short)
                 continue
             data: dict[str, Any] = {}
             variables = {
@@ -173,12 +252,15 @@ def _read_csv(text: str) -> tuple[list[RawCase], list[CasesFileProblem]]:
             expect = [expectation_of(k, v) for k, v in row.items() if is_expected_key(k)]
             if any(expect):
                 data["expect"] = [e for e in expect if e is not None]
-            cases.append(RawCase(data, first, *_csv_positions(header, cells, first, row)))
+            yield RawCase(data, first, *_csv_positions(header, cells, first, row))
     except csv.Error as exc:
-        problems.append(CasesFileProblem(*csv_problem(text, last + 1, exc)))
-    if not cases and not problems:
-        problems.append(CasesFileProblem(1, 1, "cases file holds no cases"))
-    return cases, problems
+        found += 1
+        yield CasesFileProblem(*csv_problem(record.take(), exc))
+    if record.too_long is not None:
+        found += 1
+        yield record.too_long.problem()
+    if not found:
+        yield CasesFileProblem(1, 1, "cases file holds no cases")
 
 
 EXPECTED = "expected"
@@ -276,13 +358,12 @@ def _under_vars(table: dict[PathKey, Pos]) -> dict[PathKey, Pos]:
     return out
 
 
-def _cell_starts(lines: list[str], first: int, last: int) -> list[Pos]:
-    """Where each cell of the CSV record on physical lines ``first..last`` starts."""
+def _cell_starts(lines: list[tuple[int, str]]) -> list[Pos]:
+    """Where each cell of the CSV record on these (number, text) lines starts."""
     starts: list[Pos] = []
     quoted = False
     pending = True
-    for number in range(first, last + 1):
-        text = lines[number - 1] if number - 1 < len(lines) else ""
+    for number, text in lines:
         for col, char in enumerate(text, start=1):
             if pending:
                 starts.append(Pos(number, col))
@@ -292,7 +373,7 @@ def _cell_starts(lines: list[str], first: int, last: int) -> list[Pos]:
             elif char == "," and not quoted:
                 pending = True
     if pending:
-        end = lines[last - 1] if 0 < last <= len(lines) else ""
+        last, end = lines[-1] if lines else (1, "")
         starts.append(Pos(last, len(end.rstrip("\r\n")) + 1))
     return starts
 

@@ -30,12 +30,13 @@ def short_row_problem(row: dict[str, Any], header: list[str], line: int) -> Prob
     )
 
 
-def csv_problem(text: str, started: int, exc: csv.Error) -> Problem:
-    """A CSV syntax error at the line its row started on (for an unterminated quote, the
-    line of the opening quote's row; the parser only notices at the end of the file)."""
+def csv_problem(record: list[tuple[int, str]], exc: csv.Error) -> Problem:
+    """A CSV syntax error at the line its record started on (for an unterminated quote,
+    the line of the opening quote's row; the parser only notices at the end of the file).
+    ``record`` is the (number, text) lines the reader took for the failed record."""
     message = str(exc)
+    started, line = record[0] if record else (1, "")
     if "unexpected end of data" in message:
-        line = text.splitlines()[started - 1] if started - 1 < len(text.splitlines()) else ""
         col = line.find('"') + 1 if '"' in line else 1
         return (
             started,

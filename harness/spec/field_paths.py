@@ -178,52 +178,73 @@ def check_field_paths(
     cases file (an ``expected_lable`` column) once, with the number of rows. Each distinct
     field is walked once, however many cases name it.
     """
-    found: dict[tuple[str, str, str], tuple[Place, int]] = {}
-    spec_path = place(None, ()).path
+    check = FieldPaths(schema, spec_expect, place)
+    out = [check.case(case) for case in cases]
+    return out, check.problems()
 
-    @functools.cache
-    def problem_of(field: str) -> str | None:
-        return field_problem(schema, field)
 
-    @functools.cache
-    def kinds_of(field: str) -> set[str] | None:
-        target = field_schema(schema, field)
-        return None if target is None else value_kinds(schema, target)
+class FieldPaths:
+    """:func:`check_field_paths` one case at a time: feed every case to :meth:`case`,
+    then read :meth:`problems` (so a cases file can be checked as a stream)."""
 
-    def note(case: Case | None, path: PathKey, key: str, a: Assertion) -> None:
+    def __init__(self, schema: Schema, spec_expect: Sequence[Assertion], place: PlaceOf) -> None:
+        self.found: dict[tuple[str, str, str], tuple[Place, int]] = {}
+        self.place = place
+        self.spec_path = place(None, ()).path
+        self.spec_expect_count = len(spec_expect)
+
+        @functools.cache
+        def problem_of(field: str) -> str | None:
+            return field_problem(schema, field)
+
+        @functools.cache
+        def kinds_of(field: str) -> set[str] | None:
+            target = field_schema(schema, field)
+            return None if target is None else value_kinds(schema, target)
+
+        self.problem_of = problem_of
+        self.kinds_of = kinds_of
+        for j, a in enumerate(spec_expect):
+            if a.field is not None:
+                self._note(None, ("expect", j, "field"), f"expect.{j}", a)
+
+    def _note(self, case: Case | None, path: PathKey, key: str, a: Assertion) -> None:
         assert a.field is not None
         if a.negate and a.type in ABSENCE_CHECKS:
             return  # checking that a field is absent is fine for a field the schema lacks
-        problem = problem_of(a.field)
+        problem = self.problem_of(a.field)
         if problem is None:
             return
-        where = place(case, path)
+        where = self.place(case, path)
         message = f"field {a.field!r}: {problem}"
         # rows of a cases file share one line; the spec's own keys each keep theirs
         group = (
             where.path,
-            f"{where.line}:{where.col}" if where.path == spec_path else key,
+            f"{where.line}:{where.col}" if where.path == self.spec_path else key,
             message,
         )
-        first, count = found.get(group, (where, 0))
-        found[group] = (first, count + 1)
+        first, count = self.found.get(group, (where, 0))
+        self.found[group] = (first, count + 1)
 
-    for j, a in enumerate(spec_expect):
-        if a.field is not None:
-            note(None, ("expect", j, "field"), f"expect.{j}", a)
-    out: list[Case] = []
-    for case in cases:
-        own = case.expect[len(spec_expect) :]
-        for k, a in enumerate(own):
-            if a.field is not None:
-                note(case, ("expect", k, "field"), f"case-expect.{k}.{a.field}", a)
-        expect = tuple(_typed(kinds_of, a) for a in case.expect)
+    def typed(self, case: Case) -> Case:
+        """The case with compared values read as the types their fields hold."""
+        expect = tuple(_typed(self.kinds_of, a) for a in case.expect)
         changed = any(new is not old for new, old in zip(expect, case.expect, strict=True))
-        out.append(dataclasses.replace(case, expect=expect) if changed else case)
-    problems: list[SpecProblem] = []
-    for (_, _, message), (where, count) in found.items():
-        rows = f" (and {count - 1} more cases like it)" if count > 1 else ""
-        problems.append(
-            SpecProblem(where.path, where.line, where.col, f"{message}{rows}", where.where)
-        )
-    return out, problems
+        return dataclasses.replace(case, expect=expect) if changed else case
+
+    def case(self, case: Case) -> Case:
+        """Check one case's ``field:`` paths; the case, typed."""
+        for k, a in enumerate(case.expect[self.spec_expect_count :]):
+            if a.field is not None:
+                self._note(case, ("expect", k, "field"), f"case-expect.{k}.{a.field}", a)
+        return self.typed(case)
+
+    def problems(self) -> list[SpecProblem]:
+        """Every impossible field found so far."""
+        problems: list[SpecProblem] = []
+        for (_, _, message), (where, count) in self.found.items():
+            rows = f" (and {count - 1} more cases like it)" if count > 1 else ""
+            problems.append(
+                SpecProblem(where.path, where.line, where.col, f"{message}{rows}", where.where)
+            )
+        return problems

@@ -10,6 +10,7 @@ import difflib
 import re
 import types
 import typing
+from pathlib import Path
 from typing import Any, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
@@ -18,6 +19,14 @@ from harness.errors import SpecProblem
 from harness.spec.yaml_loader import LoadedYAML, PathKey
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def shown_path(path: Path) -> str:
+    """A path as printed in messages: relative to the working directory when below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def dotted(path: PathKey) -> str:

@@ -6,8 +6,10 @@ Templates are Jinja2 in a sandbox, which stops attribute tricks but not arithmet
 ``limits.template_max_output``, a ``range()`` longer than ``limits.template_max_range`` and
 padding arguments past the output limit, and makes every ``{% for %}`` loop check the
 render's deadline (``limits.template_timeout_s``) as it iterates; :func:`render_limited`
-stops the output at the output limit. Each gives a :class:`TemplateLimitError`. A
-single step is bounded by the size checks, so a loop is the only way to take long.
+stops the output at the output limit; ``~`` and ``+`` are checked before they join, so
+text doubled in a loop stops at the limit instead of taking gigabytes. Each gives a
+:class:`TemplateLimitError`. A single step is bounded by the size checks, so a loop is the
+only way to take long.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import jinja2
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from jinja2.visitor import NodeTransformer
 
 from harness import limits as limits_mod
 
@@ -52,21 +55,32 @@ def _size(value: Any) -> int | None:
 class LimitedEnvironment(ImmutableSandboxedEnvironment):
     """The prompt sandbox with size checks on ``*``, ``**``, ``%``, ``range`` and padding."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
         self.globals["range"] = limited_range
         self.globals[LOOP_GUARD] = loop_guard
+        self.globals[CONCAT] = limited_concat
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        return guard_loops(super()._parse(source, name, filename))
+        return guard_concat(guard_loops(super()._parse(source, name, filename)))
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         """``left operator right``, refused when the result would be too big."""
         lim = limits_mod.current()
         cap = lim.template_max_output
-        if operator == "*":
+        if operator == "+":
+            n, m = _size(left), _size(right)
+            if n is not None and m is not None:
+                if isinstance(left, list | tuple) and n + m > lim.template_max_range:
+                    raise TemplateLimitError(
+                        f"'+' would make a {type(left).__name__} of {n + m:,} items, over "
+                        f"the {lim.template_max_range:,} limit (limits.template_max_range)"
+                    )
+                if isinstance(left, str | bytes) and n + m > cap:
+                    raise _too_big(f"'+' of a {type(left).__name__}", n + m)
+        elif operator == "*":
             for seq, times in ((left, right), (right, left)):
                 n = _size(seq)
                 if n is None or not isinstance(times, int):
@@ -103,6 +117,16 @@ class LimitedEnvironment(ImmutableSandboxedEnvironment):
         if wrapped is not None and _WIDE.search(value.__self__):
             raise _WIDTH_ERROR
         return wrapped
+
+
+def limited_concat(*parts: Any) -> str:
+    """``a ~ b ~ ...`` for templates: refused before joining when the text would pass
+    ``limits.template_max_output`` (a ``{% set x = x ~ x %}`` loop doubles it each turn)."""
+    texts = [p if isinstance(p, str) else str(p) for p in parts]
+    size = sum(len(t) for t in texts)
+    if size > limits_mod.current().template_max_output:
+        raise _too_big("'~'", size)
+    return "".join(texts)
 
 
 def limited_range(*args: int) -> range:
@@ -163,6 +187,24 @@ def loop_guard(iterable: Any) -> Iterator[Any]:
         if not i & 255:
             _check_deadline()
         yield value
+
+
+CONCAT = "harness_concat"
+"""The global every ``~`` of a template joins its parts through."""
+
+
+class _ConcatGuard(NodeTransformer):
+    def visit_Concat(self, node: nodes.Concat) -> nodes.Node:
+        parts = [self.visit(n) for n in node.nodes]
+        guard = nodes.Name(CONCAT, "load", lineno=node.lineno)
+        return nodes.Call(guard, parts, [], None, None, lineno=node.lineno)
+
+
+def guard_concat(template: nodes.Template) -> nodes.Template:
+    """Make every ``~`` in a parsed template a call of :func:`limited_concat`."""
+    out = _ConcatGuard().visit(template)
+    assert isinstance(out, nodes.Template)
+    return out
 
 
 def guard_loops(template: nodes.Template) -> nodes.Template:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +108,9 @@ class Spec:
     name: str
     path: str
     prompt: PromptTemplate
-    cases: tuple[Case, ...]
+    cases: Sequence[Case]
+    """In order; a spec with cases files re-reads them each time this is iterated
+    (:class:`harness.spec.case_stream.SpecCases`): iterate it, don't index it in a loop."""
     description: str | None = None
     models: tuple[str, ...] = ()
     params: Mapping[str, Any] = dataclasses.field(default_factory=dict)

@@ -12,17 +12,17 @@ Assertions are written as in a spec's ``expect:`` list::
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 from harness.drivers.base import Response
 from harness.errors import ConfigError
 from harness.expect.evaluate import evaluate_case, parse_output
-from harness.expect.registry import check_assertion, split_negation
 from harness.expect.types import CaseVerdict, Output
+from harness.spec.build import build_assertion
 from harness.spec.types import Assertion, Case, PromptTemplate, Spec
+from harness.spec.valid_cases import assertion_of
 from harness.testing.client import run_sync
-
-_COMMON = frozenset({"type", "value", "field", "weight", "threshold", "normalize"})
 
 
 def to_assertion(data: Mapping[str, Any] | Assertion) -> Assertion:
@@ -33,23 +33,10 @@ def to_assertion(data: Mapping[str, Any] | Assertion) -> Assertion:
     """
     if isinstance(data, Assertion):
         return data
-    problems = check_assertion(data)
-    if not isinstance(data.get("type"), str):
-        problems.append((None, "an assertion needs 'type'"))
-    if problems:
-        raise ConfigError("; ".join(message for _, message in problems))
-    base, negate = split_negation(str(data["type"]))
-    normalize = data.get("normalize") or ()
-    return Assertion(
-        type=base,
-        value=data.get("value"),
-        field=data.get("field"),
-        weight=float(data.get("weight", 1.0)),
-        threshold=data.get("threshold"),
-        negate=negate,
-        normalize=tuple(normalize),
-        options={k: v for k, v in data.items() if k not in _COMMON},
-    )
+    model, problems = assertion_of(data, Path.cwd())  # the spec loader's checks
+    if model is None:
+        raise ConfigError("; ".join(problems))
+    return build_assertion(model, ())
 
 
 def to_output(output: str | Response | Output, schema: Mapping[str, Any] | None) -> Output:

@@ -54,6 +54,26 @@ BOMBS = [
     pytest.param(
         "{% macro f() %}{{ f() }}{% endmacro %}{{ f() }}", "recurses too deep", id="recursion"
     ),
+    # doubling text in a loop: refused at the join that passes the limit, not after
+    # the memory is used (29 turns took 820 MB before; the output limit never saw it)
+    pytest.param(
+        "{% set ns = namespace(x='a') %}{% for i in range(40) %}"
+        "{% set ns.x = ns.x ~ ns.x %}{% endfor %}done",
+        "'~' would make 1,048,576 characters",
+        id="concat-doubling",
+    ),
+    pytest.param(
+        "{% set ns = namespace(x='a') %}{% for i in range(40) %}"
+        "{% set ns.x = ns.x + ns.x %}{% endfor %}done",
+        "of a str would make 1,048,576 characters",
+        id="plus-doubling",
+    ),
+    pytest.param(
+        "{% set ns = namespace(x=[1]) %}{% for i in range(40) %}"
+        "{% set ns.x = ns.x + ns.x %}{% endfor %}done",
+        "would make a list of 16,384 items",
+        id="list-plus-doubling",
+    ),
 ]
 
 
@@ -83,10 +103,31 @@ def test_a_template_bomb_in_a_spec_is_a_problem_at_its_case(tmp_path: Path) -> N
     assert "limits.template_max_output" in problem.message
 
 
+def test_a_doubling_loop_in_a_spec_is_a_problem_at_its_template(tmp_path: Path) -> None:
+    spec = tmp_path / "bomb.yaml"
+    spec.write_text(
+        "prompt:\n"
+        '  user: "{% set ns = namespace(x=q) %}{% for i in range(40) %}'
+        '{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ q }}"\n'
+        "cases:\n"
+        "  - {id: a, vars: {q: x}}\n"
+    )
+    with pytest.raises(SpecError) as caught:
+        load_spec(spec)
+    (problem,) = caught.value.problems
+    assert (problem.line, problem.col, problem.where) == (2, 9, "prompt.user")
+    assert (
+        "rendering failed for case 'a'" in problem.message and "'~' would make" in problem.message
+    )
+
+
 def test_ordinary_templates_render_as_before() -> None:
     got = render(
         "{% for i in range(3) %}{{ i }}{% endfor %} {{ x * 2 }} {{ 2 ** 10 }} {{ '%5s' % 'a' }}",
         {"x": "ab"},
+    )
+    assert render("{{ 'a' ~ 1 ~ none }} {{ 'x' + 'y' }} {{ 1 + 2 }} {{ [1] + [2] }}", {}) == (
+        "a1None xy 3 [1, 2]"
     )
     assert got == "012 abab 1024     a"
 

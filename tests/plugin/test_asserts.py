@@ -52,3 +52,18 @@ def test_negation_and_options_are_kept() -> None:
 
 async def test_works_inside_a_running_event_loop() -> None:
     assert check("ok", [{"type": "equals", "value": "ok"}]).passed
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        pytest.param({"type": "contains", "value": "x", "weight": -1}, "weight", id="weight"),
+        pytest.param(
+            {"type": "contains", "value": "x", "normalize": ["lowr"]}, "normalize", id="normalize"
+        ),
+    ],
+)
+def test_an_assertion_is_checked_as_a_spec_checks_it(data: dict[str, object], message: str) -> None:
+    # the spec's file model checks weight and normalize; the Python API goes the same path
+    with pytest.raises(ConfigError, match=message):
+        to_assertion(data)
