@@ -14,7 +14,7 @@ $(VENV)/.installed-base: pyproject.toml | $(BIN)/python
 	touch $@
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[dev,otel,view,sql,embed,parquet]'
+	$(BIN)/pip install --quiet -e '.[dev,otel,view,sql,embed,parquet,ray]'
 	touch $@ $(VENV)/.installed-base
 
 $(VENV)/.installed-local: pyproject.toml | $(VENV)/.installed

@@ -45,6 +45,7 @@ if TYPE_CHECKING:
         SpecError,
         SpecProblem,
     )
+    from harness.executors import ExecutorType
     from harness.expect import (
         AssertionType,
         CaseVerdict,
@@ -95,6 +96,7 @@ _EXPORTS: dict[str, str] = {
     "Runner": "harness.runner",
     "run": "harness.runner.api",
     "Selection": "harness.runner",
+    "ExecutorType": "harness.executors",
     "Recorder": "harness.cassettes",
     "Hooks": "harness.hooks",
     "resolve_record_mode": "harness.cassettes",
@@ -128,6 +130,7 @@ __all__ = [
     "CaseVerdict",
     "ConfigError",
     "Driver",
+    "ExecutorType",
     "HTTPDriver",
     "HarnessError",
     "Hooks",

@@ -114,6 +114,9 @@ class ModelFile(_Strict):
 
     price: PriceFile | None = None
     params: dict[str, Any] = Field(default_factory=dict)
+    # `--executor ray`: this model's items run on workers holding these Ray resources
+    # (CPU, GPU or a custom one); each such worker serves the model once and reuses it
+    resources: dict[str, Annotated[float, Field(gt=0)]] = Field(default_factory=dict)
 
 
 class DefaultsFile(_Strict):
@@ -168,6 +171,8 @@ class ProjectConfig:
     limits: Limits = field(default_factory=Limits)
     otel: OtelFile | None = None
     defaults_origins: dict[str, str] = field(default_factory=dict)
+    model_resources: dict[str, dict[str, float]] = field(default_factory=dict)
+    """Per ``provider:model``, the Ray resources its workers need (``--executor ray``)."""
 
     @property
     def store_path(self) -> Path:
@@ -277,6 +282,7 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
         if m.price is not None
     }
     params = {model_id: dict(m.params) for model_id, m in parsed.models.items() if m.params}
+    resources = {m_id: dict(m.resources) for m_id, m in parsed.models.items() if m.resources}
     return ProjectConfig(
         root=path.resolve().parent,
         path=path,
@@ -286,4 +292,5 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
         defaults=parsed.defaults,
         limits=parsed.limits.to_limits(),
         otel=OtelFile(enabled=parsed.otel) if isinstance(parsed.otel, bool) else parsed.otel,
+        model_resources=resources,
     )

@@ -10,7 +10,10 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-HEAVY = ("pandas", "jsonschema", "rapidfuzz", "json_repair", "regex", "vcr", "pyarrow", "numpy")
+HEAVY = (
+    *("pandas", "jsonschema", "rapidfuzz", "json_repair", "regex", "vcr", "pyarrow", "numpy"),
+    "ray",
+)
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ import click
 from rich.console import Console
 
 from harness.cli.common import Context, store_option
+from harness.cli.executor_options import chosen_executor, executor_options
 from harness.cli.pressure import concurrency_option, patience_option
 from harness.cli.resume import RunChoices, resume_choices
 from harness.cli.run_output import print_run_end, run_json, write_run_files
@@ -113,6 +114,7 @@ def _resumed(store: Store, resume: str) -> RunInfo:
     "the price, answers within 24 h); waits for them, resumable with --resume.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
+@executor_options
 @store_option
 @click.pass_obj
 def command(
@@ -146,6 +148,7 @@ def command(
     """
     config = ctx.config
     floor = _rate(fail_under)
+    executor, executor_settings = chosen_executor()
     store_file = store_path or config.store_path
     stdout = Console(highlight=False)
     if not stdout.is_terminal:
@@ -199,6 +202,8 @@ def command(
         resume=info is not None,
         paths=tuple(str(p) for p in paths),
         rate_limit_patience=rate_limit_patience,
+        executor=executor,
+        executor_options=executor_settings,
         batch=batch,
     )
     with Store.open(store_file) as store:

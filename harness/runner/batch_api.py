@@ -373,6 +373,15 @@ async def send_batches(run: Run) -> ItemExecutor:
     stored = ledger.jobs() if run.options.resume else []
     if not stored and not _configured(run):
         return run.executor
+    if run.options.executor != "local":  # its workers elsewhere could not use the answers
+        if run.options.progress is not False:
+            run.console.print(
+                f"note: batches are sent with the local executor only; with executor "
+                f"{run.options.executor} every call runs live",
+                markup=False,
+                soft_wrap=True,
+            )
+        return run.executor
     if run.options.record_mode == "none":
         if run.options.progress is not False:
             run.console.print("note: record mode none: every call replays from its cassette")

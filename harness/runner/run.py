@@ -12,14 +12,13 @@ in flight across providers. Any error becomes that item's record, never the run'
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import secrets
 import sqlite3
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,6 +28,7 @@ from harness.cassettes.recorder import Recorder
 from harness.config import ProjectConfig
 from harness.drivers.base import Request, Response
 from harness.drivers.registry import parse_model_id
+from harness.executors import executor_type
 from harness.expect.evaluate import evaluate_case
 from harness.hooks import Hooks
 from harness.runner.budget import Budget
@@ -72,7 +72,9 @@ class RunOptions:
     """How to run. ``run_id`` with ``resume`` continues that run, skipping what it completed.
 
     ``source`` (``cli``, ``pytest``, ``api``), ``args`` (the command line, kept in the
-    run's params) and ``started_at`` describe where the run came from.
+    run's params) and ``started_at`` describe where the run came from. ``executor``
+    names where the items run (``local``, ``ray``: :mod:`harness.executors`), with its
+    ``executor_options`` (``{"address": "auto"}`` for Ray).
     """
 
     selection: Selection = field(default_factory=Selection)
@@ -89,6 +91,8 @@ class RunOptions:
     args: tuple[str, ...] = ()
     started_at: float | None = None
     rate_limit_patience: float | None = None
+    executor: str = "local"
+    executor_options: Mapping[str, Any] = field(default_factory=dict)
     batch: bool = False
     """Send calls through the providers' batch APIs (:mod:`harness.runner.batch_api`)."""
 
@@ -243,6 +247,9 @@ class Run:
 
     async def run(self) -> RunResult:
         """Run every selected item and return the counts; results are in the store."""
+        executor = executor_type(self.options.executor)  # local, ray, or a plugin
+        if executor.check is not None:  # e.g. its extra is missing: before anything is stored
+            executor.check(self)
         selected = self.count_items()
         if not selected:
             raise nothing_selected(self.specs, self.options.selection, self.config)
@@ -270,12 +277,7 @@ class Run:
                 progress.watch(self.pool.stats)
                 async with StoreWriter(self.store) as writer:
                     self._writer = writer
-                    workers = [
-                        self._worker(items)
-                        for provider, items in sources.items()
-                        for _ in range(self.pool.provider_limit(provider))
-                    ]
-                    await asyncio.gather(*workers)
+                    await executor.execute(self, sources, self.options.executor_options)
             status = "finished"
         finally:
             await self.aclose()
@@ -300,7 +302,9 @@ class Run:
             if not (label in by_variant and s.passed + s.failed + s.errors + s.skipped == 0)
         ]
 
-    async def _worker(self, items: Iterator[Item]) -> None:
+    async def work(self, items: Iterator[Item]) -> None:
+        """Run items one after another on this event loop, keeping each record (the
+        local executor runs as many of these per provider as its limit allows)."""
         # several workers share one iterator: next() never awaits, so no item is taken twice
         for item in items:
             self.hooks.item_started(self.run_id, item)
@@ -309,6 +313,20 @@ class Run:
             assert self._writer is not None and self._progress is not None
             self._writer.add(record)
             self._progress.add(record)
+
+    def keep(self, record: ResultRecord) -> None:
+        """Count, report and store a record an executor ran elsewhere (a Ray worker)."""
+        prompt = record.prompt_name
+        label = record.model if prompt is None else f"{prompt}@{record.model}"
+        stats = self.stats.get(label)
+        if stats is None and record.prompt_name is not None:
+            stats = self.stats[label] = ModelStats(label)
+        if stats is not None:
+            stats.add(record)
+        self.hooks.item_finished(record)
+        assert self._writer is not None and self._progress is not None
+        self._writer.add(record)
+        self._progress.add(record)
 
     async def run_item(self, item: Item) -> ResultRecord:
         """Run one item with the run's executor and count it in the stats."""

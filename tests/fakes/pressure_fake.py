@@ -10,7 +10,9 @@ Server ``options`` (all optional):
 - ``latency``: seconds each answer takes; ``workers``: answers computed at once (more
   requests queue, so latency grows once more than ``workers`` are in flight);
 - ``storm_every`` / ``storm_for``: every ``storm_every`` seconds, reject everything for
-  ``storm_for`` seconds (a provider that rate-limits in bursts);
+  ``storm_for`` seconds (a provider that rate-limits in bursts), timed from when the
+  fake was set up, or with ``storm_from: first`` from its first request (so a test on a
+  loaded machine still meets the storm however late its first call comes);
 - ``headers``: send ``x-ratelimit-*`` budget headers (default true).
 
 Beyond a bucket the answer is a 429 with ``retry-after`` (whole seconds, rounded up),
@@ -134,6 +136,7 @@ def setup(server: FakeServer) -> None:
     stats = PressureStats()
     server.stats = stats  # type: ignore[attr-defined]
     started = stats.started = time.monotonic()
+    storm_from_first = opts.get("storm_from") == "first"
 
     def budget_headers() -> dict[str, str]:
         if not send_headers:
@@ -163,8 +166,11 @@ def setup(server: FakeServer) -> None:
         return Reply(json={"error": error}, status=429, headers=headers)
 
     async def chat(request: ReceivedRequest, srv: FakeServer) -> Reply:
+        nonlocal started
         now = time.monotonic()
         body = request.json or {}
+        if storm_from_first and stats.first is None:
+            started = stats.started = now
         if storm_every and (now - started) % storm_every < storm_for:
             stats.count(now, accepted=False)
             return too_many(storm_for - (now - started) % storm_every, "requests (storm)")

@@ -135,7 +135,8 @@ async def test_patience_running_out_ends_items_with_a_message_that_says_so(tmp_p
 
 
 async def test_waits_are_added_up_per_item(tmp_path: Path) -> None:
-    options = {"storm_every": 1000, "storm_for": 0.3}  # the first 0.3 s are a storm
+    # the first 0.3 s after the first call are a storm
+    options = {"storm_every": 1000, "storm_for": 0.3, "storm_from": "first"}
     async with FakeServer(pressure_fake.setup, options=options) as server:
         pool = _pool(tmp_path, server.base_url, 4)
         record = ResultRecord("r", "i", "s", "c", "p:fake-model", 1, "error")
