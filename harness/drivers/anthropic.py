@@ -59,7 +59,8 @@ class AnthropicDriver(HTTPDriver):
     ) -> HTTPCall:
         """``POST /v1/messages`` with the request's body."""
         headers = {"anthropic-version": self._version}
-        return HTTPCall("/v1/messages", wire.build_body(request, mode, stream=stream), headers)
+        body = wire.build_body(request, mode, stream=stream, provider=self.settings.name)
+        return HTTPCall("/v1/messages", body, headers)
 
     def structured_modes(self, request: Request) -> tuple[StructuredMode, ...]:
         """``tool`` then ``prompt``; only ``prompt`` with the request's own tools or thinking."""

@@ -27,6 +27,7 @@ from harness.drivers.base import (
     Usage,
 )
 from harness.drivers.http import error_from_status
+from harness.drivers.tool_choice import ToolChoice, native_tool_choice, tool_choice
 from harness.errors import (
     ContentFilterError,
     ProviderError,
@@ -66,6 +67,8 @@ ERROR_STATUS: dict[str, int] = {
 # params with the same name on the wire; others are mapped or dropped (seed has no equivalent)
 _PASSTHROUGH = ("temperature", "top_p", "top_k", "metadata", "thinking", "service_tier")
 _TOOL_NAME_RE = re.compile(r"[^a-zA-Z0-9_-]")
+# the portable tool_choice modes -> Anthropic's tool_choice.type
+_CHOICE_TYPES = {"auto": "auto", "required": "any", "none": "none", "tool": "tool"}
 
 
 def output_tool_name(request: Request) -> str:
@@ -117,7 +120,9 @@ def _content(message: Message) -> str | list[dict[str, Any]]:
         blocks.append(
             {"type": "tool_use", "id": call.id, "name": call.name, "input": dict(call.arguments)}
         )
-    return blocks
+    # with thinking on, the API wants the turn's thinking blocks back, first and unchanged
+    thinking = [dict(b) for c in message.tool_calls for b in c.provider_data.get("thinking", ())]
+    return thinking + blocks
 
 
 def _messages(messages: tuple[Message, ...]) -> tuple[str | None, list[dict[str, Any]]]:
@@ -149,13 +154,37 @@ def _messages(messages: tuple[Message, ...]) -> tuple[str | None, list[dict[str,
     return ("\n\n".join(system) if system else None), out
 
 
-def build_body(request: Request, mode: StructuredMode | None, *, stream: bool) -> dict[str, Any]:
+def _tool_choice(request: Request, *, provider: str) -> Mapping[str, Any] | None:
+    # parallel_tool_calls: false (OpenAI's name) is Anthropic's disable_parallel_tool_use
+    choice = tool_choice(request, provider=provider)
+    if choice is None:
+        native = native_tool_choice(request)
+        if native is not None or request.params.get("parallel_tool_calls") is not False:
+            return native
+        choice = ToolChoice("auto")
+    if not request.tools:
+        return None
+    out: dict[str, Any] = {"type": _CHOICE_TYPES[choice.mode]}
+    if choice.mode == "tool":
+        out["name"] = choice.name
+    if choice.mode != "none" and request.params.get("parallel_tool_calls") is False:
+        out["disable_parallel_tool_use"] = True
+    return out
+
+
+def build_body(
+    request: Request, mode: StructuredMode | None, *, stream: bool, provider: str = ""
+) -> dict[str, Any]:
     """The JSON body of ``POST /v1/messages`` for a request.
 
     Args:
         request: the request (in ``prompt`` mode its messages already hold the schema note).
         mode: ``tool`` adds the forced output tool; other modes add nothing.
         stream: set ``"stream": true``.
+        provider: the provider's name, for errors.
+
+    Raises:
+        BadRequestError: the ``tool_choice`` param names no tool of the request.
     """
     params = dict(request.params)
     system, messages = _messages(request.messages)
@@ -173,11 +202,12 @@ def build_body(request: Request, mode: StructuredMode | None, *, stream: bool) -
         {"name": t.name, "description": t.description, "input_schema": dict(t.parameters)}
         for t in request.tools
     ]
+    choice = _tool_choice(request, provider=provider)  # checked in every mode
     if mode == "tool" and request.schema is not None:
         tools.append(_output_tool(request))
         body["tool_choice"] = {"type": "tool", "name": output_tool_name(request)}
-    elif params.get("tool_choice") is not None:
-        body["tool_choice"] = params["tool_choice"]
+    elif choice is not None:
+        body["tool_choice"] = choice
     if tools:
         body["tools"] = tools
     if stream:
@@ -218,12 +248,20 @@ def _answer(
 ) -> tuple[str, tuple[ToolCall, ...], Any]:
     texts: list[str] = []
     calls: list[ToolCall] = []
+    thinking: list[dict[str, Any]] = []  # sent back with the turn's first call
     parsed: Any = None
     output_name = output_tool_name(request) if mode == "tool" else None
     for block in blocks:
         kind = block.get("type")
         if kind == "text":
             texts.append(block["text"])
+        elif kind == "thinking":
+            thinking.append(
+                {"type": "thinking", "thinking": block.get("thinking", ""),
+                 "signature": block.get("signature", "")}
+            )  # fmt: skip
+        elif kind == "redacted_thinking":
+            thinking.append({"type": "redacted_thinking", "data": block.get("data", "")})
         elif kind == "tool_use":
             args = block.get("input")
             args = args if isinstance(args, dict) else {}
@@ -233,9 +271,14 @@ def _answer(
                     parsed = args.get("value")
                 continue
             raw = block.get("_raw_json") or json.dumps(args)
+            data = {"thinking": tuple(thinking)} if thinking and not calls else {}
             calls.append(
                 ToolCall(
-                    name=block["name"], arguments=args, id=block.get("id", ""), raw_arguments=raw
+                    name=block["name"],
+                    arguments=args,
+                    id=block.get("id", ""),
+                    raw_arguments=raw,
+                    provider_data=data,
                 )
             )
     text = "".join(texts)
@@ -372,7 +415,11 @@ class StreamState:
             return [StreamEvent(kind="text", text=delta["text"])]
         if delta.get("type") == "input_json_delta":
             block["_raw_json"] += delta.get("partial_json", "")
-        return []  # thinking and signature deltas are not part of the answer
+        elif delta.get("type") == "thinking_delta":
+            block["thinking"] = block.get("thinking", "") + delta.get("thinking", "")
+        elif delta.get("type") == "signature_delta":
+            block["signature"] = block.get("signature", "") + delta.get("signature", "")
+        return []  # thinking is not part of the answer (it goes back with the tool calls)
 
     def _block_stop(self, index: int) -> list[StreamEvent]:
         block = self.blocks[index]
@@ -385,8 +432,11 @@ class StreamState:
             block["input"] = {}
         if self.mode == "tool" and block.get("name") == output_tool_name(self.request):
             return [StreamEvent(kind="text", text=json.dumps(block["input"], ensure_ascii=False))]
-        _, calls, _ = _answer([block], self.request, self.mode)
-        return [StreamEvent(kind="tool_call", tool_call=call) for call in calls]
+        # the blocks so far: the turn's first call carries the thinking before it
+        _, calls, _ = _answer(
+            [self.blocks[i] for i in sorted(self.blocks) if i <= index], self.request, self.mode
+        )
+        return [StreamEvent(kind="tool_call", tool_call=calls[-1])] if calls else []
 
     def response(self) -> Response:
         """The Response assembled from everything fed so far."""

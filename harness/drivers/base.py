@@ -71,12 +71,18 @@ def part_kind(part: Part) -> PartKind:
 
 @dataclass(frozen=True, slots=True)
 class ToolCall:
-    """A tool call the model asked for; ``arguments`` is parsed JSON (``{}`` if unparseable)."""
+    """A tool call the model asked for; ``arguments`` is parsed JSON (``{}`` if unparseable).
+
+    ``provider_data`` is what the wire format must send back with the call on the next
+    step, opaque to everything else: Gemini's ``thoughtSignature``, Anthropic's thinking
+    blocks that preceded the call.
+    """
 
     name: str
     arguments: Mapping[str, Any]
     id: str = ""
     raw_arguments: str = ""
+    provider_data: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,7 +83,8 @@ class GeminiDriver(HTTPDriver):
         """``POST /v1beta/models/{model}:generateContent`` (``:streamGenerateContent?alt=sse``)."""
         path = wire.model_path(request.model, api_version=self.settings.api_version, stream=stream)
         params = {"alt": "sse"} if stream else None
-        return HTTPCall(path, wire.build_body(request, mode), None, params)
+        body = wire.build_body(request, mode, provider=self.settings.name)
+        return HTTPCall(path, body, None, params)
 
     def structured_modes(self, request: Request) -> tuple[StructuredMode, ...]:
         """``response_schema`` then ``prompt``."""

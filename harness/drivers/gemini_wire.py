@@ -31,10 +31,17 @@ from harness.drivers.base import (
     Usage,
 )
 from harness.drivers.gemini_schema import UnrepresentableSchema, to_gemini_schema
+from harness.drivers.tool_choice import tool_choice
 from harness.errors import ContentFilterError
 
 API_VERSION = "v1beta"
 """The path version used unless the provider's settings give ``api_version``."""
+SYNTHETIC_ID_PREFIX = "gemini-call-"
+"""Gemini's function calls usually carry no id: harness numbers them ``gemini-call-1``,
+``gemini-call-2``, ... through the conversation (the same on every replay) so that tool
+results can name their call, and never sends these ids back (results match by name)."""
+# the portable tool_choice modes -> functionCallingConfig.mode
+_CALLING_MODES = {"auto": "AUTO", "required": "ANY", "none": "NONE", "tool": "ANY"}
 
 _BLOCKED = {
     "SAFETY",
@@ -108,15 +115,35 @@ def _part(part: TextPart | ImagePart | FilePart | AudioPart) -> dict[str, Any]:
     return {"fileData": {"mimeType": part.media_type, "fileUri": part.url or ""}}
 
 
-def _function_response(msg: Message, names: Mapping[str, str]) -> dict[str, Any]:
-    name = msg.name or names.get(msg.tool_call_id or "", "")
+def is_synthetic_id(call_id: str | None) -> bool:
+    """Whether a tool call id is one harness made up (Gemini's answer carried none)."""
+    return bool(call_id) and str(call_id).startswith(SYNTHETIC_ID_PREFIX)
+
+
+def synthetic_id(number: int) -> str:
+    """The id harness gives the ``number``-th call of a conversation that Gemini left unnamed."""
+    return f"{SYNTHETIC_ID_PREFIX}{number}"
+
+
+def calls_before(request: Request) -> int:
+    """How many tool calls the request's history already holds (numbers new synthetic ids)."""
+    return sum(len(m.tool_calls) for m in request.messages)
+
+
+def _function_response(msg: Message, position: int, calls: tuple[ToolCall, ...]) -> dict[str, Any]:
+    # Gemini matches a result to its call by name (and order): find the call by its id,
+    # else take the message's own name, else the call at the same position
+    call = next((c for c in calls if msg.tool_call_id and c.id == msg.tool_call_id), None)
+    if call is None and msg.name is None and position < len(calls):
+        call = calls[position]
+    name = msg.name or (call.name if call is not None else "")
     try:
         result = json.loads(msg.text)
     except ValueError:
         result = msg.text
     response = result if isinstance(result, dict) else {"result": result}
     out: dict[str, Any] = {"name": name, "response": response}
-    if msg.tool_call_id:
+    if msg.tool_call_id and not is_synthetic_id(msg.tool_call_id):
         out["id"] = msg.tool_call_id
     return {"functionResponse": out}
 
@@ -124,13 +151,15 @@ def _function_response(msg: Message, names: Mapping[str, str]) -> dict[str, Any]
 def _contents(messages: tuple[Message, ...]) -> tuple[list[str], list[dict[str, Any]]]:
     system: list[str] = []
     contents: list[dict[str, Any]] = []
-    names: dict[str, str] = {}  # tool call id -> function name, for the tool results
+    calls: tuple[ToolCall, ...] = ()  # the calls of the last model turn, for the results
+    answered = 0
     for msg in messages:
         if msg.role == "system":
             system.append(msg.text)
             continue
         if msg.role == "tool":
-            part = _function_response(msg, names)
+            part = _function_response(msg, answered, calls)
+            answered += 1
             last = contents[-1] if contents else None
             if last and last["role"] == "user" and "functionResponse" in last["parts"][0]:
                 last["parts"].append(part)  # one turn answers all calls of the model's turn
@@ -139,12 +168,17 @@ def _contents(messages: tuple[Message, ...]) -> tuple[list[str], list[dict[str, 
             continue
         items = (TextPart(msg.content),) if isinstance(msg.content, str) else msg.content
         parts = [_part(p) for p in items if not (isinstance(p, TextPart) and not p.text)]
+        if msg.tool_calls:
+            calls, answered = msg.tool_calls, 0
         for call in msg.tool_calls:
-            names[call.id] = call.name
             fc: dict[str, Any] = {"name": call.name, "args": dict(call.arguments)}
-            if call.id:
-                fc["id"] = call.id
-            parts.append({"functionCall": fc})
+            if call.id and not is_synthetic_id(call.id):
+                fc["id"] = call.id  # an id Gemini gave: sent back as it came
+            signature = call.provider_data.get("thoughtSignature")
+            # a signed call goes back signed: Gemini 3 refuses the turn without it
+            parts.append(
+                {"functionCall": fc, **({"thoughtSignature": signature} if signature else {})}
+            )
         role = "model" if msg.role == "assistant" else "user"
         contents.append({"role": role, "parts": parts or [{"text": ""}]})
     return system, contents
@@ -156,12 +190,18 @@ def _declaration(tool: Tool) -> dict[str, Any]:
     return out
 
 
-def build_body(request: Request, mode: StructuredMode | None) -> dict[str, Any]:
+def build_body(
+    request: Request, mode: StructuredMode | None, *, provider: str = ""
+) -> dict[str, Any]:
     """The JSON body of ``generateContent`` / ``streamGenerateContent`` for a request.
 
     Args:
         request: the request (in ``prompt`` mode its messages already hold the schema note).
         mode: ``response_schema`` adds ``responseMimeType`` and ``responseSchema``.
+        provider: the provider's name, for errors.
+
+    Raises:
+        BadRequestError: the ``tool_choice`` param is not one Gemini can take.
     """
     params = dict(request.params)
     system, contents = _contents(request.messages)
@@ -187,6 +227,14 @@ def build_body(request: Request, mode: StructuredMode | None) -> dict[str, Any]:
         body["generationConfig"] = config
     if request.tools:
         body["tools"] = [{"functionDeclarations": [_declaration(t) for t in request.tools]}]
+        choice = tool_choice(request, provider=provider, native=False)
+        if choice is not None:
+            calling: dict[str, Any] = {"mode": _CALLING_MODES[choice.mode]}
+            if choice.mode == "tool":
+                calling["allowedFunctionNames"] = [choice.name]
+            body["toolConfig"] = {"functionCallingConfig": calling}
+    else:
+        tool_choice(request, provider=provider, native=False)  # a bad value is still an error
     body.update(extra)
     return body
 
@@ -227,8 +275,12 @@ def _candidate(body: Mapping[str, Any]) -> Mapping[str, Any]:
     return first
 
 
-def chunk_parts(body: Mapping[str, Any]) -> tuple[str, list[ToolCall]]:
-    """The answer text (thought summaries left out) and function calls in one response body."""
+def chunk_parts(body: Mapping[str, Any], *, numbered: int = 0) -> tuple[str, list[ToolCall]]:
+    """The answer text (thought summaries left out) and function calls in one response body.
+
+    A call without an id gets :func:`synthetic_id` ``numbered + n`` (its number ``n`` from 1
+    in this body): pass how many calls the conversation held before.
+    """
     texts: list[str] = []
     calls: list[ToolCall] = []
     for part in (_candidate(body).get("content") or {}).get("parts") or []:
@@ -237,12 +289,15 @@ def chunk_parts(body: Mapping[str, Any]) -> tuple[str, list[ToolCall]]:
         elif "functionCall" in part:
             fc = part["functionCall"]
             args = fc.get("args") or {}
+            signature = part.get("thoughtSignature")
             calls.append(
                 ToolCall(
                     name=fc["name"],
                     arguments=args,
-                    id=fc.get("id", ""),
+                    id=fc.get("id") or synthetic_id(numbered + len(calls) + 1),
                     raw_arguments=json.dumps(args, ensure_ascii=False),
+                    # thinking models sign their calls; the next step must send it back
+                    provider_data={"thoughtSignature": signature} if signature else {},
                 )
             )
     return "".join(texts), calls
@@ -277,7 +332,7 @@ def parse_response(body: Mapping[str, Any], request: Request, *, provider: str =
     Raises:
         ContentFilterError: see :func:`check_blocked`.
     """
-    text, calls = chunk_parts(body)
+    text, calls = chunk_parts(body, numbered=calls_before(request))
     check_blocked(body, text, provider=provider, model=request.model)
     reason = _candidate(body).get("finishReason")
     return Response(
@@ -319,7 +374,7 @@ class StreamState:
         self.last = chunk
         self.model = chunk.get("modelVersion") or self.model
         self.response_id = chunk.get("responseId") or self.response_id
-        text, calls = chunk_parts(chunk)
+        text, calls = chunk_parts(chunk, numbered=calls_before(self.request) + len(self.calls))
         events: list[StreamEvent] = []
         if text:
             self.texts.append(text)

@@ -22,12 +22,14 @@ from harness.drivers.base import (
     Response,
     StreamEvent,
     StructuredMode,
+    Tool,
     ToolCall,
     Usage,
 )
 from harness.drivers.http_driver import HTTPCall, HTTPDriver
 from harness.drivers.openai import tool_json
 from harness.drivers.sse import iter_ndjson
+from harness.drivers.tool_choice import tool_choice
 from harness.errors import (
     BadRequestError,
     ResponseParseError,
@@ -85,15 +87,43 @@ def message_json(message: Message) -> dict[str, Any]:
     return out
 
 
+def messages_json(messages: tuple[Message, ...]) -> list[dict[str, Any]]:
+    """The conversation in Ollama form; a tool result names its tool (``tool_name``).
+
+    Ollama's calls carry no ids: a result without a name takes the name of the call its
+    ``tool_call_id`` points at, else of the call at its position after the assistant turn.
+    """
+    out: list[dict[str, Any]] = []
+    calls: tuple[ToolCall, ...] = ()
+    answered = 0
+    for message in messages:
+        item = message_json(message)
+        if message.tool_calls:
+            calls, answered = message.tool_calls, 0
+        elif message.role == "tool":
+            if "tool_name" not in item:
+                by_id = [c for c in calls if message.tool_call_id and c.id == message.tool_call_id]
+                at = by_id or ([calls[answered]] if answered < len(calls) else [])
+                if at:
+                    item["tool_name"] = at[0].name
+            answered += 1
+        out.append(item)
+    return out
+
+
 def usage_from(data: Mapping[str, Any]) -> Usage:
     """Usage from the final object's ``prompt_eval_count`` and ``eval_count``."""
     return Usage(input_tokens=data.get("prompt_eval_count"), output_tokens=data.get("eval_count"))
 
 
-def tool_calls_from(message: Mapping[str, Any]) -> tuple[ToolCall, ...]:
-    """ToolCalls from an Ollama message (arguments arrive as objects, not strings)."""
+def tool_calls_from(message: Mapping[str, Any], *, numbered: int = 0) -> tuple[ToolCall, ...]:
+    """ToolCalls from an Ollama message (arguments arrive as objects, not strings).
+
+    Ollama gives calls no ids: each gets ``call_<n>``, ``n`` counting the conversation's
+    calls from 0 (pass ``numbered``, how many came before), the same on every replay.
+    """
     calls = []
-    for i, call in enumerate(message.get("tool_calls") or ()):
+    for i, call in enumerate(message.get("tool_calls") or (), start=numbered):
         fn = call.get("function") or {}
         args = fn.get("arguments") or {}
         if isinstance(args, str):
@@ -110,6 +140,26 @@ def tool_calls_from(message: Mapping[str, Any]) -> tuple[ToolCall, ...]:
             )
         )
     return tuple(calls)
+
+
+def finish_reason(done_reason: str | None, *, has_calls: bool) -> str | None:
+    """``done_reason``, but ``tool_calls`` when the model called tools (Ollama says ``stop``)."""
+    return "tool_calls" if has_calls and done_reason == "stop" else done_reason
+
+
+def _calls_before(request: Request) -> int:
+    return sum(len(m.tool_calls) for m in request.messages)
+
+
+def _offered_tools(request: Request, provider: str) -> tuple[Tool, ...]:
+    """The tools to send: Ollama has no tool_choice, so ``none`` offers none and a tool's
+    name offers only that tool (the model is still free to answer in text)."""
+    choice = tool_choice(request, provider=provider, native=False)
+    if choice is None or choice.mode in ("auto", "required"):
+        return request.tools
+    if choice.mode == "none":
+        return ()
+    return tuple(t for t in request.tools if t.name == choice.name)
 
 
 class OllamaDriver(HTTPDriver):
@@ -129,7 +179,7 @@ class OllamaDriver(HTTPDriver):
         """A POST to ``/api/chat``; ``stream`` is always explicit (Ollama defaults to true)."""
         body: dict[str, Any] = {
             "model": request.model,
-            "messages": [message_json(m) for m in request.messages],
+            "messages": messages_json(request.messages),
             "stream": stream,
         }
         options: dict[str, Any] = {}
@@ -146,8 +196,9 @@ class OllamaDriver(HTTPDriver):
             if isinstance(options.get("stop"), str):
                 options["stop"] = [options["stop"]]
             body["options"] = options
-        if request.tools:
-            body["tools"] = [tool_json(t) for t in request.tools]
+        tools = _offered_tools(request, self.settings.name)
+        if tools:
+            body["tools"] = [tool_json(t) for t in tools]
         if mode == "format" and request.schema is not None:
             body["format"] = dict(request.schema)
         extra = request.params.get("extra_body")
@@ -162,11 +213,12 @@ class OllamaDriver(HTTPDriver):
                 f"Ollama error: {body['error']}", provider=self.settings.name, model=request.model
             )
         message = body["message"]
+        calls = tool_calls_from(message, numbered=_calls_before(request))
         return Response(
             text=message.get("content") or "",
             model=body.get("model") or request.model,
-            tool_calls=tool_calls_from(message),
-            finish_reason=body.get("done_reason"),
+            tool_calls=calls,
+            finish_reason=finish_reason(body.get("done_reason"), has_calls=bool(calls)),
             usage=usage_from(body),
         )
 
@@ -189,12 +241,12 @@ class OllamaDriver(HTTPDriver):
             if piece:
                 text.append(piece)
                 yield StreamEvent("text", text=piece)
-            for call in tool_calls_from(message):
+            for call in tool_calls_from(message, numbered=_calls_before(request) + len(calls)):
                 calls.append(call)
                 yield StreamEvent("tool_call", tool_call=call)
             if chunk.get("done"):
                 usage = usage_from(chunk)
-                finish = chunk.get("done_reason")
+                finish = finish_reason(chunk.get("done_reason"), has_calls=bool(calls))
                 yield StreamEvent("usage", usage=usage)
                 yield StreamEvent("finish", finish_reason=finish)
                 yield StreamEvent(

@@ -29,6 +29,7 @@ from harness.drivers.base import (
 )
 from harness.drivers.http_driver import HTTPCall, HTTPDriver
 from harness.drivers.sse import iter_sse
+from harness.drivers.tool_choice import native_tool_choice, tool_choice
 from harness.errors import ContentFilterError, ResponseParseError, ServerError
 
 AZURE_API_VERSION = "2024-10-21"
@@ -51,7 +52,6 @@ PARAMS = frozenset(
         "user",
         "reasoning_effort",
         "parallel_tool_calls",
-        "tool_choice",
         "service_tier",
     }
 )
@@ -143,6 +143,22 @@ def tool_call_from(data: Mapping[str, Any]) -> ToolCall:
     )
 
 
+def _slot_of(delta: Mapping[str, Any], calls: Mapping[int, Mapping[str, Any]]) -> int:
+    """Which call a streamed ``tool_calls`` delta continues: its ``index``; without one (some
+    compatible servers leave it out), the call with its id, a new call for a new id, else
+    the last call."""
+    index = delta.get("index")
+    if isinstance(index, int):
+        return index
+    call_id = delta.get("id")
+    for key, slot in calls.items():
+        if call_id and slot["id"] == call_id:
+            return key
+    if call_id or not calls:
+        return max(calls, default=-1) + 1
+    return max(calls)
+
+
 class OpenAIDriver(HTTPDriver):
     """Chat Completions over HTTP; Azure OpenAI when the provider is ``azure``."""
 
@@ -178,8 +194,13 @@ class OpenAIDriver(HTTPDriver):
         for key, value in params.items():
             if key in PARAMS and value is not None:
                 body[key] = value
+        choice = self._tool_choice(request)  # checked with or without tools
         if request.tools:
             body["tools"] = [tool_json(t) for t in request.tools]
+            if choice is not None:
+                body["tool_choice"] = choice
+        elif params.get("parallel_tool_calls") is not None:
+            del body["parallel_tool_calls"]  # the API refuses it without tools
         if mode == "json_schema" and request.schema is not None:
             body["response_format"] = {
                 "type": "json_schema",
@@ -202,6 +223,14 @@ class OpenAIDriver(HTTPDriver):
             path = f"/openai/deployments/{request.model}/chat/completions"
             return HTTPCall(path, body, params={"api-version": version})
         return HTTPCall("/chat/completions", body)
+
+    def _tool_choice(self, request: Request) -> Any:
+        choice = tool_choice(request, provider=self.settings.name)
+        if choice is None:
+            return native_tool_choice(request)
+        if choice.mode == "tool":
+            return {"type": "function", "function": {"name": choice.name}}
+        return choice.mode
 
     def parse_body(self, body: Any, request: Request, mode: StructuredMode | None) -> Response:
         """A ``chat.completion`` object."""
@@ -274,7 +303,7 @@ class OpenAIDriver(HTTPDriver):
                 if delta.get("refusal"):
                     refusal.append(delta["refusal"])
                 for tc in delta.get("tool_calls") or ():
-                    slot = calls.setdefault(tc.get("index", 0), {"id": "", "name": "", "args": []})
+                    slot = calls.setdefault(_slot_of(tc, calls), {"id": "", "name": "", "args": []})
                     fn = tc.get("function") or {}
                     slot["id"] = tc.get("id") or slot["id"]
                     slot["name"] = fn.get("name") or slot["name"]

@@ -333,3 +333,77 @@ def test_error_status(body: Any, status: int, expected: tuple[int, bool]) -> Non
 
 def test_error_status_of_a_non_json_body() -> None:
     assert wire.error_status("<html>", 502) == (502, False)
+
+
+def test_calls_without_ids_are_numbered_through_the_conversation() -> None:
+    parts = [
+        {"functionCall": {"name": "get", "args": {"q": 1}}},
+        {"functionCall": {"name": "put", "args": {}}},
+    ]
+    first = wire.parse_response(_body(parts), _request())
+    assert [c.id for c in first.tool_calls] == ["gemini-call-1", "gemini-call-2"]
+    later = _request(
+        messages=(
+            *HI,
+            Message("assistant", "", tool_calls=first.tool_calls),
+            Message("tool", "1", tool_call_id="gemini-call-1"),
+            Message("tool", "2", tool_call_id="gemini-call-2"),
+        )
+    )
+    again = wire.parse_response(_body(parts[:1]), later)
+    assert [c.id for c in again.tool_calls] == ["gemini-call-3"]  # the same on every replay
+
+
+def test_streamed_calls_are_numbered_across_chunks() -> None:
+    state = wire.StreamState(_request())
+    state.feed(_body([{"functionCall": {"name": "get", "args": {}}}], finish=None))  # type: ignore[arg-type]
+    state.feed(_body([{"functionCall": {"name": "put", "args": {}, "id": "real"}}]))
+    state.feed(_body([{"functionCall": {"name": "get", "args": {}}}]))
+    assert [c.id for c in state.response().tool_calls] == ["gemini-call-1", "real", "gemini-call-3"]
+
+
+def test_made_up_ids_are_never_sent_and_results_find_their_call() -> None:
+    calls = (
+        ToolCall("get", {"q": 1}, id="gemini-call-1"),
+        ToolCall("put", {}, id="gemini-call-2"),
+        ToolCall("get", {"q": 2}, id="gemini-call-3"),
+    )
+    request = _request(
+        messages=(
+            *HI,
+            Message("assistant", "", tool_calls=calls),
+            Message("tool", "by id", tool_call_id="gemini-call-2"),
+            Message("tool", "by name", name="get"),
+            Message("tool", "by position"),
+        )
+    )
+    model_turn, answer = wire.build_body(request, None)["contents"][1:]
+    assert [p["functionCall"] for p in model_turn["parts"]] == [
+        {"name": "get", "args": {"q": 1}},
+        {"name": "put", "args": {}},
+        {"name": "get", "args": {"q": 2}},
+    ]
+    assert [p["functionResponse"] for p in answer["parts"]] == [
+        {"name": "put", "response": {"result": "by id"}},
+        {"name": "get", "response": {"result": "by name"}},
+        {"name": "get", "response": {"result": "by position"}},
+    ]
+
+
+def test_a_second_round_of_calls_starts_a_new_model_turn() -> None:
+    one = (ToolCall("get", {}, id="gemini-call-1"),)
+    two = (ToolCall("put", {}, id="gemini-call-2"),)
+    request = _request(
+        messages=(
+            *HI,
+            Message("assistant", "", tool_calls=one),
+            Message("tool", "a", tool_call_id="gemini-call-1"),
+            Message("assistant", "", tool_calls=two),
+            Message("tool", "b"),
+        )
+    )
+    contents = wire.build_body(request, None)["contents"]
+    assert [c["role"] for c in contents] == ["user", "model", "user", "model", "user"]
+    assert contents[4]["parts"] == [
+        {"functionResponse": {"name": "put", "response": {"result": "b"}}}
+    ]

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from harness.drivers.base import ImagePart, Message, ProviderSettings, Request, TextPart
-from harness.drivers.ollama import OllamaDriver, usage_from
+from harness.drivers.base import (
+    ImagePart,
+    Message,
+    ProviderSettings,
+    Request,
+    TextPart,
+    Tool,
+    ToolCall,
+)
+from harness.drivers.ollama import OllamaDriver, messages_json, tool_calls_from, usage_from
 from harness.errors import BadRequestError
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
 HELLO = (Message("user", "hello world"),)
 
@@ -101,3 +110,42 @@ async def test_image_urls_are_refused_before_sending(
     with pytest.raises(BadRequestError, match="base64"):
         await driver.complete(Request("m", (msg,)))
     assert fake.requests == []
+
+
+def test_calls_are_numbered_through_the_conversation_and_results_name_their_tool() -> None:
+    message = {"tool_calls": [{"function": {"name": "get", "arguments": {"q": 1}}}] * 2}
+    assert [c.id for c in tool_calls_from(message)] == ["call_0", "call_1"]
+    assert [c.id for c in tool_calls_from(message, numbered=2)] == ["call_2", "call_3"]
+    calls = (ToolCall("get", {}, id="call_0"), ToolCall("put", {}, id="call_1"))
+    sent = messages_json(
+        (
+            Message("assistant", "", tool_calls=calls),
+            Message("tool", "b", tool_call_id="call_1"),
+            Message("tool", "a"),
+            Message("tool", "c", name="own"),
+        )
+    )
+    assert sent[0]["tool_calls"] == [
+        {"function": {"name": "get", "arguments": {}}},
+        {"function": {"name": "put", "arguments": {}}},
+    ]
+    assert [m.get("tool_name") for m in sent[1:]] == ["put", "put", "own"]
+
+
+async def test_streamed_calls_in_separate_lines_get_distinct_ids() -> None:
+    async def two_lines(request: ReceivedRequest, server: FakeServer) -> Reply:
+        call = {"function": {"name": "get", "arguments": {}}}
+        lines = [
+            {"message": {"role": "assistant", "content": "", "tool_calls": [call]}, "done": False},
+            {"message": {"role": "assistant", "content": "", "tool_calls": [call]}, "done": False},
+            {"message": {"role": "assistant", "content": ""}, "done": True, "done_reason": "stop"},
+        ]
+        return Reply(chunks=[(json.dumps(x) + "\n").encode() for x in lines])
+
+    async with FakeServer(lambda s: s.route("POST", "/api/chat", two_lines)) as server:
+        settings = ProviderSettings(name="ollama", type="ollama", base_url=server.base_url)
+        async with OllamaDriver(settings) as driver:
+            request = Request("m", HELLO, tools=(Tool("get"),), stream=True)
+            response = await driver.complete(request)
+    assert [c.id for c in response.tool_calls] == ["call_0", "call_1"]
+    assert response.finish_reason == "tool_calls"

@@ -10,11 +10,11 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.drivers.base import Message, ProviderSettings, Request
+from harness.drivers.base import Message, ProviderSettings, Request, Tool
 from harness.drivers.openai import OpenAIDriver, usage_from
 from harness.drivers.registry import create_driver, driver_class, provider_settings
 from harness.errors import ContentFilterError
-from tests.fakes.server import FakeServer
+from tests.fakes.server import FakeServer, ReceivedRequest, Reply
 
 HELLO = (Message("user", "hello world"),)
 SCHEMA = {"type": "object", "properties": {"a": {"type": "integer"}}}
@@ -217,3 +217,30 @@ async def test_structured_mode_memory_and_deterministic_option(
         modes = [r.json["response_format"]["type"] for r in fake.requests[seen:]]
     assert second.structured_mode == "json_object"
     assert modes == second_call_modes
+
+
+async def test_streamed_tool_call_deltas_without_an_index_stay_apart() -> None:
+    # some compatible servers leave out the index: a new id starts a new call
+    deltas = [
+        {"id": "a", "type": "function", "function": {"name": "get", "arguments": '{"q":'}},
+        {"function": {"arguments": ' "x"}'}},
+        {"id": "b", "type": "function", "function": {"name": "put", "arguments": "{}"}},
+    ]
+
+    async def stream(request: ReceivedRequest, server: FakeServer) -> Reply:
+        chunks = [{"choices": [{"index": 0, "delta": {"tool_calls": [d]}}]} for d in deltas]
+        chunks.append({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+        lines = [f"data: {json.dumps(c)}\n\n".encode() for c in chunks] + [b"data: [DONE]\n\n"]
+        return Reply(chunks=lines, content_type="text/event-stream")
+
+    request = Request("m", HELLO, tools=(Tool("get"), Tool("put")), stream=True)
+    async with FakeServer(lambda s: s.route("POST", "/v1/chat/completions", stream)) as server:
+        driver = OpenAIDriver(settings(server.base_url + "/v1"))
+        try:
+            response = await driver.complete(request)
+        finally:
+            await driver.aclose()
+    assert [(c.id, c.name, dict(c.arguments)) for c in response.tool_calls] == [
+        ("a", "get", {"q": "x"}),
+        ("b", "put", {}),
+    ]

@@ -10,6 +10,10 @@ JSON value for a schema found in prompt instructions. Server ``options``:
 - ``refuse``: answer with ``stop_reason: refusal`` and no content.
 - ``stream_error``: after the first text delta, send an ``error`` event of this type
   (e.g. ``overloaded_error``) and end the stream.
+- ``tool_script``: play a multi-step tool exchange (:mod:`tests.fakes.tool_script`);
+  ``tool_use`` ids are ``toolu_<step>_<n>`` and each must be answered by a
+  ``tool_result`` in the next user message. With ``thinking`` enabled in the request,
+  each tool-calling turn starts with a signed thinking block that must come back first.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from typing import Any
 
 from tests.fakes.schema_values import schema_from_prompt, value_for
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+from tests.fakes.tool_script import Call, Exchange, Result, ScriptError, call_id, next_step
 
 MODEL_SUFFIX = "-20250101"
 
@@ -49,8 +54,94 @@ def _system_text(system: Any) -> str:
     return system if isinstance(system, str) else _text_of(system or [])
 
 
+def history(messages: list[dict[str, Any]]) -> list[Exchange]:
+    """The ``tool_use`` turns of a conversation and the ``tool_result`` blocks answering them.
+
+    Raises:
+        ScriptError: as the API does, when the ``tool_result`` blocks are not in the very
+            next user message, or come after other content there.
+    """
+    out: list[Exchange] = []
+    waiting = False
+    for m in messages:
+        blocks = m.get("content") if isinstance(m.get("content"), list) else []
+        results = [b for b in blocks if b.get("type") == "tool_result"]
+        if waiting:
+            if m.get("role") != "user" or not results:
+                raise ScriptError("tool_use ids were found without tool_result blocks just after")
+            if blocks[: len(results)] != results:
+                raise ScriptError("tool_result blocks must come first in the user message")
+            for b in results:
+                out[-1].results.append(Result(b.get("tool_use_id", ""), _result_text(b)))
+        elif results:
+            raise ScriptError("a tool_result block answers no tool_use block")
+        uses = (
+            [b for b in blocks if b.get("type") == "tool_use"]
+            if m.get("role") == "assistant"
+            else []
+        )
+        if uses:
+            out.append(Exchange([Call(b["name"], b.get("input"), b.get("id")) for b in uses]))
+        waiting = bool(uses)
+    return out
+
+
+def _result_text(block: dict[str, Any]) -> str:
+    content = block.get("content")
+    return content if isinstance(content, str) else _text_of(content or [])
+
+
+def thinking_block(step: int) -> dict[str, Any]:
+    """The thinking block the fake puts before step ``step``'s calls when thinking is on."""
+    return {"type": "thinking", "thinking": f"I need tools ({step}).", "signature": f"sig_{step}"}
+
+
+def _check_thinking(msgs: list[dict[str, Any]]) -> None:
+    # as the API does with thinking on: a tool-calling turn goes back with its thinking first
+    turns = [m for m in msgs if m.get("role") == "assistant" and _uses_tools(m)]
+    for step, m in enumerate(turns, start=1):
+        if m["content"][0] != thinking_block(step):
+            raise ScriptError(
+                "Expected `thinking` or `redacted_thinking`, but found "
+                f"{m['content'][0].get('type')!r}. When `thinking` is enabled, an assistant "
+                "message with tool_use must start with its thinking block, unchanged"
+            )
+
+
+def _scripted(body: dict[str, Any], script: list[Any]) -> tuple[list[dict[str, Any]], str]:
+    msgs = body["messages"]
+    thinking = (body.get("thinking") or {}).get("type") == "enabled"
+    if thinking:
+        _check_thinking(msgs)
+    step = next_step(script, history(msgs))
+    if isinstance(step, str):
+        return [{"type": "text", "text": step}], "end_turn"
+    number = sum(1 for m in msgs if m.get("role") == "assistant" and _uses_tools(m)) + 1
+    blocks: list[dict[str, Any]] = [thinking_block(number)] if thinking else []
+    blocks.append({"type": "text", "text": "Let me call tools."})
+    for n, c in enumerate(step, start=1):
+        blocks.append(
+            {
+                "type": "tool_use",
+                "id": call_id("toolu_", number, n),
+                "name": c["name"],
+                "input": c["arguments"],
+            }
+        )
+    return blocks, "tool_use"
+
+
+def _uses_tools(message: dict[str, Any]) -> bool:
+    content = message.get("content")
+    return isinstance(content, list) and any(b.get("type") == "tool_use" for b in content)
+
+
 def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    """The content blocks, stop reason and usage for a request body."""
+    """The content blocks, stop reason and usage for a request body.
+
+    Raises:
+        ScriptError: with ``tool_script`` set, the history breaks the tool exchange.
+    """
     msgs = body["messages"]
     last = msgs[-1] if msgs else {}
     last_text = _text_of(last.get("content"))
@@ -61,7 +152,9 @@ def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
     )
     blocks: list[dict[str, Any]] = []
     stop = "end_turn"
-    if choice.get("type") == "tool":
+    if options.get("tool_script") is not None:
+        blocks, stop = _scripted(body, options["tool_script"])
+    elif choice.get("type") == "tool":
         tool = next(t for t in tools if t["name"] == choice["name"])
         blocks.append(_tool_use(tool, n=1))
         stop = "tool_use"
@@ -120,7 +213,10 @@ async def messages(request: ReceivedRequest, server: FakeServer) -> Reply:
         "reject_tool_choice"
     ):
         return _error(400, "invalid_request_error", "tool_choice: tool use is not supported")
-    a = answer(body, server.options)
+    try:
+        a = answer(body, server.options)
+    except ScriptError as exc:
+        return _error(400, "invalid_request_error", str(exc))
     message = {
         "id": f"msg_{server.next_id():04d}",
         "type": "message",
@@ -164,6 +260,12 @@ def _stream(message: dict[str, Any], stream_error: str | None) -> list[bytes]:
                     err = error_body(stream_error, f"fake {stream_error}")["error"]
                     out.append(_event("error", {"error": err}))
                     return out
+        elif block["type"] == "thinking":
+            head = {"type": "thinking", "thinking": "", "signature": ""}
+            out.append(_event("content_block_start", {"index": i, "content_block": head}))
+            for key in ("thinking", "signature"):
+                delta = {"type": f"{key}_delta", key: block[key]}
+                out.append(_event("content_block_delta", {"index": i, "delta": delta}))
         else:
             head = {**block, "input": {}}
             out.append(_event("content_block_start", {"index": i, "content_block": head}))

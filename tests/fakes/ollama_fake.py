@@ -3,7 +3,9 @@
 Answers are deterministic: ``echo: <last user text>``, a JSON value satisfying the
 ``format`` schema (or a schema in prompt instructions), or a call of the first tool.
 Token counts appear only in the final ``done: true`` object. Server ``options``:
-``reject_format`` answers 400 to a schema ``format`` (as old Ollama versions did).
+``reject_format`` answers 400 to a schema ``format`` (as old Ollama versions did);
+``tool_script`` plays a multi-step tool exchange (:mod:`tests.fakes.tool_script`):
+calls have no ids and each ``tool`` message names its call's tool (``tool_name``).
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from tests.fakes.schema_values import schema_from_prompt, value_for
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+from tests.fakes.tool_script import Call, Exchange, Result, ScriptError, next_step
 
 CREATED_AT = "2024-01-01T00:00:00.000000Z"
 
@@ -20,6 +23,39 @@ CREATED_AT = "2024-01-01T00:00:00.000000Z"
 def setup(server: FakeServer) -> None:
     """Register ``/api/chat``."""
     server.route("POST", "/api/chat", chat)
+
+
+def history(messages: list[dict[str, Any]]) -> list[Exchange]:
+    """The assistant's ``tool_calls`` turns and the ``tool`` messages after them.
+
+    Ollama's calls have no ids: a result references its call by ``tool_name`` and order.
+
+    Raises:
+        ScriptError: a ``tool`` message that follows no tool calls.
+    """
+    out: list[Exchange] = []
+    previous = ""
+    for m in messages:
+        role = m.get("role")
+        calls = m.get("tool_calls") if role == "assistant" else None
+        if calls:
+            fns = [c.get("function") or {} for c in calls]
+            out.append(
+                Exchange([Call(f.get("name"), f.get("arguments")) for f in fns], by_name=True)
+            )
+        elif role == "tool":
+            if previous not in ("assistant+calls", "tool"):
+                raise ScriptError("a 'tool' message must follow an assistant message's tool_calls")
+            out[-1].results.append(Result(m.get("tool_name") or "", m.get("content") or ""))
+        previous = "assistant+calls" if calls else str(role)
+    return out
+
+
+def _scripted(messages: list[dict[str, Any]], script: list[Any]) -> tuple[str, list[Any]]:
+    step = next_step(script, history(messages))
+    if isinstance(step, str):
+        return step, []
+    return "", [{"function": {"name": c["name"], "arguments": c["arguments"]}} for c in step]
 
 
 async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
@@ -39,7 +75,12 @@ async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
         schema = schema_from_prompt(last_user.get("content") or "")
     tools = body.get("tools") or []
     calls: list[dict[str, Any]] = []
-    if tools and messages and messages[-1].get("role") == "user":
+    if server.options.get("tool_script") is not None:
+        try:
+            text, calls = _scripted(messages, server.options["tool_script"])
+        except ScriptError as exc:
+            return Reply(json={"error": str(exc)}, status=400)
+    elif tools and messages and messages[-1].get("role") == "user":
         fn = tools[0]["function"]
         calls.append(
             {"function": {"name": fn["name"], "arguments": value_for(fn.get("parameters"))}}

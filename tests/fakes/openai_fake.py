@@ -9,6 +9,9 @@ and the last message is the user's. Server ``options``:
   (as llama.cpp's server does); ``reject_json_object``: the same for json_object.
 - ``no_stream_usage``: never send the usage chunk when streaming (llama.cpp).
 - ``cached_tokens`` / ``reasoning_tokens``: numbers to report in usage details.
+- ``tool_script``: play a multi-step tool exchange (:mod:`tests.fakes.tool_script`);
+  calls get ids ``call_<step>_<n>`` and each ``tool`` message must name one by
+  ``tool_call_id``.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from tests.fakes.schema_values import schema_from_prompt, value_for
 from tests.fakes.server import FakeServer, ReceivedRequest, Reply
+from tests.fakes.tool_script import Call, Exchange, Result, ScriptError, call_id, next_step
 
 CREATED = 1_700_000_000
 
@@ -45,8 +49,55 @@ def _bad_request(message: str, param: str = "response_format") -> Reply:
     return Reply(json={"error": error}, status=400)
 
 
+def history(messages: list[dict[str, Any]]) -> list[Exchange]:
+    """The tool-calling turns of a Chat Completions conversation and their results.
+
+    Raises:
+        ScriptError: a ``tool`` message that does not follow the assistant's tool calls.
+    """
+    out: list[Exchange] = []
+    previous = ""
+    for m in messages:
+        role = m.get("role")
+        if role == "assistant" and m.get("tool_calls"):
+            calls = []
+            for c in m["tool_calls"]:
+                try:
+                    args = json.loads(c["function"]["arguments"])
+                except ValueError as exc:
+                    raise ScriptError(f"tool call arguments are not JSON: {exc}") from exc
+                calls.append(Call(c["function"]["name"], args, c.get("id")))
+            out.append(Exchange(calls))
+        elif role == "tool":
+            if previous not in ("assistant+calls", "tool"):
+                raise ScriptError("a 'tool' message must follow an assistant message's tool_calls")
+            out[-1].results.append(Result(m.get("tool_call_id") or "", _text_of(m.get("content"))))
+        previous = "assistant+calls" if role == "assistant" and m.get("tool_calls") else str(role)
+    return out
+
+
+def _scripted(body: dict[str, Any], script: list[Any]) -> tuple[str, list[dict[str, Any]]]:
+    step = next_step(script, history(body.get("messages", [])))
+    if isinstance(step, str):
+        return step, []
+    number = sum(1 for m in body["messages"] if m.get("tool_calls")) + 1
+    calls = [
+        {
+            "id": call_id("call_", number, n),
+            "type": "function",
+            "function": {"name": c["name"], "arguments": json.dumps(c["arguments"])},
+        }
+        for n, c in enumerate(step, start=1)
+    ]
+    return "", calls
+
+
 def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
-    """The assistant message, finish reason and usage numbers for a request body."""
+    """The assistant message, finish reason and usage numbers for a request body.
+
+    Raises:
+        ScriptError: with ``tool_script`` set, the history breaks the tool exchange.
+    """
     messages = body.get("messages", [])
     fmt = body.get("response_format") or {}
     last_user = next((m for m in reversed(messages) if m.get("role") == "user"), {})
@@ -62,7 +113,10 @@ def answer(body: dict[str, Any], options: dict[str, Any]) -> dict[str, Any]:
             schema = schema_from_prompt(_text_of(messages[0].get("content")))
     tool_calls: list[dict[str, Any]] = []
     tools = body.get("tools") or []
-    if tools and body.get("tool_choice") != "none" and messages[-1].get("role") == "user":
+    if options.get("tool_script") is not None:
+        text, tool_calls = _scripted(body, options["tool_script"])
+        finish = "tool_calls" if tool_calls else "stop"
+    elif tools and body.get("tool_choice") != "none" and messages[-1].get("role") == "user":
         fn = tools[0]["function"]
         args = json.dumps(value_for(fn.get("parameters")))
         tool_calls.append(
@@ -122,7 +176,10 @@ async def chat(request: ReceivedRequest, server: FakeServer) -> Reply:
         return _bad_request("response_format type json_schema is not supported")
     if fmt == "json_object" and server.options.get("reject_json_object"):
         return _bad_request("response_format type json_object is not supported")
-    a = answer(body, server.options)
+    try:
+        a = answer(body, server.options)
+    except ScriptError as exc:
+        return _bad_request(str(exc), param="messages")
     cid = f"chatcmpl-{server.next_id()}"
     model = body["model"]
     if body.get("stream"):
@@ -172,26 +229,20 @@ def _stream(cid: str, model: str, a: dict[str, Any], include_usage: bool) -> lis
     words = a["text"].split(" ") if a["text"] else []
     for i, word in enumerate(words):
         events.append(chunk({"content": word if i == 0 else " " + word}))
+    # parallel calls: each call's head, then their argument halves in turns, so only
+    # joining the deltas per index gives each call its arguments
+    halves: list[list[dict[str, Any]]] = [[], []]
     for n, call in enumerate(a["tool_calls"]):
         fn = call["function"]
+        head = {"index": n, "id": call["id"], "type": "function"}
         events.append(
-            chunk(
-                {
-                    "tool_calls": [
-                        {
-                            "index": n,
-                            "id": call["id"],
-                            "type": "function",
-                            "function": {"name": fn["name"], "arguments": ""},
-                        }
-                    ]
-                }
-            )
+            chunk({"tool_calls": [{**head, "function": {"name": fn["name"], "arguments": ""}}]})
         )
         args = fn["arguments"]
-        half = len(args) // 2
-        for piece in (args[:half], args[half:]):
-            events.append(chunk({"tool_calls": [{"index": n, "function": {"arguments": piece}}]}))
+        for i, piece in enumerate((args[: len(args) // 2], args[len(args) // 2 :])):
+            halves[i].append({"index": n, "function": {"arguments": piece}})
+    for delta in halves[0] + halves[1]:
+        events.append(chunk({"tool_calls": [delta]}))
     events.append(chunk({}, a["finish"]))
     if include_usage:
         events.append({**base, "choices": [], "usage": _usage(a)})
