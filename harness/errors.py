@@ -13,6 +13,7 @@ bare traceback::
     │   ├── CassetteMissingError  no cassette for an item in replay-only mode
     │   └── CassetteStaleError    the request changed since it was recorded
     ├── BudgetExceededError       --max-cost reached: no new calls start
+    ├── ToolLoopError             a tool loop cannot go on (a tool without a result, on_error: fail)
     ├── ExtraMissingError         an optional extra is not installed (prints the pip line)
     └── ProviderError             a model call failed; says provider, model and what to do
         ├── AuthenticationError   bad or missing key (never retried)
@@ -79,6 +80,11 @@ class ExtraMissingError(HarnessError):
 
 class BudgetExceededError(HarnessError):
     """The run's cost budget is spent; no new model calls start."""
+
+
+class ToolLoopError(HarnessError):
+    """A tool loop cannot go on: the model called a tool the spec gives no result for, or a
+    tool with ``on_error: fail`` failed; the message names the tool and what to do."""
 
 
 class CassetteError(HarnessError):

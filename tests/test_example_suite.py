@@ -90,3 +90,8 @@ def test_example_suite_replays_from_committed_cassettes(tmp_path: Path) -> None:
     assert by_prompt["few-shot"] > by_prompt["plain"]
     assert rates["local:smollm2-135m"] != rates["local:gemma3-270m"]
     assert frame["timings_recorded"].all(), "replayed timings are the recorded ones"
+    # the tool-use spec: every step of each tool loop replays from the item's one cassette
+    tools = frame[frame["spec"] == "tool-use"]
+    assert len(tools) == 20 and (tools["status"] != "error").all()
+    tool_rates = tools.groupby("model")["status"].apply(lambda s: (s == "passed").mean())
+    assert tool_rates["vllm:fake-tools"] > tool_rates["vllm:fake-tools-mini"]

@@ -20,6 +20,7 @@ from harness.cassettes.body_diff import body_difference
 from harness.cassettes.constants import TIMINGS_KEY
 from harness.cassettes.modes import RecordMode
 from harness.cassettes.scrub import canonical_body
+from harness.cassettes.steps import current_step
 from harness.cassettes.storage import MATCH_ON, AtomicPersister, YAMLSerializer
 from harness.cassettes.vcr_adapter import loaded_count, save_cassette
 from harness.errors import CassetteError
@@ -42,6 +43,7 @@ class ItemCassette:
     path: Path
     mode: RecordMode
     users: int = 0
+    served: int = 0  # requests answered so far (replayed or recorded), in order
     _cassette: Any = field(default=None, repr=False)
     _reused: set[int] = field(default_factory=set, repr=False)
 
@@ -78,18 +80,35 @@ class ItemCassette:
         return self._cassette
 
     def explain_miss(self, request: Any) -> str:
-        """Which part of the closest recorded request differs, for the stale message."""
+        """Which part of the closest recorded request differs, for the stale message.
+
+        In a multi-step exchange (:mod:`harness.cassettes.steps`) the message names the
+        step, and the recorded request at the same place in the order is preferred: later
+        steps differ from the first one by their whole history.
+        """
         best: list[str] | None = None
         closest: Any = None
-        for recorded in self.cassette.requests:
+        requests = self.cassette.requests
+        in_order = requests[self.served] if self.served < len(requests) else None
+        for recorded in requests:
             _, fails = get_matchers_results(request, recorded, MATCH_ON)
             names = [name for name, _ in fails]
-            if best is None or len(names) < len(best):
+            if (
+                best is None
+                or len(names) < len(best)
+                or (len(names) == len(best) and recorded is in_order)
+            ):
                 best, closest = names, recorded
+        step = current_step()
         if not best:
             return "every recorded request was already replayed"
         differ = "the request's " + " and ".join(n.replace("json_", "") for n in best) + " differ"
         change = body_difference(closest.body, request.body) if "json_body" in best else None
+        if step is not None:
+            if change and best == ["json_body"]:
+                return f"step {step} of the exchange differs at {change}"
+            tail = f", first at {change}" if change else ""
+            return f"step {step} of the exchange: {differ}{tail}"
         return f"{differ}, first at {change}" if change else differ
 
     def keep_timings_if_unchanged(self, request: Any, stored: dict[str, Any]) -> dict[str, Any]:

@@ -131,6 +131,7 @@ class CassetteTransport(httpx.AsyncBaseTransport):
         stored = _play(cassette, vcr_request)
         if stored is not None:
             self.recorder.replayed += 1
+            state.served += 1
             if is_fault(stored):
                 raise_fault(stored, request)
             return replay_response(stored)
@@ -149,10 +150,12 @@ class CassetteTransport(httpx.AsyncBaseTransport):
             elapsed = (time.perf_counter() - started) * 1000
             cassette.append(vcr_request, fault_response(exc, elapsed, scrubbed.secrets))
             self.recorder.recorded += 1
+            state.served += 1
             raise
         # the file keeps an equivalent old answer (no diff); this run sees what it measured
         cassette.append(vcr_request, state.keep_timings_if_unchanged(vcr_request, live))
         self.recorder.recorded += 1
+        state.served += 1
         return replay_response(live)
 
     async def _record(self, request: httpx.Request, secrets: frozenset[str]) -> dict[str, Any]:

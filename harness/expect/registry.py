@@ -24,7 +24,7 @@ from harness.expect.declare import AssertionType, OptionError
 
 ENTRY_POINT_GROUP = "harness.assertions"
 COMMON_KEYS = frozenset(
-    {"type", "value", "field", "weight", "threshold", "normalize", "metric", "transform"}
+    {"type", "value", "field", "weight", "threshold", "normalize", "metric", "transform", "turn"}
 )
 
 # promptfoo's names that mean something here: a pointer beats a list of every type

@@ -44,6 +44,7 @@ from harness.runner.cache import cache_key
 from harness.runner.estimate import input_tokens, max_output
 from harness.runner.item_executor import ItemExecutor
 from harness.runner.items import Item
+from harness.runner.tool_loop import exchange_of
 from harness.store.batch_jobs import BatchLedger, StoredItem, StoredJob
 
 if TYPE_CHECKING:
@@ -143,7 +144,7 @@ class _Batches:
                 request = executor.request(item)
             except Exception:  # the live path records why it cannot be built
                 continue
-            if request.stream or request.tools:
+            if request.stream or request.tools or exchange_of(item, request) is not None:
                 streamed += 1
                 continue
             driver = api.driver
@@ -166,8 +167,8 @@ class _Batches:
             )
         if streamed:
             self.note(
-                f"note: {streamed} streamed or tool-using call(s) run live (a batch can "
-                "neither stream nor run a tool loop's later steps)"
+                f"note: {streamed} streamed, tool-using or multi-turn call(s) run live (a "
+                "batch can neither stream nor run an exchange's later steps)"
             )
         return [job for key, entries in groups.items() for job in self._split(key, entries)]
 

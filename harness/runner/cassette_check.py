@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -32,6 +34,8 @@ from harness.runner.expand import Selection, expand
 from harness.runner.items import Item
 from harness.runner.requests import build_request
 from harness.spec.types import Spec
+from harness.tools.loop import Exchange, loops
+from harness.tools.verdicts import evaluate_exchange
 
 
 class _NoNetwork(httpx.AsyncBaseTransport):
@@ -108,17 +112,24 @@ async def _check_one(
     try:
         request = build_request(item, config.model_params)
         with recorder.scope(item):
-            response = await driver_for(item.model).complete(request)
+            driver = driver_for(item.model)
+            exchange = None
+            if loops(item.spec, item.case):  # a tool loop or turns: every step is checked
+                exchange = Exchange(item.spec, item.case, item.template, request)
+                response = await exchange.run(lambda step, _: driver.complete(step))
+            else:
+                response = await driver.complete(request)
             output = parse_output(response.text, item.spec.schema, response=response)
-            await evaluate_case(
-                item.spec,
-                item.case,
-                output,
-                judge=judge,
-                judge_model=config.defaults.judge,
-                embed=embed,
-                embedder=config.defaults.embedder,
-            )
+            options: dict[str, Any] = {"judge": judge, "embed": embed}
+            options.update(judge_model=config.defaults.judge, embedder=config.defaults.embedder)
+            if exchange is not None:
+                trajectory = exchange.trajectory()
+                output = replace(output, trajectory=trajectory)
+                await evaluate_exchange(
+                    evaluate_case, item.spec, item.case, output, trajectory, **options
+                )
+            else:
+                await evaluate_case(item.spec, item.case, output, **options)
     except CassetteMissingError as exc:
         return Finding("missing", path, item.id, str(exc))
     except CassetteStaleError as exc:

@@ -43,10 +43,13 @@ from harness.runner.gate import track_waits
 from harness.runner.items import Item
 from harness.runner.pool import Pool
 from harness.runner.requests import build_request, prompt_text
+from harness.runner.tool_loop import exchange_of, step_call
 from harness.spec.types import Case, Spec
 from harness.store.bounded import bounded_output, is_truncated
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord
 from harness.store.sqlite import Store
+from harness.tools.trajectory import Trajectory, steps_json
+from harness.tools.verdicts import evaluate_exchange
 from harness.transforms.apply import case_output
 
 _PARSE_OFF_LOOP = 64_000  # characters: longer answers are parsed in a thread
@@ -148,8 +151,17 @@ class ItemExecutor:
                 response = replace(response, cost_usd=cost)
         return response
 
-    async def verdict(self, item: Item, record: ResultRecord, response: Response) -> ResultRecord:
-        """Parse ``response``, evaluate the case's expectations and fill ``record``."""
+    async def verdict(
+        self,
+        item: Item,
+        record: ResultRecord,
+        response: Response,
+        *,
+        trajectory: Trajectory | None = None,
+    ) -> ResultRecord:
+        """Parse ``response``, evaluate the case's expectations and fill ``record``
+        (``trajectory``: the steps of a tool loop or conversation, ``response`` its final
+        answer with usage, cost and latency summed over them)."""
         fill_response(record, response)
         output: Output
         if len(response.text) > _PARSE_OFF_LOOP:  # extracting JSON from a long answer takes a while
@@ -163,10 +175,16 @@ class ItemExecutor:
             record.transformed_output = output.text if output.transforms else None
         record.parsed_output = None if is_truncated(record.output) else output.parsed
         record.repaired = output.repaired
+        options = {"judge": self.judge, **self._judge_model, **self._embed}
         try:
-            verdict = await self.evaluate(
-                item.spec, item.case, output, judge=self.judge, **self._judge_model, **self._embed
-            )
+            if trajectory is not None:  # turn: N, and the max-steps cut-off
+                record.steps = steps_json(trajectory)
+                output = replace(output, trajectory=trajectory)
+                verdict = await evaluate_exchange(
+                    self.evaluate, item.spec, item.case, output, trajectory, **options
+                )
+            else:
+                verdict = await self.evaluate(item.spec, item.case, output, **options)
         except Exception as exc:  # an assertion bug is this item's error, not the run's
             return errored(record, exc)
         record.status = PASSED if verdict.passed else FAILED
@@ -194,7 +212,9 @@ class ItemExecutor:
         if self.recorder.active:
             record.cassette = str(self.recorder.cassette_path(item))
         settings = self.pool.settings(parse_model_id(item.model)[0])
-        key = cache_key(settings, request) if self.cache is not None else None
+        exchange = exchange_of(item, request)  # a tool loop or turns: (None: one call)
+        cached_ok = self.cache is not None and exchange is None  # the cache holds single calls
+        key = cache_key(settings, request) if cached_ok else None
         if key is not None and self.cache is not None:
             cached = self.cache.store.cache_get(key, ttl=self.cache.ttl)
             if cached is not None:
@@ -213,6 +233,10 @@ class ItemExecutor:
         response: Response | None = None
         try:
             with self.recorder.scope(item), track_waits(record):
+                if exchange is not None:
+                    response = await exchange.run(step_call(self, item, free=free))
+                    trajectory = exchange.trajectory()
+                    return await self.verdict(item, record, response, trajectory=trajectory)
                 response = await self.call(item, request)
                 if key is not None and self.cache is not None:
                     self.cache.store.cache_put(key, response_to_json(response))
@@ -222,6 +246,9 @@ class ItemExecutor:
         except Exception as exc:  # a bug in one item must not end the run
             return errored(record, exc)
         finally:
+            if exchange is not None:  # every step so far, an errored item's included
+                record.steps = steps_json(exchange.trajectory()) if exchange.steps else None
+                response = exchange.first_response()  # later steps settled their own cost
             if budget.limited:
                 actual = response.cost_usd if response is not None and not free else None
                 budget.settle(item.spec.name, item.model, estimate, actual)

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from harness.expect.registry import split_negation
 from harness.spec.models import AssertionFile, SpecFile
-from harness.spec.types import Assertion, Case, PromptTemplate, PromptVariant, Spec, ToolDef
+from harness.spec.types import Assertion, Case, PromptTemplate, PromptVariant, Spec
 from harness.spec.valid_cases import ValidCase
 from harness.spec.validate import ValidSpec
 from harness.transforms.apply import sources_of
@@ -61,6 +61,8 @@ def build_case(valid: ValidCase, parsed: SpecFile, spec_expect: tuple[Assertion,
         source=valid.source,
         line=valid.line,
         transform=sources_of(model.transform if model.transform else parsed.transform),
+        turns=tuple(model.turns or ()),
+        max_steps=model.max_steps,
     )
 
 
@@ -83,7 +85,8 @@ def build_spec(valid: ValidSpec, cases: Sequence[Case], *, name: str) -> Spec:
         params={k: v for k, v in parsed.params.model_dump().items() if v is not None},
         schema=valid.schema,
         schema_source=valid.schema_source,
-        tools=tuple(ToolDef(t.name, t.description, t.parameters) for t in parsed.tools),
+        tools=valid.tools,
+        max_steps=parsed.max_steps,
         tags=tuple(parsed.tags),
         threshold=parsed.threshold,
         max_cost=parsed.max_cost,

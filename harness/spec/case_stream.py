@@ -32,6 +32,7 @@ from harness.spec.valid_cases import (
 )
 from harness.spec.validate import ValidSpec
 from harness.spec.yaml_loader import PathKey
+from harness.tools.checks import exchange_problems
 
 Finish = Callable[[ValidCase], Case]
 
@@ -70,6 +71,8 @@ def check_cases(valid: ValidSpec, c: Collector) -> Sequence[Case]:
             case = templates.case(case)
         if fields is not None:
             case = fields.case(case)
+        if templates is not None:  # turns: and turn: N, once the templates hold
+            c.problems.extend(exchange_problems([case], valid.parsed.vars, len(spec_expect), place))
         if one.inline:
             inline.append(case)
     if not counted and not c.problems:

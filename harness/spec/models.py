@@ -107,16 +107,31 @@ class ParamsFile(_Strict):
     seed: int | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
+    # auto, required, none or a tool's name; checked against the tools by harness.tools.checks
+    tool_choice: str | None = None
     stream: bool | None = None
     extra_body: dict[str, Any] | None = None
 
 
 class ToolFile(_Strict):
-    """A tool the model may call."""
+    """A tool the model may call; ``result`` is what harness sends back when it is called
+    (its forms are checked by :mod:`harness.tools.checks`); ``python`` defines the tool
+    from a function's signature or a pydantic model."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    description: str = ""
-    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    name: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    python: str | None = None
+    result: Any = None
+    on_error: Literal["send", "fail"] = "send"
+
+    @model_validator(mode="after")
+    def _named(self) -> ToolFile:
+        if self.name is None and self.python is None:
+            raise ValueError(
+                "missing required key 'name' (or 'python: module:function' to take it from)"
+            )
+        return self
 
 
 class AssertionFile(BaseModel):
@@ -147,6 +162,8 @@ class CaseFile(_Strict):
     repeat: int | None = Field(default=None, ge=1)
     skip: bool | str = False
     transform: Any = None
+    turns: list[str] | None = None
+    max_steps: int | None = Field(default=None, ge=1, le=100)
 
 
 class SpecFile(_Strict):
@@ -160,6 +177,8 @@ class SpecFile(_Strict):
     prompts: list[VariantFile] | dict[str, VariantFile] | None = None
     schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     tools: list[ToolFile] = Field(default_factory=list)
+    tools_file: str | None = None
+    max_steps: int | None = Field(default=None, ge=1, le=100)
     vars: dict[str, Any] = Field(default_factory=dict)
     expect: list[AssertionFile] = Field(default_factory=list)
     cases: list[CaseFile] = Field(default_factory=list)

@@ -73,6 +73,8 @@ def _model_at(root: type[BaseModel], path: PathKey) -> type[BaseModel] | None:
         annotation = _unwrap(annotation, isinstance(element, int))
         if annotation is None:
             return None
+        if isinstance(element, int):  # an item of a list: its model, no field to look up
+            continue
         if isinstance(annotation, type) and issubclass(annotation, BaseModel):
             field = next(
                 (f for n, f in annotation.model_fields.items() if (f.alias or n) == element),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from harness.errors import SpecProblem
+    from harness.tools.results import ResultDef
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,11 +78,14 @@ class PromptVariant:
 
 @dataclass(frozen=True, slots=True)
 class ToolDef:
-    """A tool declared by a spec."""
+    """A tool declared by a spec; ``result`` is what harness sends back when the model calls
+    it (None: the spec only offers the tool, and no loop runs)."""
 
     name: str
     description: str
     parameters: Mapping[str, Any]
+    result: ResultDef | None = None
+    on_error: str = "send"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +103,9 @@ class Case:
     source: str = ""
     line: int = 0
     transform: tuple[str, ...] = ()
+    turns: tuple[str, ...] = ()
+    """User messages of turns 2, 3, ... (templates over the vars); the prompt is turn 1."""
+    max_steps: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,3 +139,5 @@ class Spec:
     prompts: tuple[PromptVariant, ...] = ()
     """The variants of ``prompts:``; empty for a spec with one ``prompt:`` (``prompt`` is
     then the prompt; with variants it is the first variant's templates)."""
+    max_steps: int | None = None
+    """Model calls allowed per turn of a tool loop (None: the case's, else 8)."""

@@ -28,10 +28,11 @@ from harness.spec.problems import validate_file_model
 from harness.spec.prompts import message_sources
 from harness.spec.schema_check import schema_of
 from harness.spec.templating import template_variables
-from harness.spec.types import MessageTemplate
+from harness.spec.types import MessageTemplate, ToolDef
 from harness.spec.valid_cases import Collector, ValidCase, check_expect
 from harness.spec.variants import name_problems, prompt_entries
 from harness.spec.yaml_loader import LoadedYAML, PathKey
+from harness.tools.definitions import spec_tools
 from harness.transforms.apply import transform_problems
 
 Messages = tuple[tuple[str, MessageTemplate], ...]
@@ -60,6 +61,8 @@ class ValidSpec:
     schema: dict[str, Any] | None = None
     schema_source: str | None = None
     origins: dict[str, str] = field(default_factory=dict)
+    tools: tuple[ToolDef, ...] = ()
+    """``tools_file:``'s and ``tools:``, results read (:mod:`harness.tools.definitions`)."""
 
 
 def validate_spec(
@@ -126,6 +129,7 @@ def _validate_parts(
         sources, parsed.models or _default_models(config), config
     ):
         c.at(where, message)
+    tools = spec_tools(parsed, c, base_dir, digest)  # tools_file:, tools:, tool_choice
 
     # cases: inline (validated with the spec's file model); cases files are named here
     cases: list[ValidCase] = []
@@ -156,6 +160,7 @@ def _validate_parts(
         schema=schema,
         schema_source=schema_source,
         origins=origins,
+        tools=tools,
     )
 
 

@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     "gemini": "tests.fakes.gemini_fake",
     "vision": "tests.fakes.vision_fake",
     "router": "tests.fakes.router_fake",
+    "tools": "tests.fakes.tools_fake",
     "openai_batch": "tests.fakes.openai_batch_fake",
     "anthropic_batch": "tests.fakes.anthropic_batch_fake",
     "gemini_batch": "tests.fakes.gemini_batch_fake",

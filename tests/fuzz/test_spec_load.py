@@ -80,6 +80,12 @@ KINDS: dict[str, re.Pattern[str]] = {
         "ref": r"^\$ref ",
         "schema": r"^invalid JSON Schema",
         "field": r"^field ('.*'|\".*\"): the schema has ",
+        "tools": (
+            r"^(duplicate tool name|tool_choice |a `when:` match|each match needs|unknown key .* "
+            r"in a match|python (tool|result)|'(template|python|regex)' needs|invalid regex"
+            r"|a result template|tools file|'when' maps)"
+        ),
+        "turns": r"^(turn \d+ does not exist|'turn' is a turn's number|variable '.*' is not defined)",
     }.items()
 }
 

@@ -533,7 +533,7 @@ def test_calls_offering_tools_run_live_with_a_note(
 
     result = run_cli(root)
 
-    assert "2 streamed or tool-using call(s) run live" in result.output
+    assert "2 streamed, tool-using or multi-turn call(s) run live" in result.output
     assert calls(fake, "POST", "/v1/batches") == 0
     assert calls(fake, "POST", "/v1/chat/completions") == 2
 

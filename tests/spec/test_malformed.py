@@ -282,7 +282,7 @@ CASES = [
         [
             "cases/bad.jsonl:2:38: invalid JSON: Expecting ',' delimiter",
             "cases/bad.jsonl:3:1: each line must be a JSON object",
-            "cases/bad.jsonl:4:36: extra: unknown key 'extra'; allowed keys: id, description, vars, expect, tags, threshold, repeat, skip, transform",
+            "cases/bad.jsonl:4:36: extra: unknown key 'extra'; allowed keys: id, description, vars, expect, tags, threshold, repeat, skip, transform, turns, max_steps",
         ],
         id="38_jsonl_cases_bad",
     ),
