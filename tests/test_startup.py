@@ -13,6 +13,7 @@ REPO = Path(__file__).resolve().parents[1]
 HEAVY = (
     *("pandas", "jsonschema", "rapidfuzz", "json_repair", "regex", "vcr", "pyarrow", "numpy"),
     "ray",
+    "aiohttp",  # imported with the first request that reaches the network
 )
 
 

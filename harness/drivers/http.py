@@ -10,11 +10,12 @@ import contextlib
 import json
 import os
 import re
+import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from email.utils import parsedate_to_datetime
+from typing import Any
 
-import aiohttp
 import httpx
 
 from harness.drivers.base import ProviderSettings
@@ -52,12 +53,35 @@ _UNSUPPORTED_RE = re.compile(
 )
 
 
+class _OnFirstRequest(httpx.AsyncBaseTransport):
+    """A transport built on the first request sent through it: a replay that never
+    reaches the network never imports aiohttp (a fifth of ``harness run``'s start-up)."""
+
+    def __init__(self, build: Callable[[], httpx.AsyncBaseTransport]) -> None:
+        self._build = build
+        self._inner: httpx.AsyncBaseTransport | None = None
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self._inner is None:
+            self._inner = self._build()
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        if self._inner is not None:
+            await self._inner.aclose()
+
+
 def default_transport(settings: ProviderSettings) -> httpx.AsyncBaseTransport:
-    """The transport drivers use unless given one: httpx over aiohttp.
+    """The transport drivers use unless given one: httpx over aiohttp, built (and aiohttp
+    imported) on the first request.
 
     The default httpx pool degrades badly with many requests in flight (about 0.06x
     raw aiohttp at 64 in flight on loopback); the aiohttp transport keeps about 0.4x.
     """
+    return _OnFirstRequest(lambda: _aiohttp_transport(settings))
+
+
+def _aiohttp_transport(settings: ProviderSettings) -> httpx.AsyncBaseTransport:
     from httpx_aiohttp import AiohttpTransport
 
     own = settings.concurrency if isinstance(settings.concurrency, int) else 0
@@ -241,18 +265,28 @@ def translate_errors(provider: str, model: str) -> Iterator[None]:
         yield
     except ProviderError:
         raise
-    except (httpx.HTTPError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+    except Exception as exc:
+        # aiohttp is imported with the first request that reaches the network: before
+        # that, none of its exceptions can have been raised
+        aiohttp: Any = sys.modules.get("aiohttp")
+        transport_errors: tuple[type[BaseException], ...] = (httpx.HTTPError, TimeoutError, OSError)
+        timeouts: tuple[type[BaseException], ...] = (TimeoutError,)
+        dropped: tuple[type[BaseException], ...] = (ConnectionError,)
+        if aiohttp is not None:
+            transport_errors += (aiohttp.ClientError,)
+            timeouts += (aiohttp.ServerTimeoutError,)
+            dropped += (
+                aiohttp.ServerDisconnectedError,
+                aiohttp.ClientOSError,
+                aiohttp.ClientPayloadError,
+            )
+        if not isinstance(exc, transport_errors):
+            raise
         # httpx-aiohttp maps a server disconnect to ConnectTimeout; trust the root cause
         for cause in _root_causes(exc):
-            if isinstance(cause, aiohttp.ServerTimeoutError | TimeoutError):
+            if isinstance(cause, timeouts):
                 break
-            if isinstance(
-                cause,
-                aiohttp.ServerDisconnectedError
-                | aiohttp.ClientOSError
-                | aiohttp.ClientPayloadError
-                | ConnectionError,
-            ):
+            if isinstance(cause, dropped):
                 raise ConnectionError_(
                     f"connection dropped: {cause or type(cause).__name__}; check the server is up",
                     provider=provider,

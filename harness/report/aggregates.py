@@ -115,27 +115,30 @@ def quantiles(
         yield Quantiles(tuple(key), count, at)
 
 
+COUNTS = f"""
+    SUM({GRADED}),
+    SUM(status = 'passed'),
+    SUM(status = 'error'),
+    COUNT(*),
+    MAX(attempt),
+    SUM(CASE WHEN {GRADED} THEN input_tokens END),
+    SUM(CASE WHEN {GRADED} THEN output_tokens END),
+    COUNT(CASE WHEN {GRADED} THEN cost_usd END),
+    SUM(CASE WHEN {GRADED} AND output IS NOT NULL THEN repaired END),
+    COUNT(CASE WHEN {GRADED} AND output IS NOT NULL THEN 1 END),
+    MAX(CASE WHEN {GRADED} THEN timings_recorded ELSE 0 END)
+"""
+"""SQL: a group's counts, in the order ``summary_rows`` reads them (the last is a MAX,
+the fifth too; the others add up across groups)."""
+
+
 def summarize_store(store: Store, run_id: str, by: Sequence[str]) -> list[dict[str, Any]]:
     """One row per group of ``by`` (``["model"]`` or ``["spec", "model"]``), in key order,
     with every leaderboard measure: the rows ``tables.summarize`` gives for a frame."""
     keys = _by(by)
     width = len(by)
     counts = store.db.execute(
-        f"""
-        SELECT {keys},
-            SUM({GRADED}),
-            SUM(status = 'passed'),
-            SUM(status = 'error'),
-            COUNT(*),
-            MAX(attempt),
-            SUM(CASE WHEN {GRADED} THEN input_tokens END),
-            SUM(CASE WHEN {GRADED} THEN output_tokens END),
-            COUNT(CASE WHEN {GRADED} THEN cost_usd END),
-            SUM(CASE WHEN {GRADED} AND output IS NOT NULL THEN repaired END),
-            COUNT(CASE WHEN {GRADED} AND output IS NOT NULL THEN 1 END),
-            MAX(CASE WHEN {GRADED} THEN timings_recorded ELSE 0 END)
-        FROM results WHERE run_id = ? GROUP BY {keys} ORDER BY {keys}
-        """,
+        f"SELECT {keys}, {COUNTS} FROM results WHERE run_id = ? GROUP BY {keys} ORDER BY {keys}",
         (run_id,),
     ).fetchall()
     named = ", ".join(f"k{j}" for j in range(width))
@@ -151,6 +154,25 @@ def summarize_store(store: Store, run_id: str, by: Sequence[str]) -> list[dict[s
     sums = _float_sums(store, run_id, by)
     latency = _percentiles(store, run_id, by, "latency_ms", (50, 95))
     ttft = _percentiles(store, run_id, by, "ttft_ms", (50,))
+    return summary_rows(by, counts, cases, sums, latency, ttft)
+
+
+Percentiles = dict[tuple[Any, ...], dict[int, float | None]]
+"""Per group key, the percentiles asked for (``Quantiles.percentile``)."""
+
+
+def summary_rows(
+    by: Sequence[str],
+    counts: Sequence[Sequence[Any]],
+    cases: dict[tuple[Any, ...], int],
+    sums: dict[tuple[Any, ...], tuple[float, float, _Waits]],
+    latency: Percentiles,
+    ttft: Percentiles,
+) -> list[dict[str, Any]]:
+    """``summarize_store``'s rows from what it gathered: per group (in ``counts``' order)
+    its key then ``COUNTS``, its distinct graded cases, the float sums of
+    ``_float_sums`` and the latency (50, 95) and time-to-first-token (50) percentiles."""
+    width = len(by)
     rows = []
     for row in counts:
         key = tuple(row[:width])
@@ -241,7 +263,7 @@ def _float_sums(
 
 def _percentiles(
     store: Store, run_id: str, by: Sequence[str], column: str, qs: Sequence[int]
-) -> dict[tuple[Any, ...], dict[int, float | None]]:
+) -> Percentiles:
     return {
         group.key: {q: group.percentile(q) for q in qs}
         for group in quantiles(store, run_id, by, column, qs)

@@ -135,13 +135,17 @@ def extras_store(store: Store, run_id: str, by: Sequence[str]) -> Extras:
 
 
 def summary_extras(
-    store: Store, run_id: str, keys: Sequence[tuple[str, Key]]
+    store: Store,
+    run_id: str,
+    keys: Sequence[tuple[str, Key]],
+    *,
+    per_model: Extras | None = None,
 ) -> tuple[list[str], list[dict[str, Any]], bool]:
     """The columns summary.csv appends, each summary row's values (``keys`` are the rows'
     ``(scope, key)``), and whether ``repeat_k`` is whole in every row (pandas writes it as
-    an integer only then)."""
+    an integer only then). ``per_model``: ``extras_store(.., ["model"])`` if already read."""
     scopes = {
-        "model": extras_store(store, run_id, ["model"]),
+        "model": per_model or extras_store(store, run_id, ["model"]),
         "spec_model": extras_store(store, run_id, ["spec", "model"]),
     }
     names = sorted({n for e in scopes.values() for n in e.names})
@@ -156,12 +160,15 @@ def summary_extras(
     return columns, rows, whole
 
 
-def extras_table_store(store: Store, run_id: str) -> dict[str, Any] | None:
+def extras_table_store(
+    store: Store, run_id: str, *, per_model: Extras | None = None
+) -> dict[str, Any] | None:
     """report.html's "Repeats and metrics" table from the store (``extras_view.extras_table``
-    for a frame): None when the run neither repeated cases, judged nor named metrics."""
+    for a frame): None when the run neither repeated cases, judged nor named metrics.
+    ``per_model``: ``extras_store(.., ["model"])`` if already read."""
     from harness.report.extras_view import extras_from
 
-    extras = extras_store(store, run_id, ["model"])
+    extras = per_model or extras_store(store, run_id, ["model"])
     names = extras.names
     repeated = any(r["repeat_k"] > 1 for r in extras.repeats.values())
     if not repeated and not names and not extras.judge:

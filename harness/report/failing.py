@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-import yaml
+from harness.report.flow_yaml import flow_yaml
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -102,8 +102,5 @@ def written(expected: Iterable[Mapping[str, Any]]) -> str:
             item["weight"] = a["weight"]
         if a.get("normalize"):
             item["normalize"] = list(a["normalize"])
-        text = yaml.safe_dump(
-            item, default_flow_style=True, sort_keys=False, allow_unicode=True, width=1_000_000
-        )
-        lines.append(f"- {text.strip()}")
+        lines.append(f"- {flow_yaml(item)}")
     return "\n".join(lines)

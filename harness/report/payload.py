@@ -55,6 +55,11 @@ def _num(value: Any) -> float | int | None:
     return int(as_float) if as_float.is_integer() else round(as_float, 6)
 
 
+_SORTED = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+"""``json.dumps(.., sort_keys=True, ensure_ascii=False, default=str)``, built once: a
+``json.dumps`` call with options builds an encoder every time."""
+
+
 class _JsonText:
     """``json.dumps`` memoized by object identity: the frame shares one decoded object
     per distinct JSON text (see ``frame.normalize``), so each is encoded once."""
@@ -66,7 +71,7 @@ class _JsonText:
         hit = self.memo.get(id(value))
         if hit is not None and hit[0] is value:
             return hit[1]
-        text = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+        text = _SORTED.encode(value)
         self.memo[id(value)] = (value, text)  # holding value keeps its id from being reused
         return text
 

@@ -18,6 +18,7 @@ from harness.report.aggregates import (
     run_counts,
     summarize_store,
 )
+from harness.report.beside import ResultsFiles
 from harness.report.charts import (
     LATENCY_QUANTILES,
     MAX_STRIP_POINTS,
@@ -25,12 +26,12 @@ from harness.report.charts import (
     accuracy_vs_cost,
     latency_chart,
 )
-from harness.report.extras_store import extras_table_store, summary_extras
+from harness.report.extras_store import Extras, extras_store, extras_table_store, summary_extras
 from harness.report.failing_store import failing_store
 from harness.report.html import _leaderboard_rows, _run_meta, render_page
 from harness.report.matrix import MATRIX_BYTES, MATRIX_RESULTS, matrix_data
 from harness.report.measures import SUMMARY_COLUMNS, sort_leaderboard
-from harness.report.results_files import write_parquet, write_results_files
+from harness.report.summary_pass import summarize_both
 from harness.store.sqlite import Store
 
 
@@ -41,6 +42,7 @@ def render_store_report(
     max_results: int = MATRIX_RESULTS,
     max_bytes: int = MATRIX_BYTES,
     summary: Summaries | None = None,
+    extras: Extras | None = None,
 ) -> str:
     """The whole ``report.html`` of a run in ``store``, as ``render_report`` draws it from a
     frame, with the matrix capped at ``max_results`` results and ``max_bytes`` of text."""
@@ -88,7 +90,7 @@ def render_store_report(
         payload=payload,
         total=counts.total,
         failing=failing_store(store, run_id),
-        extras=extras_table_store(store, run_id),
+        extras=extras_table_store(store, run_id, per_model=extras),
         left_out=left_out,
     )
 
@@ -99,14 +101,16 @@ Summaries = tuple[list[dict[str, Any]], list[dict[str, Any]]]
 
 def summaries(store: Store, run_id: str) -> Summaries:
     """Both summaries of a run: report.html and summary.csv read the same ones."""
-    return (
-        summarize_store(store, run_id, ["model"]),
-        summarize_store(store, run_id, ["spec", "model"]),
-    )
+    return summarize_both(store, run_id)
 
 
 def write_summary_csv(
-    store: Store, run_id: str, path: Path, *, summary: Summaries | None = None
+    store: Store,
+    run_id: str,
+    path: Path,
+    *,
+    summary: Summaries | None = None,
+    extras: Extras | None = None,
 ) -> Path:
     """``summary.csv``: one row per model and per spec x model (``SUMMARY_COLUMNS``).
 
@@ -124,9 +128,9 @@ def write_summary_csv(
             else ("spec_model", (row["spec"], row["model"]))
             for row in rows
         ]  # fmt: skip
-        columns, extras, whole = summary_extras(store, run_id, keys)
+        columns, values, whole = summary_extras(store, run_id, keys, per_model=extras)
         writer.writerow([*SUMMARY_COLUMNS, *columns])
-        for row, extra in zip(rows, extras, strict=True):
+        for row, extra in zip(rows, values, strict=True):
             if not whole and extra["repeat_k"] is not None:
                 extra["repeat_k"] = float(extra["repeat_k"])  # pandas' NaN makes it a float
             cells = [row[c] for c in SUMMARY_COLUMNS] + [extra[c] for c in columns]
@@ -149,15 +153,17 @@ def write_reports(store: Store, run_id: str, out_dir: Path) -> dict[str, Path]:
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     html_path = out_dir / "report.html"
-    summary = summaries(store, run_id)
-    html_path.write_text(render_store_report(store, run_id, summary=summary), encoding="utf-8")
-    paths = {
-        "html": html_path,
-        "summary": write_summary_csv(store, run_id, out_dir / "summary.csv", summary=summary),
-    }
-    csv_path, json_path = write_results_files(store, run_id, out_dir)
-    paths.update(results_csv=csv_path, results_json=json_path)
-    parquet = write_parquet(csv_path, out_dir / "results.parquet")
-    if parquet is not None:
-        paths["results_parquet"] = parquet
-    return paths
+    files = ResultsFiles.start(store, run_id, out_dir)  # a large run's: beside the page
+    try:
+        summary = summaries(store, run_id)
+        extras = extras_store(store, run_id, ["model"])  # the page's and summary.csv's
+        page = render_store_report(store, run_id, summary=summary, extras=extras)
+        html_path.write_text(page, encoding="utf-8")
+        summary_csv = write_summary_csv(
+            store, run_id, out_dir / "summary.csv", summary=summary, extras=extras
+        )
+        paths = {"html": html_path, "summary": summary_csv}
+    except BaseException:
+        files.stop()
+        raise
+    return {**paths, **files.wait()}

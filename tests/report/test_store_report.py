@@ -17,9 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness.report.aggregates import leaderboard_store, pairwise_store, summary_store
+from harness.report.aggregates import (
+    leaderboard_store,
+    pairwise_store,
+    summarize_store,
+    summary_store,
+)
 from harness.report.html import render_report
 from harness.report.matrix import KINDS, matrix_data
+from harness.report.summary_pass import summarize_both
 from harness.report.tables import leaderboard, pairwise, summary_frame
 from harness.report.write import render_store_report, write_reports
 from harness.store.records import ERROR, FAILED, PASSED, SKIPPED, ResultRecord, RunInfo
@@ -121,6 +127,11 @@ def test_summary_rows_equal_the_pandas_tables_to_the_last_digit(
     store, frame = run
     expected = _plain(summary_frame(frame).to_dict("records"))
     assert _plain(summary_store(store, "run-1")) == expected
+    # both groupings from one pass over the rows: the same rows, the same digits
+    assert summarize_both(store, "run-1") == (
+        summarize_store(store, "run-1", ["model"]),
+        summarize_store(store, "run-1", ["spec", "model"]),
+    )
 
 
 def test_summary_csv_is_byte_for_byte_what_pandas_writes(
@@ -200,6 +211,10 @@ def test_any_run_summarizes_the_same_from_the_store_and_from_a_frame(
             summary_frame(frame_of(records)).to_dict("records")
         )
         assert pairwise_store(store, "run-1") == pairwise(frame_of(records))
+        assert summarize_both(store, "run-1") == (
+            summarize_store(store, "run-1", ["model"]),
+            summarize_store(store, "run-1", ["spec", "model"]),
+        )
 
 
 def _capped_run() -> list[ResultRecord]:
@@ -347,3 +362,37 @@ def test_prompt_variants_rate_limit_waits_and_transformed_outputs_reach_the_stor
     frame = frame_of(records)
     assert frame["transformed_output"].isna().sum() == data["transformed"].count(-1)
     assert "nan" not in set(frame["transformed_output"].dropna())
+
+
+def test_a_large_run_s_results_files_come_from_a_second_process_equal_to_in_line(
+    tmp_path: Path,
+) -> None:
+    from harness.report.beside import ResultsFiles
+
+    with Store.open(tmp_path / "h.db") as store:
+        store.start_run(run_info())
+        store.write(mixed_records())
+        beside = ResultsFiles.start(store, "run-1", tmp_path / "beside", beside_from=1)
+        assert beside.child is not None  # a store with a file, a run over the threshold
+        paths = beside.wait()
+        in_line = ResultsFiles.start(store, "run-1", tmp_path / "in-line")
+        assert in_line.child is None  # under the threshold: in this process
+        expected = in_line.wait()
+    assert sorted(paths) == sorted(expected)
+    for kind, path in expected.items():
+        if kind != "results_parquet":  # parquet files carry their writer's metadata
+            assert paths[kind].read_bytes() == path.read_bytes(), kind
+        assert paths[kind].parent == tmp_path / "beside"
+
+
+def test_a_failure_writing_the_results_files_reaches_the_caller(tmp_path: Path) -> None:
+    from harness.report.beside import ResultsFiles
+
+    (tmp_path / "out").write_text("a file where the folder should be")
+    with Store.open(tmp_path / "h.db") as store:
+        store.start_run(run_info())
+        store.write(mixed_records())
+        files = ResultsFiles.start(store, "run-1", tmp_path / "out", beside_from=1)
+        assert files.child is not None
+        with pytest.raises(OSError):  # the child failed; written again here, it raises here
+            files.wait()
