@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         create_driver,
         provider_settings,
     )
+    from harness.drivers.batch_base import BatchAPI
     from harness.errors import (
         ConfigError,
         HarnessError,
@@ -86,6 +87,7 @@ _EXPORTS: dict[str, str] = {
     "Usage": "harness.drivers",
     "create_driver": "harness.drivers",
     "provider_settings": "harness.drivers",
+    "BatchAPI": "harness.drivers.batch_base",
     # runner and cassettes
     "Item": "harness.runner",
     "RunOptions": "harness.runner",
@@ -123,6 +125,7 @@ _EXPORTS: dict[str, str] = {
 __all__ = [
     "Assertion",
     "AssertionType",
+    "BatchAPI",
     "Case",
     "CaseVerdict",
     "ConfigError",

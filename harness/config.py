@@ -76,6 +76,7 @@ class ProviderFile(_Strict):
     model_path: str | None = None
     options: dict[str, Any] = Field(default_factory=dict)
     rate_limit_patience: float | str | None = None
+    batch: bool = False  # send this provider's calls through its batch API (half the price)
 
     @field_validator("rate_limit_patience")
     @classmethod
@@ -104,6 +105,8 @@ class PriceFile(_Strict):
     input_per_mtok: float = Field(ge=0)
     output_per_mtok: float = Field(ge=0)
     cached_input_per_mtok: float | None = Field(default=None, ge=0)
+    batch_input_per_mtok: float | None = Field(default=None, ge=0)
+    batch_output_per_mtok: float | None = Field(default=None, ge=0)
 
 
 class ModelFile(_Strict):
@@ -265,10 +268,15 @@ def _build(parsed: ConfigFile, path: Path) -> ProjectConfig:
             api_version=p.api_version,
             options=options,
             rate_limit_patience=float(p.rate_limit_patience or DEFAULT_PATIENCE),
+            batch=p.batch,
         )
     prices = {
         model_id: ModelPrice(
-            m.price.input_per_mtok, m.price.output_per_mtok, m.price.cached_input_per_mtok
+            m.price.input_per_mtok,
+            m.price.output_per_mtok,
+            m.price.cached_input_per_mtok,
+            m.price.batch_input_per_mtok,
+            m.price.batch_output_per_mtok,
         )
         for model_id, m in parsed.models.items()
         if m.price is not None

@@ -25,6 +25,7 @@ class RunChoices:
     record_mode: str | None = None
     max_cost: float | None = None
     cache: bool = False
+    batch: bool = False
 
 
 _FLAGS = {
@@ -36,6 +37,7 @@ _FLAGS = {
     "record_mode": "--record-mode",
     "max_cost": "--max-cost",
     "cache": "--cache",
+    "batch": "--batch",
 }
 
 
@@ -52,6 +54,7 @@ def stored_choices(info: RunInfo) -> RunChoices:
         record_mode=info.record_mode,
         max_cost=params.get("max_cost"),
         cache=bool(params.get("cache")),
+        batch=bool(params.get("batch")),
     )
 
 

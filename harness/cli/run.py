@@ -107,6 +107,12 @@ def _resumed(store: Store, resume: str) -> RunInfo:
 )
 @click.option("--cache-ttl", type=float, default=DEFAULT_TTL, show_default=True, help="Seconds.")
 @click.option("--shard", metavar="K/N", help="Run only shard K of N (stable across machines).")
+@click.option(
+    "--batch",
+    is_flag=True,
+    help="Send calls through the providers' batch APIs (OpenAI, Anthropic, Gemini: half "
+    "the price, answers within 24 h); waits for them, resumable with --resume.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the run's summary as JSON.")
 @executor_options
 @store_option
@@ -129,6 +135,7 @@ def command(
     cache: bool,
     cache_ttl: float,
     shard: str | None,
+    batch: bool,
     as_json: bool,
     store_path: Path | None,
 ) -> None:
@@ -154,7 +161,9 @@ def command(
                 paths, resume = (Path(resume), *paths), LATEST
             info = _resumed(peek, resume)
         check_run_id(info.run_id, where="stored run id")  # it names reports/<run-id>/
-        given = RunChoices(paths, models, repeat, filter_, shard, record_mode, max_cost, cache)
+        given = RunChoices(
+            paths, models, repeat, filter_, shard, record_mode, max_cost, cache, batch
+        )
         chosen, note = resume_choices(given, info)
         paths, models, repeat, filter_, shard = (
             chosen.paths,
@@ -164,6 +173,7 @@ def command(
             chosen.shard,
         )
         record_mode, max_cost, cache = chosen.record_mode, chosen.max_cost, chosen.cache
+        batch = chosen.batch
         prompts = prompts or ",".join(info.params.get("prompts") or ()) or None
         Console(stderr=True, highlight=False).print(note, markup=False, emoji=False)
     selection = Selection(
@@ -178,7 +188,7 @@ def command(
     if dry_run:
         from harness.runner.dryrun import dry_run_table, estimate_run
 
-        estimates = estimate_run(specs, selection, config, record_mode=mode)
+        estimates = estimate_run(specs, selection, config, record_mode=mode, batch=batch)
         stdout.print(dry_run_table(estimates, width=stdout.width))
         return
     options = RunOptions(
@@ -194,6 +204,7 @@ def command(
         rate_limit_patience=rate_limit_patience,
         executor=executor,
         executor_options=executor_settings,
+        batch=batch,
     )
     with Store.open(store_file) as store:
         try:

@@ -40,6 +40,7 @@ class AnthropicDriver(HTTPDriver):
     accepts: frozenset[PartKind] = frozenset({"text", "image", "file"})  # image, document
 
     request_id_header: ClassVar[str] = "request-id"
+    batch_api = "harness.drivers.batch_anthropic:AnthropicBatch"
 
     def auth_headers(self, key: str) -> dict[str, str]:
         """The key travels as ``x-api-key``, not as a bearer token."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import httpx
 
@@ -224,6 +224,7 @@ class ProviderSettings:
     the wire format (``openai``, ``anthropic``, ``gemini``, ``ollama``, ``llamacpp``).
     ``mode`` is the run's :class:`RunMode`; harness.yaml's ``options: {offline: true}``
     (and ``deterministic``) are folded into it here, so drivers read ``mode`` alone.
+    ``batch`` sends its calls as batches (:mod:`harness.runner.batch_api`).
     ``concurrency`` is a fixed number of calls in flight, ``"auto"`` (adapt to the
     provider) or None (the run decides). ``rate_limit_patience`` is how many seconds the
     runner keeps retrying while the provider answers nothing but rate limits.
@@ -243,6 +244,8 @@ class ProviderSettings:
     options: Mapping[str, Any] = field(default_factory=dict)
     rate_limit_patience: float = 600.0
     mode: RunMode = field(default_factory=RunMode)
+    batch: bool = False
+    """Send this provider's calls through its batch API (harness.yaml ``batch: true``)."""
 
     def __post_init__(self) -> None:
         offline = self.mode.offline or bool(self.options.get("offline"))
@@ -263,11 +266,14 @@ class ProviderSettings:
 
 @dataclass(frozen=True, slots=True)
 class ModelPrice:
-    """USD per million tokens; ``cached_input_per_mtok`` applies to cache-read tokens."""
+    """USD per million tokens; ``cached_input_per_mtok`` applies to cache-read tokens and
+    ``batch_*`` to calls sent through a batch API (default: half the live price)."""
 
     input_per_mtok: float
     output_per_mtok: float
     cached_input_per_mtok: float | None = None
+    batch_input_per_mtok: float | None = None
+    batch_output_per_mtok: float | None = None
 
 
 def refused_parts(accepts: frozenset[PartKind], request: Request) -> list[PartKind]:
@@ -288,6 +294,9 @@ class Driver(abc.ABC):
     """
 
     accepts: frozenset[PartKind] = frozenset({"text"})
+    batch_api: ClassVar[str | type[Any] | None] = None
+    """The wire format's :class:`~harness.drivers.batch_base.BatchAPI` (a class or
+    ``"module:Class"``), or None when it has no batch endpoints."""
 
     def __init__(
         self,

@@ -56,6 +56,7 @@ class GeminiDriver(HTTPDriver):
     accepts = ALL_PARTS  # inline_data
 
     request_id_header: ClassVar[str] = "x-request-id"
+    batch_api = "harness.drivers.batch_gemini:GeminiBatch"
 
     def __init__(
         self,

@@ -165,6 +165,7 @@ class OpenAIDriver(HTTPDriver):
     accepts = ALL_PARTS  # image_url, file, input_audio
 
     request_id_header = "x-request-id"
+    batch_api = "harness.drivers.batch_openai:OpenAIBatch"
 
     @property
     def azure(self) -> bool:

@@ -114,3 +114,39 @@ def _from_table(
         input_tokens=inp, output_tokens=out, cache_read_tokens=cached, cache_write_tokens=written
     )
     return float(calc_price(usage, model, provider_id=provider_id).total_price)
+
+
+BATCH_DISCOUNT = 0.5
+"""A batch call's price as a share of the live one (OpenAI, Anthropic and Gemini: 50%)."""
+
+
+def batch_cost_usd(
+    settings: ProviderSettings,
+    model: str,
+    usage: Usage,
+    prices: Mapping[str, ModelPrice],
+) -> float | None:
+    """USD for one call answered through a batch API, or None when unknown.
+
+    harness.yaml's ``batch_input_per_mtok`` / ``batch_output_per_mtok`` for the model
+    win; otherwise it is :data:`BATCH_DISCOUNT` of :func:`cost_usd`.
+    """
+    override = prices.get(f"{settings.name}:{model}")
+    if override is not None and override.batch_input_per_mtok is not None:
+        if usage.input_tokens is None or usage.output_tokens is None:
+            return None
+        output_rate = override.batch_output_per_mtok
+        if output_rate is None:
+            output_rate = override.output_per_mtok * BATCH_DISCOUNT
+        total = (
+            usage.input_tokens * override.batch_input_per_mtok + usage.output_tokens * output_rate
+        )
+        return total / 1_000_000
+    live = cost_usd(settings, model, usage, prices)
+    if live is None:
+        return None
+    if override is not None and override.batch_output_per_mtok is not None:
+        assert usage.input_tokens is not None and usage.output_tokens is not None
+        live -= usage.output_tokens * override.output_per_mtok / 1_000_000
+        return live * BATCH_DISCOUNT + usage.output_tokens * override.batch_output_per_mtok / 1e6
+    return live * BATCH_DISCOUNT

@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.table import Table
 
 from harness.config import ProjectConfig
+from harness.drivers.batch_base import offers_batch
 from harness.drivers.registry import parse_model_id, provider_settings
 from harness.runner.budget import replayed_for_free
 from harness.runner.estimate import ModelEstimate, total_range
@@ -25,29 +26,37 @@ def estimate_run(
     config: ProjectConfig,
     *,
     record_mode: str = "off",
+    batch: bool = False,
 ) -> list[ModelEstimate]:
     """Per model: calls, estimated tokens and cost range of the selected items (skips excluded).
 
     Calls the run would replay from cassettes (``record_mode`` none, or once with the
-    cassette present) are counted as free replays, as the run's budget counts them.
+    cassette present) are counted as free replays, as the run's budget counts them. Calls
+    that would go into a batch (``batch``, or the provider's or spec's ``batch: true``, on a
+    provider with a batch API) are priced at the batch price.
 
     Raises:
         ConfigError: a spec has no models, or a provider is unknown.
     """
     estimates: dict[str, ModelEstimate] = {}
     settings = {}
+    batchable: dict[str, bool] = {}
     for item in expand(specs, selection, config):
         if item.case.skip:
             continue
         provider, _ = parse_model_id(item.model)
         if provider not in settings:
             settings[provider] = provider_settings(provider, config)
+            batchable[provider] = offers_batch(settings[provider])
         estimate = estimates.setdefault(item.model, ModelEstimate(item.model))
         request = build_request(item, config.model_params)
         if record_mode != "off" and replayed_for_free(record_mode, _cassette(item, config)):
             estimate.add_replay(request)
         else:
-            estimate.add(settings[provider], request, config.prices)
+            chosen = item.spec.batch
+            wanted = chosen if chosen is not None else batch or settings[provider].batch
+            batched = wanted and batchable[provider] and not (request.stream or request.tools)
+            estimate.add(settings[provider], request, config.prices, batch=batched)
     return list(estimates.values())
 
 

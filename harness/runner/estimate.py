@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from harness.drivers.base import ModelPrice, ProviderSettings, Request, Usage
-from harness.drivers.pricing import cost_usd
+from harness.drivers.pricing import batch_cost_usd, cost_usd
 
 LOCAL_TYPE = "llamacpp"
 """The driver type of models run on this machine (``local:``)."""
@@ -36,11 +36,13 @@ def call_cost(
     prices: Mapping[str, ModelPrice],
     *,
     output_tokens: int | None = None,
+    batch: bool = False,
 ) -> float | None:
-    """Estimated USD of one call (None when the model's price is unknown)."""
+    """Estimated USD of one call (None when the model's price is unknown); ``batch``:
+    sent through a batch API, at the batch price."""
     out = max_output(request) if output_tokens is None else output_tokens
     usage = Usage(input_tokens=input_tokens(request), output_tokens=out)
-    cost = cost_usd(settings, request.model, usage, prices)
+    cost = (batch_cost_usd if batch else cost_usd)(settings, request.model, usage, prices)
     if (
         cost is None
         and settings.type == LOCAL_TYPE
@@ -71,14 +73,21 @@ class ModelEstimate:
         self.max_output_tokens += max_output(request)
 
     def add(
-        self, settings: ProviderSettings, request: Request, prices: Mapping[str, ModelPrice]
+        self,
+        settings: ProviderSettings,
+        request: Request,
+        prices: Mapping[str, ModelPrice],
+        *,
+        batch: bool = False,
     ) -> None:
-        """Count one planned call: low assumes a tenth of max_tokens out, high all of it."""
+        """Count one planned call: low assumes a tenth of max_tokens out, high all of it
+        (``batch``: at the batch price)."""
         self.calls += 1
         self.input_tokens += input_tokens(request)
         self.max_output_tokens += max_output(request)
-        low = call_cost(settings, request, prices, output_tokens=max(1, max_output(request) // 10))
-        high = call_cost(settings, request, prices)
+        low_out = max(1, max_output(request) // 10)
+        low = call_cost(settings, request, prices, output_tokens=low_out, batch=batch)
+        high = call_cost(settings, request, prices, batch=batch)
         if low is None or high is None or self.cost_low is None or self.cost_high is None:
             self.cost_low = self.cost_high = None
         else:

@@ -220,7 +220,7 @@ class ItemExecutor:
             if cached is not None:
                 record.cached = True
                 return await self.verdict(item, record, response_from_json(cached))
-        budget = self.budget
+        budget = self.item_budget(item)
         estimate = 0.0
         free = False
         if budget.limited:
@@ -252,6 +252,11 @@ class ItemExecutor:
             if budget.limited:
                 actual = response.cost_usd if response is not None and not free else None
                 budget.settle(item.spec.name, item.model, estimate, actual)
+
+    def item_budget(self, item: Item) -> Budget:
+        """The budget ``item``'s call is reserved against (the run's; a call already paid
+        for, such as a batch's answer, may be given an unlimited one)."""
+        return self.budget
 
     def record(self, item: Item) -> ResultRecord:
         """The item's record before it runs (status ``error`` until it finishes)."""

@@ -93,6 +93,8 @@ class RunOptions:
     rate_limit_patience: float | None = None
     executor: str = "local"
     executor_options: Mapping[str, Any] = field(default_factory=dict)
+    batch: bool = False
+    """Send calls through the providers' batch APIs (:mod:`harness.runner.batch_api`)."""
 
 
 @dataclass(slots=True)
@@ -264,6 +266,9 @@ class Run:
             self.run_id, self.models, self.options.record_mode, total, self.options.resume
         )
         try:
+            from harness.runner.batch_api import send_batches
+
+            self.executor = await send_batches(self)  # the batches' answers, if any
             quiet = self.options.progress is False
             with RunProgress(
                 self.console, total, live=self.options.progress, quiet=quiet
@@ -380,6 +385,7 @@ def run_info(
             "concurrency": concurrency,
             "max_cost": options.max_cost,
             "cache": cache,
+            "batch": options.batch,
             "spec_descriptions": {s.name: s.description for s in specs if s.description},
         }
     return RunInfo(

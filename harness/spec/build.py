@@ -90,6 +90,7 @@ def build_spec(valid: ValidSpec, cases: Sequence[Case], *, name: str) -> Spec:
         tags=tuple(parsed.tags),
         threshold=parsed.threshold,
         max_cost=parsed.max_cost,
+        batch=parsed.batch,
         judge=parsed.judge,
         content_hash=valid.digest.hexdigest()[:16],
         vars=dict(parsed.vars),

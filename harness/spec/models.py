@@ -187,6 +187,7 @@ class SpecFile(_Strict):
     threshold: float | None = Field(default=None, ge=0, le=1)
     repeat: int = Field(default=1, ge=1)
     max_cost: float | None = Field(default=None, gt=0)
+    batch: bool | None = None  # send its calls through batch APIs (None: as the run says)
     normalize: list[NormalizeStep] | None = None
     judge: str | None = None
     # the embedder of semantic-similar assertions ('provider:model'); checked with the judge

@@ -127,6 +127,9 @@ class Spec:
     tags: tuple[str, ...] = ()
     threshold: float | None = None
     max_cost: float | None = None
+    batch: bool | None = None
+    """``batch:``: send this spec's calls through batch APIs (False: never; None: as the
+    run and the provider say)."""
     judge: str | None = None
     content_hash: str = ""
     embedder: str | None = None

@@ -154,6 +154,42 @@ def m009_results_steps(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE results ADD COLUMN steps TEXT")
 
 
+@migration
+def m010_batch_jobs(db: sqlite3.Connection) -> None:
+    """The batches a run sent (``harness run --batch``) and which items each holds, so
+    ``--resume`` picks up the same batches instead of paying for them twice. Only new
+    tables: it depends on no other migration's content."""
+    db.execute(
+        """
+        CREATE TABLE batch_jobs (
+            run_id TEXT NOT NULL,
+            job TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            batch_id TEXT,
+            input_file_id TEXT,
+            status TEXT NOT NULL DEFAULT 'preparing',
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL,
+            PRIMARY KEY (run_id, job)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE batch_items (
+            run_id TEXT NOT NULL,
+            job TEXT NOT NULL,
+            item_id TEXT NOT NULL,
+            custom_id TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            PRIMARY KEY (run_id, item_id)
+        )
+        """
+    )
+    db.execute("CREATE INDEX batch_items_job ON batch_items (run_id, job)")
+
+
 def migrate(db: sqlite3.Connection) -> list[str]:
     """Apply every migration this database has not seen yet; returns their names.
 

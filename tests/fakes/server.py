@@ -38,6 +38,9 @@ KINDS: dict[str, str] = {
     "vision": "tests.fakes.vision_fake",
     "router": "tests.fakes.router_fake",
     "tools": "tests.fakes.tools_fake",
+    "openai_batch": "tests.fakes.openai_batch_fake",
+    "anthropic_batch": "tests.fakes.anthropic_batch_fake",
+    "gemini_batch": "tests.fakes.gemini_batch_fake",
 }
 
 FaultKind = Literal["status", "malformed", "truncate", "slow_first_byte", "reset"]
