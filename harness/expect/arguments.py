@@ -30,39 +30,31 @@ ArgumentsMatch = Literal["subset", "exact"]
 
 def partial_mismatch(expected: Any, got: Any, path: str = "arguments") -> str | None:
     """Where ``got`` fails to contain ``expected`` (objects may hold extra keys), or None."""
-    if isinstance(expected, Mapping):
-        if not isinstance(got, Mapping):
-            return f"{path} is {show(got, 40)}, expected an object"
-        for key, want in expected.items():
-            if key not in got:
-                return f"{path}.{key} missing"
-            inner = partial_mismatch(want, got[key], f"{path}.{key}")
-            if inner is not None:
-                return inner
-        return None
-    if values_equal(expected, got):
-        return None
-    return f"{path} is {show(got, 40)}, expected {show(expected, 40)}"
+    return _mismatch(expected, got, path, exact=False)
 
 
 def exact_mismatch(expected: Any, got: Any, path: str = "arguments") -> str | None:
     """Where ``got`` differs from ``expected`` (no extra keys anywhere), or None."""
+    return _mismatch(expected, got, path, exact=True)
+
+
+def _mismatch(expected: Any, got: Any, path: str, *, exact: bool) -> str | None:
     if isinstance(expected, Mapping):
         if not isinstance(got, Mapping):
             return f"{path} is {show(got, 40)}, expected an object"
         for key, want in expected.items():
             if key not in got:
                 return f"{path}.{key} missing"
-            inner = exact_mismatch(want, got[key], f"{path}.{key}")
+            inner = _mismatch(want, got[key], f"{path}.{key}", exact=exact)
             if inner is not None:
                 return inner
-        extra = [str(k) for k in got if k not in expected]
+        extra = [str(k) for k in got if k not in expected] if exact else []
         if extra:
             return f"{path} has {', '.join(extra[:5])} too (arguments_match: exact)"
         return None
-    if isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
+    if exact and isinstance(expected, list) and isinstance(got, list) and len(expected) == len(got):
         for i, (want, have) in enumerate(zip(expected, got, strict=True)):
-            inner = exact_mismatch(want, have, f"{path}.{i}")
+            inner = _mismatch(want, have, f"{path}.{i}", exact=True)
             if inner is not None:
                 return inner
         return None

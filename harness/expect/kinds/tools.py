@@ -86,19 +86,6 @@ class ToolCalledOptions(Options):
         return self
 
 
-class NoToolCalledOptions(Options):
-    """no-tool-called: optionally the one tool that must not be called, and the step."""
-
-    value: str | None = None
-    step: int | None = None
-
-    @field_validator("step")
-    @classmethod
-    def _step(cls, v: int | None, info: ValidationInfo) -> int | None:
-        _step_problem(v, written_type(info))
-        return v
-
-
 class ToolSequenceOptions(Options):
     """tool-sequence: the tool names in order; ``strict`` for exactly that sequence."""
 
@@ -171,6 +158,12 @@ class StepOptions(Options):
     def _step(cls, v: int | None, info: ValidationInfo) -> int | None:
         _step_problem(v, written_type(info))
         return v
+
+
+class NoToolCalledOptions(StepOptions):
+    """no-tool-called: optionally the one tool that must not be called, and the step."""
+
+    value: str | None = None
 
 
 def _tools(name: str, summary: str, evaluate: Any, options: type[Options]) -> AssertionType:
