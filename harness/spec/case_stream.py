@@ -122,14 +122,21 @@ def _finisher(
     return finish
 
 
+HOLD_AT_MOST = 50_000
+"""A spec of at most this many cases holds them after its first full reading (a run
+iterates its cases several times, and re-reading a small file costs more than holding
+it); a longer one re-reads its cases files on every pass, so memory stays flat."""
+
+
 class SpecCases(Sequence[Case]):
-    """A spec's cases: the inline ones held, each cases file's re-read when iterated.
+    """A spec's cases: the inline ones held, each cases file's re-read when iterated
+    (up to :data:`HOLD_AT_MOST` cases, held after the first full reading).
 
     Its length is known without reading; indexing walks to the index (iterate instead).
     Equal to any sequence of the same cases, a tuple included.
     """
 
-    __slots__ = ("_files", "_finish", "_inline", "_len")
+    __slots__ = ("_files", "_finish", "_held", "_inline", "_len")
 
     def __init__(
         self,
@@ -142,6 +149,7 @@ class SpecCases(Sequence[Case]):
         self._files = files
         self._len = length
         self._finish = finish
+        self._held: tuple[Case, ...] | None = None
 
     def __len__(self) -> int:
         return self._len
@@ -153,6 +161,18 @@ class SpecCases(Sequence[Case]):
             SpecError: a cases file changed since the spec was loaded (its new rows were
                 never validated).
         """
+        if self._held is not None:
+            yield from self._held
+            return
+        hold: list[Case] | None = [] if self._len <= HOLD_AT_MOST else None
+        for case in self._read():
+            if hold is not None:
+                hold.append(case)
+            yield case
+        if hold is not None:
+            self._held = tuple(hold)
+
+    def _read(self) -> Iterator[Case]:
         yield from self._inline
         for path, shown, stamp in self._files:
             if _stamp(path) != stamp:

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from harness.errors import SpecError
+from harness.spec import case_stream
 from harness.spec.case_stream import SpecCases
 from harness.spec.load import load_spec
 
@@ -33,6 +34,13 @@ def spec_path(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture
+def reread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cases files re-read on every pass, as a spec past the holding limit does."""
+    monkeypatch.setattr(case_stream, "HOLD_AT_MOST", 0)
+
+
+@pytest.mark.usefixtures("reread")
 def test_file_cases_are_a_lazy_sequence_equal_to_the_cases(spec_path: Path) -> None:
     spec = load_spec(spec_path)
     assert isinstance(spec.cases, SpecCases)
@@ -74,6 +82,24 @@ def test_a_cases_file_changed_after_loading_is_an_error_not_unchecked_rows(
         list(spec.cases)
 
 
+def test_a_small_spec_holds_its_cases_after_the_first_full_reading(spec_path: Path) -> None:
+    spec = load_spec(spec_path)
+    first = tuple(spec.cases)
+    (spec_path.parent / "rows.csv").unlink()  # not read again
+    assert tuple(spec.cases) == first
+    assert tuple(spec.cases)[1] is first[1]
+
+
+@pytest.mark.usefixtures("reread")
+def test_a_spec_past_the_limit_reads_its_file_on_every_pass(spec_path: Path) -> None:
+    spec = load_spec(spec_path)
+    first = tuple(spec.cases)
+    assert tuple(spec.cases) == first and tuple(spec.cases)[1] is not first[1]
+    (spec_path.parent / "rows.csv").unlink()  # read again: gone
+    with pytest.raises(SpecError, match="changed since the spec was loaded"):
+        tuple(spec.cases)
+
+
 def test_the_cases_pickle_as_the_cases_themselves(spec_path: Path) -> None:
     spec = load_spec(spec_path)
     again = pickle.loads(pickle.dumps(spec))
@@ -99,6 +125,7 @@ def test_problems_of_rows_are_still_all_reported_with_positions(tmp_path: Path) 
     assert any("3 of 3 cases" in p.message for p in caught.value.problems)
 
 
+@pytest.mark.usefixtures("reread")
 def test_the_cases_read_the_same_after_the_working_directory_changes(
     spec_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
