@@ -24,11 +24,10 @@ from typing import Any
 from harness import limits
 from harness.expect.common import Context, EvalError, Outcome, compare, show
 from harness.expect.deadline import DeadlineExceeded, call_with_deadline
-from harness.spec.imports import ImportRefError, import_ref
+from harness.spec.imports import ImportRefError, import_callable
 from harness.spec.types import Assertion
 
 DEFAULT_THRESHOLD = 0.5
-_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {}
 
 
 def load_function(ref: str, spec_path: str) -> Callable[..., Any]:
@@ -38,16 +37,10 @@ def load_function(ref: str, spec_path: str) -> Callable[..., Any]:
         EvalError: it cannot be imported or is not callable.
     """
     base = str(Path(spec_path).parent) if spec_path else ""
-    key = (ref, base)
-    fn = _FUNCTIONS.get(key)
-    if fn is None:
-        try:
-            obj = import_ref(ref, base_dir=Path(base) if base else None)
-        except ImportRefError as exc:
-            raise EvalError(f"python: {exc}") from None
-        if not callable(obj):
-            raise EvalError(f"python: {ref!r} is not callable")
-        fn = _FUNCTIONS[key] = obj
+    try:
+        fn: Callable[..., Any] = import_callable(ref, Path(base) if base else None)
+    except ImportRefError as exc:
+        raise EvalError(f"python: {exc}") from None
     return fn
 
 

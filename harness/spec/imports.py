@@ -61,3 +61,22 @@ def import_ref(ref: str, *, base_dir: Path | None = None) -> Any:
         return getattr(module, attr)
     except AttributeError:
         raise ImportRefError(f"module {module_part!r} has no attribute {attr!r}") from None
+
+
+_CALLABLES: dict[tuple[str, str], Any] = {}
+
+
+def import_callable(ref: str, base_dir: Path | None) -> Any:
+    """Import (once per reference and folder) the function a reference names.
+
+    Raises:
+        ImportRefError: it cannot be imported, or what it names is not callable.
+    """
+    key = (ref, str(base_dir or ""))
+    fn = _CALLABLES.get(key)
+    if fn is None:
+        fn = import_ref(ref, base_dir=base_dir)
+        if not callable(fn):
+            raise ImportRefError(f"{ref!r} is not callable")
+        _CALLABLES[key] = fn
+    return fn

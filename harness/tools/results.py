@@ -34,7 +34,7 @@ from harness import limits
 from harness.expect.common import EvalError
 from harness.expect.deadline import DeadlineExceeded, call_with_deadline
 from harness.expect.safe_regex import compile_pattern, match
-from harness.spec.imports import ImportRefError, import_ref
+from harness.spec.imports import ImportRefError, import_callable
 from harness.spec.python_refs import ref_problem
 from harness.spec.templating import render, template_variables
 
@@ -292,25 +292,16 @@ def _holds(want: Any, args: Mapping[str, Any], name: str) -> bool:
     return bool(want == got and isinstance(want, bool) == isinstance(got, bool))
 
 
-_FUNCTIONS: dict[tuple[str, str], Callable[..., Any]] = {}
-
-
 def load_python(ref: str, base_dir: str) -> Callable[..., Any]:
     """Import (once) the function a python result or tool names.
 
     Raises:
         ToolFailed: it cannot be imported or is not callable.
     """
-    key = (ref, base_dir)
-    fn = _FUNCTIONS.get(key)
-    if fn is None:
-        try:
-            obj = import_ref(ref, base_dir=Path(base_dir))
-        except ImportRefError as exc:
-            raise ToolFailed(f"python {ref}: {exc}") from None
-        if not callable(obj):
-            raise ToolFailed(f"python {ref}: not callable")
-        fn = _FUNCTIONS[key] = obj
+    try:
+        fn: Callable[..., Any] = import_callable(ref, Path(base_dir))
+    except ImportRefError as exc:
+        raise ToolFailed(f"python {ref}: {exc}") from None
     return fn
 
 
