@@ -129,6 +129,9 @@ def test_a_worker_killed_mid_run_loses_and_duplicates_nothing(
             if proc.poll() is None:
                 proc.kill()
                 proc.wait(10)
+            for pipe in (proc.stdout, proc.stderr):  # not left for another test to warn about
+                if pipe is not None:
+                    pipe.close()
     assert proc.returncode == 1, err[-3000:]
     assert "was lost" in err and "run again on a new worker" in err, err[-3000:]
     table = _table(db)
